@@ -1,0 +1,28 @@
+//! exrkit reads OpenEXR files (and QOI previews) safely and fast, for Rust
+//! callers directly and for C callers through the `exrkit_*` functions of
+//! `include/exrkit.h`.
+//!
+//! Data flows one way: [`io`] sources give bytes at offsets, [`meta`] parses
+//! and checks headers, [`chunk`] finds and checks chunks, and [`read`] ties
+//! them together in a [`Reader`]. [`ffi`] is the C boundary and holds no
+//! format logic.
+//!
+//! ```no_run
+//! let reader = exrkit::Reader::open("image.exr", exrkit::ReadOptions::default())?;
+//! for header in reader.headers() {
+//!     println!("{:?} {} channels", header.storage(), header.channels().len());
+//! }
+//! # Ok::<(), exrkit::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod chunk;
+pub mod error;
+pub mod ffi;
+pub mod io;
+pub mod meta;
+pub mod read;
+
+pub use error::{Error, Result};
+pub use read::{ReadOptions, Reader};

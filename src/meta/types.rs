@@ -1,0 +1,217 @@
+//! The small value types of the format: boxes, pixel types, line orders,
+//! level modes, storage kinds.
+
+use crate::error::{corrupt, Result};
+
+/// An integer rectangle with inclusive corners, as stored in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Box2i {
+    /// Left column.
+    pub min_x: i32,
+    /// Top row.
+    pub min_y: i32,
+    /// Right column, inclusive.
+    pub max_x: i32,
+    /// Bottom row, inclusive.
+    pub max_y: i32,
+}
+
+impl Box2i {
+    /// Columns covered; zero or negative when the box is empty.
+    pub fn width(&self) -> i64 {
+        i64::from(self.max_x) - i64::from(self.min_x) + 1
+    }
+
+    /// Rows covered; zero or negative when the box is empty.
+    pub fn height(&self) -> i64 {
+        i64::from(self.max_y) - i64::from(self.min_y) + 1
+    }
+
+    /// Whether the box covers no pixel.
+    pub fn is_empty(&self) -> bool {
+        self.width() <= 0 || self.height() <= 0
+    }
+
+    /// The pixel count, or zero for an empty box.
+    pub fn area(&self) -> u64 {
+        if self.is_empty() {
+            0
+        } else {
+            (self.width() as u64) * (self.height() as u64)
+        }
+    }
+}
+
+/// A float rectangle with inclusive corners.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Box2f {
+    /// Minimum x.
+    pub min_x: f32,
+    /// Minimum y.
+    pub min_y: f32,
+    /// Maximum x.
+    pub max_x: f32,
+    /// Maximum y.
+    pub max_y: f32,
+}
+
+/// How a sample is stored: the file's pixel type codes, plus `U8` for QOI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PixelType {
+    /// 32-bit unsigned integer.
+    Uint = 0,
+    /// 16-bit IEEE half float.
+    Half = 1,
+    /// 32-bit IEEE float.
+    Float = 2,
+    /// 8-bit unsigned integer (QOI and 8-bit output only).
+    U8 = 3,
+}
+
+impl PixelType {
+    /// The type for a code read from a channel list; `U8` never appears in EXR.
+    pub fn from_file_code(code: i32) -> Result<Self> {
+        Ok(match code {
+            0 => Self::Uint,
+            1 => Self::Half,
+            2 => Self::Float,
+            _ => corrupt!("unknown pixel type {code}"),
+        })
+    }
+
+    /// Bytes per sample.
+    pub fn size(self) -> usize {
+        match self {
+            Self::Uint | Self::Float => 4,
+            Self::Half => 2,
+            Self::U8 => 1,
+        }
+    }
+}
+
+/// The order in which scanline chunks were written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineOrder {
+    /// Top to bottom.
+    IncreasingY = 0,
+    /// Bottom to top.
+    DecreasingY = 1,
+    /// Any order (tiled parts only).
+    RandomY = 2,
+}
+
+impl LineOrder {
+    /// The line order for the byte stored in a `lineOrder` attribute.
+    pub fn from_code(code: u8) -> Result<Self> {
+        Ok(match code {
+            0 => Self::IncreasingY,
+            1 => Self::DecreasingY,
+            2 => Self::RandomY,
+            _ => corrupt!("unknown line order {code}"),
+        })
+    }
+}
+
+/// Whether a tiled part stores one level, a mip map or a rip map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelMode {
+    /// Only full resolution.
+    One = 0,
+    /// Levels halved in both directions at once.
+    Mipmap = 1,
+    /// Levels halved in each direction independently.
+    Ripmap = 2,
+}
+
+/// How level sizes round when a dimension does not halve evenly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundingMode {
+    /// Round down.
+    Down = 0,
+    /// Round up.
+    Up = 1,
+}
+
+/// How a part stores its pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Flat scanline blocks.
+    Scanline = 0,
+    /// Flat tiles.
+    Tiled = 1,
+    /// Deep scanline blocks.
+    DeepScanline = 2,
+    /// Deep tiles.
+    DeepTiled = 3,
+}
+
+impl Storage {
+    /// The value of the `type` attribute for this storage.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Self::Scanline => "scanlineimage",
+            Self::Tiled => "tiledimage",
+            Self::DeepScanline => "deepscanline",
+            Self::DeepTiled => "deeptile",
+        }
+    }
+
+    /// The storage named by a `type` attribute.
+    pub fn from_type_name(name: &[u8]) -> Option<Self> {
+        [
+            Self::Scanline,
+            Self::Tiled,
+            Self::DeepScanline,
+            Self::DeepTiled,
+        ]
+        .into_iter()
+        .find(|s| s.type_name().as_bytes() == name)
+    }
+
+    /// Whether chunks are tiles.
+    pub fn is_tiled(self) -> bool {
+        matches!(self, Self::Tiled | Self::DeepTiled)
+    }
+
+    /// Whether pixels hold a variable number of samples.
+    pub fn is_deep(self) -> bool {
+        matches!(self, Self::DeepScanline | Self::DeepTiled)
+    }
+}
+
+/// The size and level layout of the tiles of a tiled part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileDesc {
+    /// Tile width in pixels.
+    pub width: u32,
+    /// Tile height in pixels.
+    pub height: u32,
+    /// One level, mip map or rip map.
+    pub level_mode: LevelMode,
+    /// Rounding of level sizes.
+    pub rounding_mode: RoundingMode,
+}
+
+impl TileDesc {
+    /// Decodes the packed mode byte of a `tiledesc` attribute:
+    /// level mode in the low nibble, rounding mode in the high one.
+    pub fn from_parts(width: u32, height: u32, mode: u8) -> Result<Self> {
+        let level_mode = match mode & 0x0f {
+            0 => LevelMode::One,
+            1 => LevelMode::Mipmap,
+            2 => LevelMode::Ripmap,
+            other => corrupt!("unknown tile level mode {other}"),
+        };
+        let rounding_mode = match mode >> 4 {
+            0 => RoundingMode::Down,
+            1 => RoundingMode::Up,
+            other => corrupt!("unknown tile rounding mode {other}"),
+        };
+        Ok(Self {
+            width,
+            height,
+            level_mode,
+            rounding_mode,
+        })
+    }
+}

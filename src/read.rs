@@ -1,0 +1,184 @@
+//! The reader: opens a file, memory or stream, parses and checks its headers
+//! and offset tables, and hands out chunks. Immutable once open, so any number
+//! of threads may use one reader at once.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::chunk::table::OffsetTables;
+use crate::chunk::{self, ChunkInfo};
+use crate::error::{Error, Result};
+use crate::io::{FileSource, MemorySource, ReadAt};
+use crate::meta::header::Header;
+use crate::meta::version::VersionFlags;
+use crate::meta::{self, FileHeaders};
+
+/// A progress callback: gets work done and total, returns `false` to cancel.
+pub type ProgressFn = Arc<dyn Fn(u64, u64) -> bool + Send + Sync>;
+
+/// How a reader treats files.
+#[derive(Clone)]
+pub struct ReadOptions {
+    /// Worker threads for decoding: 0 uses the global pool, 1 runs on the
+    /// calling thread.
+    pub threads: u32,
+    /// Reject what OpenEXR's strict header parsing rejects.
+    pub strict: bool,
+    /// Rebuild damaged offset tables from the chunk leaders.
+    pub reconstruct: bool,
+    /// Largest data window, in pixels, the reader accepts (0: no limit).
+    pub max_image_pixels: u64,
+    /// Largest number of deep samples in one part (0: no limit).
+    pub max_deep_samples: u64,
+    /// Called as work progresses; returning `false` cancels it.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            strict: false,
+            reconstruct: true,
+            max_image_pixels: 1 << 31,
+            max_deep_samples: 1 << 32,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("threads", &self.threads)
+            .field("strict", &self.strict)
+            .field("reconstruct", &self.reconstruct)
+            .field("max_image_pixels", &self.max_image_pixels)
+            .field("max_deep_samples", &self.max_deep_samples)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// An open image file.
+pub struct Reader {
+    source: Box<dyn ReadAt>,
+    flags: VersionFlags,
+    headers: Vec<Header>,
+    tables: OffsetTables,
+    options: ReadOptions,
+}
+
+impl fmt::Debug for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader")
+            .field("flags", &self.flags)
+            .field("parts", &self.headers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reader {
+    /// Opens the file at `path`.
+    pub fn open(path: impl AsRef<Path>, options: ReadOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let source = FileSource::open(path)?;
+        Self::from_source(Box::new(source), options)
+            .map_err(|e| e.context(format_args!("{}", path.display())))
+    }
+
+    /// Reads from bytes in memory.
+    pub fn from_bytes(bytes: impl Into<Arc<[u8]>>, options: ReadOptions) -> Result<Self> {
+        Self::from_source(Box::new(MemorySource::new(bytes)), options)
+    }
+
+    /// Reads from any positioned source.
+    pub fn from_source(source: Box<dyn ReadAt>, options: ReadOptions) -> Result<Self> {
+        let FileHeaders {
+            flags,
+            headers,
+            end,
+        } = meta::read_headers(source.as_ref(), options.strict)?;
+        for (part, header) in headers.iter().enumerate() {
+            let pixels = header.data_window().area();
+            if options.max_image_pixels != 0 && pixels > options.max_image_pixels {
+                return Err(Error::LimitExceeded(format!(
+                    "part {part}: the data window holds {pixels} pixels, more than the limit of {}",
+                    options.max_image_pixels
+                )));
+            }
+        }
+        let tables = OffsetTables::read(
+            source.as_ref(),
+            &headers,
+            flags.multipart,
+            end,
+            options.reconstruct,
+        )?;
+        Ok(Self {
+            source,
+            flags,
+            headers,
+            tables,
+            options,
+        })
+    }
+
+    /// The file's version flags.
+    pub fn version_flags(&self) -> VersionFlags {
+        self.flags
+    }
+
+    /// The options the reader was opened with.
+    pub fn options(&self) -> &ReadOptions {
+        &self.options
+    }
+
+    /// Every part's header, in file order.
+    pub fn headers(&self) -> &[Header] {
+        &self.headers
+    }
+
+    /// The header of `part`.
+    pub fn header(&self, part: usize) -> Result<&Header> {
+        self.headers.get(part).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "part {part} does not exist; the file has {}",
+                self.headers.len()
+            ))
+        })
+    }
+
+    /// Where chunk `index` of `part` is, checked against its leader.
+    pub fn chunk_info(&self, part: usize, index: u64) -> Result<ChunkInfo> {
+        let header = self.header(part)?;
+        chunk::locate(
+            self.source.as_ref(),
+            &self.tables,
+            header,
+            part,
+            self.flags.multipart,
+            index,
+        )
+        .map_err(|e| e.context(format_args!("part {part}")))
+    }
+
+    /// Copies the raw bytes after chunk `index`'s leader (the packed sample
+    /// count table of deep chunks, then the packed pixel data) into `buf`,
+    /// returning how many bytes it wrote.
+    pub fn read_chunk(&self, part: usize, index: u64, buf: &mut [u8]) -> Result<usize> {
+        let info = self.chunk_info(part, index)?;
+        let size = info.payload_size();
+        let Some(dest) = usize::try_from(size).ok().and_then(|n| buf.get_mut(..n)) else {
+            return Err(Error::BufferTooSmall(format!(
+                "part {part} chunk {index} holds {size} bytes; the buffer has room for {}",
+                buf.len()
+            )));
+        };
+        self.source
+            .read_exact_at(info.data_offset, dest)
+            .map_err(|e| e.context(format_args!("part {part} chunk {index}")))?;
+        Ok(dest.len())
+    }
+}
