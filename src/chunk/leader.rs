@@ -4,7 +4,7 @@ use crate::error::{corrupt, Result};
 use crate::meta::types::Storage;
 
 /// The longest leader: part number, four tile coordinates, three 64-bit sizes.
-pub const MAX_LEADER_LEN: usize = 4 + 16 + 24;
+pub(crate) const MAX_LEADER_LEN: usize = 4 + 16 + 24;
 
 /// A decoded chunk leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

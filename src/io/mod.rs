@@ -7,6 +7,7 @@ mod memory;
 
 pub use cursor::SourceCursor;
 pub use file::FileSource;
+pub(crate) use memory::read_slice_at;
 pub use memory::MemorySource;
 
 use crate::error::{Error, Result};

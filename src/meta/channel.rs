@@ -5,7 +5,7 @@ use super::types::PixelType;
 use crate::error::{corrupt, Result};
 
 /// Longest channel name OpenEXR accepts, in bytes.
-pub const MAX_NAME_LEN: usize = 255;
+pub(crate) const MAX_NAME_LEN: usize = 255;
 
 /// One channel of a part.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// The first four bytes of every OpenEXR file.
-pub const MAGIC: [u8; 4] = [0x76, 0x2f, 0x31, 0x01];
+pub(crate) const MAGIC: [u8; 4] = [0x76, 0x2f, 0x31, 0x01];
 
 const VERSION_MASK: u32 = 0xff;
 const SINGLE_PART_TILED: u32 = 0x200;

@@ -1,0 +1,439 @@
+//! The reader handle and every function that reads metadata and chunks.
+
+use std::ffi::{c_char, c_void};
+use std::path::PathBuf;
+
+use super::attribute::{attribute_view, channel_view, exrkit_attribute, AttributeStorage};
+use super::guard::{arg, arg_str, guard, guard_silent, out, write};
+use super::options::{exrkit_read_options, read_options};
+use super::status::exrkit_status;
+use super::stream::{exrkit_input_stream, BorrowedMemory, CallbackSource};
+use super::types::{
+    exrkit_box2i, exrkit_channel, exrkit_chunk_info, exrkit_header, EXRKIT_FORMAT_EXR,
+};
+use crate::error::{Error, Result};
+use crate::io::ReadAt;
+use crate::meta::header::Header;
+use crate::meta::types::Box2i;
+use crate::read::Reader;
+
+/// An open file. Immutable after open: every function taking a
+/// `const exrkit_reader *` may be called from any number of threads at once.
+pub struct exrkit_reader {
+    reader: Reader,
+    parts: Vec<PartView>,
+}
+
+/// The C views of one part, built once at open. Their pointers point into
+/// `reader`'s headers (heap memory that never moves) and into `storage`.
+struct PartView {
+    header: exrkit_header,
+    channels: Vec<exrkit_channel>,
+    attributes: Vec<exrkit_attribute>,
+    _storage: Vec<AttributeStorage>,
+}
+
+fn c_box(b: Box2i) -> exrkit_box2i {
+    exrkit_box2i {
+        min_x: b.min_x,
+        min_y: b.min_y,
+        max_x: b.max_x,
+        max_y: b.max_y,
+    }
+}
+
+fn part_view(header: &Header) -> PartView {
+    let geometry = header.geometry();
+    let tiles = geometry.tile_desc();
+    let (level_count_x, level_count_y) = geometry.level_counts();
+    let (attributes, storage) = header.attributes().iter().map(attribute_view).unzip();
+    PartView {
+        header: exrkit_header {
+            format: EXRKIT_FORMAT_EXR,
+            name: header.name().map_or(std::ptr::null(), |n| n.as_c_ptr()),
+            storage: header.storage() as u32,
+            compression: header.compression() as u32,
+            line_order: header.line_order() as u32,
+            data_window: c_box(header.data_window()),
+            display_window: c_box(header.display_window()),
+            pixel_aspect_ratio: header.pixel_aspect_ratio(),
+            channel_count: header.channels().len() as u32,
+            attribute_count: header.attributes().len() as u32,
+            chunk_count: geometry.chunk_count(),
+            lines_per_chunk: geometry.lines_per_chunk().unwrap_or(0),
+            tile_width: tiles.map_or(0, |t| t.width),
+            tile_height: tiles.map_or(0, |t| t.height),
+            level_mode: tiles.map_or(0, |t| t.level_mode as u32),
+            rounding_mode: tiles.map_or(0, |t| t.rounding_mode as u32),
+            level_count_x,
+            level_count_y,
+        },
+        channels: header.channels().iter().map(channel_view).collect(),
+        attributes,
+        _storage: storage,
+    }
+}
+
+impl exrkit_reader {
+    fn new(reader: Reader) -> Box<Self> {
+        let parts = reader.headers().iter().map(part_view).collect();
+        Box::new(Self { reader, parts })
+    }
+
+    fn part(&self, part: u32) -> Result<&PartView> {
+        self.parts.get(part as usize).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "part {part} does not exist; the file has {}",
+                self.parts.len()
+            ))
+        })
+    }
+}
+
+fn finish_open(result: Result<Reader>, out_reader: *mut *mut exrkit_reader) -> Result<()> {
+    let handle = exrkit_reader::new(result?);
+    // SAFETY: out_reader was checked non-NULL by the caller of this function.
+    unsafe { write(out_reader, Box::into_raw(handle)) };
+    Ok(())
+}
+
+/// Opens the file at `path` (NUL-terminated, in the platform's encoding).
+/// `options` may be NULL for the defaults. On success `*reader` receives a
+/// handle to free with exrkit_close.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_open(
+    path: *const c_char,
+    options: *const exrkit_read_options,
+    reader: *mut *mut exrkit_reader,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: the caller passes a NUL-terminated path or NULL.
+        let path = unsafe { arg_str(path, "path") }?;
+        let out_reader = out(reader, "reader")?;
+        // SAFETY: the caller passes a valid options struct or NULL.
+        let options = unsafe { read_options(options) }?;
+        finish_open(
+            Reader::open(path_from_c(path.to_bytes()), options),
+            out_reader,
+        )
+    })
+}
+
+#[cfg(unix)]
+fn path_from_c(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_c(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Opens a file held in memory. The bytes are not copied: they must stay
+/// valid and unchanged until exrkit_close.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_open_memory(
+    data: *const c_void,
+    size: usize,
+    options: *const exrkit_read_options,
+    reader: *mut *mut exrkit_reader,
+) -> exrkit_status {
+    guard(|| {
+        if data.is_null() {
+            return Err(Error::InvalidArgument("'data' is NULL".into()));
+        }
+        let out_reader = out(reader, "reader")?;
+        // SAFETY: the caller passes a valid options struct or NULL.
+        let options = unsafe { read_options(options) }?;
+        // SAFETY: the caller promises `size` readable bytes that outlive the reader.
+        let source = unsafe { BorrowedMemory::new(data.cast(), size) };
+        finish_open(Reader::from_source(Box::new(source), options), out_reader)
+    })
+}
+
+/// Opens data read through callbacks. The stream struct is copied; its
+/// `release` callback (if set) runs when the reader is closed or the open
+/// fails. `read_at` is called from many threads at once.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_open_stream(
+    stream: *const exrkit_input_stream,
+    options: *const exrkit_read_options,
+    reader: *mut *mut exrkit_reader,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: the caller passes a valid stream struct or NULL.
+        let stream = unsafe { arg(stream, "stream") }?;
+        let min = std::mem::offset_of!(exrkit_input_stream, release);
+        if stream.struct_size < min {
+            return Err(Error::InvalidArgument(format!(
+                "stream.struct_size is {}; set it to sizeof(exrkit_input_stream)",
+                stream.struct_size
+            )));
+        }
+        let mut copy = *stream;
+        if stream.struct_size < std::mem::size_of::<exrkit_input_stream>() {
+            copy.release = None;
+        }
+        let out_reader = out(reader, "reader")?;
+        // SAFETY: the caller passes a valid options struct or NULL.
+        let options = unsafe { read_options(options) }?;
+        let source: Box<dyn ReadAt> = Box::new(CallbackSource::new(copy)?);
+        finish_open(Reader::from_source(source, options), out_reader)
+    })
+}
+
+/// Closes a reader and frees everything it owns. NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_close(reader: *mut exrkit_reader) {
+    guard_silent(|| {
+        if !reader.is_null() {
+            // SAFETY: the pointer came from Box::into_raw in an exrkit_open* call
+            // and is closed once, as documented.
+            drop(unsafe { Box::from_raw(reader) });
+        }
+    });
+}
+
+/// Borrows the reader behind a C pointer.
+///
+/// # Safety
+/// A non-NULL pointer must come from an exrkit_open* call and not be closed.
+unsafe fn handle<'a>(reader: *const exrkit_reader) -> Result<&'a exrkit_reader> {
+    // SAFETY: per this function's contract.
+    unsafe { arg(reader, "reader") }
+}
+
+/// Writes the number of parts (1 for single-part files and QOI) to `*count`.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_part_count(
+    reader: *const exrkit_reader,
+    count: *mut u32,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let count = out(count, "count")?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(count, r.parts.len() as u32) };
+        Ok(())
+    })
+}
+
+/// Describes part `part`: format, name, storage, compression, windows, counts,
+/// tiling and levels. Strings point into the reader.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_read_header(
+    reader: *const exrkit_reader,
+    part: u32,
+    header: *mut exrkit_header,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let header = out(header, "header")?;
+        let view = r.part(part)?.header;
+        // SAFETY: checked non-NULL.
+        unsafe { write(header, view) };
+        Ok(())
+    })
+}
+
+/// Describes channel `index` (0 .. channel_count-1, in name order, which is
+/// the order of the channels' data in every chunk) of part `part`.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_get_channel(
+    reader: *const exrkit_reader,
+    part: u32,
+    index: u32,
+    channel: *mut exrkit_channel,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let channel = out(channel, "channel")?;
+        let view = r.part(part)?;
+        let found = *view.channels.get(index as usize).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "channel {index} does not exist; part {part} has {}",
+                view.channels.len()
+            ))
+        })?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(channel, found) };
+        Ok(())
+    })
+}
+
+/// Describes attribute `index` (0 .. attribute_count-1, in file order) of part `part`.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_get_attribute(
+    reader: *const exrkit_reader,
+    part: u32,
+    index: u32,
+    attribute: *mut exrkit_attribute,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let attribute = out(attribute, "attribute")?;
+        let view = r.part(part)?;
+        let found = *view.attributes.get(index as usize).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "attribute {index} does not exist; part {part} has {}",
+                view.attributes.len()
+            ))
+        })?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(attribute, found) };
+        Ok(())
+    })
+}
+
+/// Finds the attribute called `name` in part `part`; EXRKIT_ERR_NOT_FOUND if
+/// there is none.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_find_attribute(
+    reader: *const exrkit_reader,
+    part: u32,
+    name: *const c_char,
+    attribute: *mut exrkit_attribute,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        // SAFETY: the caller passes a NUL-terminated name or NULL.
+        let name = unsafe { arg_str(name, "name") }?;
+        let attribute = out(attribute, "attribute")?;
+        let view = r.part(part)?;
+        let header = r.reader.header(part as usize)?;
+        let position = header
+            .attributes()
+            .iter()
+            .position(|a| a.name.as_bytes() == name.to_bytes())
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "part {part} has no attribute '{}'",
+                    name.to_string_lossy()
+                ))
+            })?;
+        let found = *view
+            .attributes
+            .get(position)
+            .ok_or_else(|| Error::Internal("attribute views out of step".into()))?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(attribute, found) };
+        Ok(())
+    })
+}
+
+/// Writes the width and height in pixels of level (`level_x`, `level_y`) of
+/// part `part`. Scanline parts have only level (0, 0); mip maps only levels
+/// with level_x == level_y.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_level_size(
+    reader: *const exrkit_reader,
+    part: u32,
+    level_x: i32,
+    level_y: i32,
+    width: *mut i32,
+    height: *mut i32,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let width = out(width, "width")?;
+        let height = out(height, "height")?;
+        r.part(part)?;
+        let header = r.reader.header(part as usize)?;
+        let size = u32::try_from(level_x)
+            .ok()
+            .zip(u32::try_from(level_y).ok())
+            .and_then(|(lx, ly)| header.geometry().level_size(lx, ly));
+        let Some((w, h)) = size else {
+            let (nx, ny) = header.geometry().level_counts();
+            return Err(Error::InvalidArgument(format!(
+                "level ({level_x}, {level_y}) does not exist; part {part} has {nx}x{ny} levels"
+            )));
+        };
+        // Validation bounds windows to +-2^30, so level sizes fit in i32.
+        let (w, h) = (
+            i32::try_from(w).unwrap_or(i32::MAX),
+            i32::try_from(h).unwrap_or(i32::MAX),
+        );
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            write(width, w);
+            write(height, h);
+        }
+        Ok(())
+    })
+}
+
+/// Locates chunk `chunk` of part `part`, reads its leader and checks it.
+/// EXRKIT_ERR_INCOMPLETE if the file never got that chunk, EXRKIT_ERR_CORRUPT
+/// if the leader or offset is wrong.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_get_chunk_info(
+    reader: *const exrkit_reader,
+    part: u32,
+    chunk: u64,
+    info: *mut exrkit_chunk_info,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let info = out(info, "info")?;
+        r.part(part)?;
+        let c = r.reader.chunk_info(part as usize, chunk)?;
+        let level = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        let view = exrkit_chunk_info {
+            index: c.index,
+            region: c_box(c.region.pixels),
+            level_x: level(c.region.level_x),
+            level_y: level(c.region.level_y),
+            tile_x: level(c.region.tile_x),
+            tile_y: level(c.region.tile_y),
+            offset: c.offset,
+            data_offset: c.data_offset,
+            sample_table_size: c.sample_table_size,
+            packed_size: c.packed_size,
+            unpacked_size: c.unpacked_size,
+            read_size: c.payload_size(),
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { write(info, view) };
+        Ok(())
+    })
+}
+
+/// Copies chunk `chunk`'s raw bytes (deep: packed sample count table then
+/// packed samples; flat: the packed pixel data) into `buffer`, which has room
+/// for `capacity` bytes, and writes the count to `*size`. The count needed is
+/// exrkit_chunk_info.read_size; a smaller buffer gives
+/// EXRKIT_ERR_BUFFER_TOO_SMALL.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_read_chunk(
+    reader: *const exrkit_reader,
+    part: u32,
+    chunk: u64,
+    buffer: *mut c_void,
+    capacity: usize,
+    size: *mut usize,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        if buffer.is_null() {
+            return Err(Error::InvalidArgument("'buffer' is NULL".into()));
+        }
+        let size = out(size, "size")?;
+        r.part(part)?;
+        // SAFETY: the caller provides `capacity` writable bytes at `buffer`.
+        let buf = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<u8>(), capacity) };
+        let n = r.reader.read_chunk(part as usize, chunk, buf)?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(size, n) };
+        Ok(())
+    })
+}
