@@ -1126,6 +1126,10 @@ exrkit_status exrkit_read_options_init(struct exrkit_read_options *options);
  * Opens the file at `path` (NUL-terminated, in the platform's encoding).
  * `options` may be NULL for the defaults. On success `*reader` receives a
  * handle to free with exrkit_close.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_open(const char *path,
                           const struct exrkit_read_options *options,
@@ -1134,6 +1138,10 @@ exrkit_status exrkit_open(const char *path,
 /**
  * Opens a file held in memory. The bytes are not copied: they must stay
  * valid and unchanged until exrkit_close.
+ *
+ * # Safety
+ * `data` must stay valid and unchanged for `size` bytes until exrkit_close;
+ * other pointers must be NULL or valid.
  */
 exrkit_status exrkit_open_memory(const void *data,
                                  size_t size,
@@ -1144,6 +1152,10 @@ exrkit_status exrkit_open_memory(const void *data,
  * Opens data read through callbacks. The stream struct is copied; its
  * `release` callback (if set) runs when the reader is closed or the open
  * fails. `read_at` is called from many threads at once.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_open_stream(const struct exrkit_input_stream *stream,
                                  const struct exrkit_read_options *options,
@@ -1151,17 +1163,28 @@ exrkit_status exrkit_open_stream(const struct exrkit_input_stream *stream,
 
 /**
  * Closes a reader and frees everything it owns. NULL is ignored.
+ *
+ * # Safety
+ * `reader` must be NULL or come from exrkit_open* and not be used again.
  */
 void exrkit_close(struct exrkit_reader *reader);
 
 /**
  * Writes the number of parts (1 for single-part files and QOI) to `*count`.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_part_count(const struct exrkit_reader *reader, uint32_t *count);
 
 /**
  * Describes part `part`: format, name, storage, compression, windows, counts,
  * tiling and levels. Strings point into the reader.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_read_header(const struct exrkit_reader *reader,
                                  uint32_t part,
@@ -1170,6 +1193,10 @@ exrkit_status exrkit_read_header(const struct exrkit_reader *reader,
 /**
  * Describes channel `index` (0 .. channel_count-1, in name order, which is
  * the order of the channels' data in every chunk) of part `part`.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_get_channel(const struct exrkit_reader *reader,
                                  uint32_t part,
@@ -1178,6 +1205,10 @@ exrkit_status exrkit_get_channel(const struct exrkit_reader *reader,
 
 /**
  * Describes attribute `index` (0 .. attribute_count-1, in file order) of part `part`.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_get_attribute(const struct exrkit_reader *reader,
                                    uint32_t part,
@@ -1187,6 +1218,10 @@ exrkit_status exrkit_get_attribute(const struct exrkit_reader *reader,
 /**
  * Finds the attribute called `name` in part `part`; EXRKIT_ERR_NOT_FOUND if
  * there is none.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_find_attribute(const struct exrkit_reader *reader,
                                     uint32_t part,
@@ -1197,6 +1232,10 @@ exrkit_status exrkit_find_attribute(const struct exrkit_reader *reader,
  * Writes the width and height in pixels of level (`level_x`, `level_y`) of
  * part `part`. Scanline parts have only level (0, 0); mip maps only levels
  * with level_x == level_y.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_level_size(const struct exrkit_reader *reader,
                                 uint32_t part,
@@ -1209,6 +1248,10 @@ exrkit_status exrkit_level_size(const struct exrkit_reader *reader,
  * Locates chunk `chunk` of part `part`, reads its leader and checks it.
  * EXRKIT_ERR_INCOMPLETE if the file never got that chunk, EXRKIT_ERR_CORRUPT
  * if the leader or offset is wrong.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use, and a reader
+ * must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_get_chunk_info(const struct exrkit_reader *reader,
                                     uint32_t part,
@@ -1221,6 +1264,10 @@ exrkit_status exrkit_get_chunk_info(const struct exrkit_reader *reader,
  * for `capacity` bytes, and writes the count to `*size`. The count needed is
  * exrkit_chunk_info.read_size; a smaller buffer gives
  * EXRKIT_ERR_BUFFER_TOO_SMALL.
+ *
+ * # Safety
+ * `buffer` must have room for `capacity` bytes; other pointers must be NULL
+ * or valid, and `reader` must come from exrkit_open* and not be closed.
  */
 exrkit_status exrkit_read_chunk(const struct exrkit_reader *reader,
                                 uint32_t part,

@@ -88,7 +88,7 @@ pub(crate) unsafe fn read_options(options: *const exrkit_read_options) -> Result
     if !options.is_null() {
         // SAFETY: non-NULL; struct_size is the struct's first field.
         let size = unsafe { options.cast::<usize>().read_unaligned() };
-        if size < READ_OPTIONS_MIN_SIZE || size > 1 << 16 {
+        if !(READ_OPTIONS_MIN_SIZE..=1 << 16).contains(&size) {
             return Err(Error::InvalidArgument(format!(
                 "options.struct_size is {size}; call exrkit_read_options_init first"
             )));

@@ -100,6 +100,10 @@ fn finish_open(result: Result<Reader>, out_reader: *mut *mut exrkit_reader) -> R
 /// Opens the file at `path` (NUL-terminated, in the platform's encoding).
 /// `options` may be NULL for the defaults. On success `*reader` receives a
 /// handle to free with exrkit_close.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_open(
     path: *const c_char,
@@ -132,6 +136,10 @@ fn path_from_c(bytes: &[u8]) -> PathBuf {
 
 /// Opens a file held in memory. The bytes are not copied: they must stay
 /// valid and unchanged until exrkit_close.
+///
+/// # Safety
+/// `data` must stay valid and unchanged for `size` bytes until exrkit_close;
+/// other pointers must be NULL or valid.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_open_memory(
     data: *const c_void,
@@ -155,6 +163,10 @@ pub unsafe extern "C" fn exrkit_open_memory(
 /// Opens data read through callbacks. The stream struct is copied; its
 /// `release` callback (if set) runs when the reader is closed or the open
 /// fails. `read_at` is called from many threads at once.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_open_stream(
     stream: *const exrkit_input_stream,
@@ -184,6 +196,9 @@ pub unsafe extern "C" fn exrkit_open_stream(
 }
 
 /// Closes a reader and frees everything it owns. NULL is ignored.
+///
+/// # Safety
+/// `reader` must be NULL or come from exrkit_open* and not be used again.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_close(reader: *mut exrkit_reader) {
     guard_silent(|| {
@@ -205,6 +220,10 @@ unsafe fn handle<'a>(reader: *const exrkit_reader) -> Result<&'a exrkit_reader> 
 }
 
 /// Writes the number of parts (1 for single-part files and QOI) to `*count`.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_part_count(
     reader: *const exrkit_reader,
@@ -222,6 +241,10 @@ pub unsafe extern "C" fn exrkit_part_count(
 
 /// Describes part `part`: format, name, storage, compression, windows, counts,
 /// tiling and levels. Strings point into the reader.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_read_header(
     reader: *const exrkit_reader,
@@ -241,6 +264,10 @@ pub unsafe extern "C" fn exrkit_read_header(
 
 /// Describes channel `index` (0 .. channel_count-1, in name order, which is
 /// the order of the channels' data in every chunk) of part `part`.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_get_channel(
     reader: *const exrkit_reader,
@@ -266,6 +293,10 @@ pub unsafe extern "C" fn exrkit_get_channel(
 }
 
 /// Describes attribute `index` (0 .. attribute_count-1, in file order) of part `part`.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_get_attribute(
     reader: *const exrkit_reader,
@@ -292,6 +323,10 @@ pub unsafe extern "C" fn exrkit_get_attribute(
 
 /// Finds the attribute called `name` in part `part`; EXRKIT_ERR_NOT_FOUND if
 /// there is none.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_find_attribute(
     reader: *const exrkit_reader,
@@ -330,6 +365,10 @@ pub unsafe extern "C" fn exrkit_find_attribute(
 /// Writes the width and height in pixels of level (`level_x`, `level_y`) of
 /// part `part`. Scanline parts have only level (0, 0); mip maps only levels
 /// with level_x == level_y.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_level_size(
     reader: *const exrkit_reader,
@@ -373,6 +412,10 @@ pub unsafe extern "C" fn exrkit_level_size(
 /// Locates chunk `chunk` of part `part`, reads its leader and checks it.
 /// EXRKIT_ERR_INCOMPLETE if the file never got that chunk, EXRKIT_ERR_CORRUPT
 /// if the leader or offset is wrong.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use, and a reader
+/// must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_get_chunk_info(
     reader: *const exrkit_reader,
@@ -412,6 +455,10 @@ pub unsafe extern "C" fn exrkit_get_chunk_info(
 /// for `capacity` bytes, and writes the count to `*size`. The count needed is
 /// exrkit_chunk_info.read_size; a smaller buffer gives
 /// EXRKIT_ERR_BUFFER_TOO_SMALL.
+///
+/// # Safety
+/// `buffer` must have room for `capacity` bytes; other pointers must be NULL
+/// or valid, and `reader` must come from exrkit_open* and not be closed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_read_chunk(
     reader: *const exrkit_reader,

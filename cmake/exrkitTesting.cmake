@@ -1,0 +1,102 @@
+# Helpers for the C examples and C tests. Included by the top-level
+# CMakeLists.txt when EXRKIT_BUILD_TESTS is on.
+#
+# exrkit_add_c_program(<source> PREFIX <prefix> [LABELS <label>...] [HEADER_TEST])
+#
+# Builds <source> (.c as C99, .cpp as C++11) into the executable
+# <prefix><name>, linked to exrkit::exrkit, with -Wall -Wextra -Werror
+# (HEADER_TEST adds -pedantic, and -Wstrict-prototypes for C), and registers it
+# as the CTest test <prefix><name>.
+#
+# Test arguments: if <dir>/<name>.args exists, its contents are the arguments,
+# split like a shell would (quotes work; lines starting with # are comments).
+# Placeholders, replaced in every argument:
+#   @TESTDATA@  absolute path of the shared test data (../shared/testdata)
+#   @BUILD@     the CMake build directory
+#   @WORKDIR@   a scratch directory for this test alone (also its working dir)
+# Without an .args file the program runs with no arguments. The environment
+# also carries EXRKIT_TESTDATA, EXRKIT_BUILD_DIR and EXRKIT_WORKDIR.
+# A test whose arguments use @TESTDATA@ is disabled when that directory is
+# missing (.ci/run fails outright in that case).
+
+find_package(Threads REQUIRED)
+
+if(EXRKIT_TEST_VALGRIND)
+  find_program(EXRKIT_VALGRIND valgrind REQUIRED)
+  set(_exrkit_test_launcher "${EXRKIT_VALGRIND}" --quiet --error-exitcode=99
+      --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite)
+else()
+  set(_exrkit_test_launcher "")
+endif()
+
+function(exrkit_add_c_program src)
+  cmake_parse_arguments(ARG "HEADER_TEST" "PREFIX" "LABELS" ${ARGN})
+  get_filename_component(name "${src}" NAME_WE)
+  get_filename_component(dir "${src}" DIRECTORY)
+  get_filename_component(ext "${src}" LAST_EXT)
+  set(target "${ARG_PREFIX}${name}")
+
+  add_executable(${target} "${src}")
+  target_link_libraries(${target} PRIVATE exrkit::exrkit)
+  set_target_properties(${target} PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/bin")
+  if(ext STREQUAL ".c")
+    set_target_properties(${target} PROPERTIES
+      C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)  # -std=c99
+    set(compiler_id "${CMAKE_C_COMPILER_ID}")
+  else()
+    set_target_properties(${target} PROPERTIES
+      CXX_STANDARD 11 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)  # -std=c++11
+    set(compiler_id "${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(compiler_id MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+    if(ARG_HEADER_TEST)
+      target_compile_options(${target} PRIVATE -pedantic)
+      if(ext STREQUAL ".c")
+        target_compile_options(${target} PRIVATE -Wstrict-prototypes)
+      endif()
+    endif()
+  endif()
+  if(NOT ARG_HEADER_TEST)
+    # Examples and API tests may use threads and <math.h>.
+    target_link_libraries(${target} PRIVATE Threads::Threads m)
+  endif()
+
+  set(workdir "${PROJECT_BINARY_DIR}/testrun/${target}")
+  file(MAKE_DIRECTORY "${workdir}")
+
+  set(args "")
+  set(needs_testdata OFF)
+  set(args_file "${dir}/${name}.args")
+  if(EXISTS "${args_file}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${args_file}")
+    file(STRINGS "${args_file}" lines)
+    set(text "")
+    foreach(line IN LISTS lines)
+      if(NOT line MATCHES "^[ \t]*#")
+        string(APPEND text " ${line}")
+      endif()
+    endforeach()
+    separate_arguments(raw_args UNIX_COMMAND "${text}")
+    foreach(arg IN LISTS raw_args)
+      if(arg MATCHES "@TESTDATA@")
+        set(needs_testdata ON)
+      endif()
+      string(REPLACE "@TESTDATA@" "${EXRKIT_TESTDATA_DIR}" arg "${arg}")
+      string(REPLACE "@BUILD@" "${PROJECT_BINARY_DIR}" arg "${arg}")
+      string(REPLACE "@WORKDIR@" "${workdir}" arg "${arg}")
+      list(APPEND args "${arg}")
+    endforeach()
+  endif()
+
+  add_test(NAME ${target} COMMAND ${_exrkit_test_launcher} $<TARGET_FILE:${target}> ${args})
+  set_tests_properties(${target} PROPERTIES
+    WORKING_DIRECTORY "${workdir}"
+    LABELS "${ARG_LABELS}"
+    ENVIRONMENT "EXRKIT_TESTDATA=${EXRKIT_TESTDATA_DIR};EXRKIT_BUILD_DIR=${PROJECT_BINARY_DIR};EXRKIT_WORKDIR=${workdir}")
+  if(needs_testdata AND NOT IS_DIRECTORY "${EXRKIT_TESTDATA_DIR}")
+    message(WARNING "exrkit: ${EXRKIT_TESTDATA_DIR} is missing; test ${target} is disabled")
+    set_tests_properties(${target} PROPERTIES DISABLED TRUE)
+  endif()
+endfunction()
