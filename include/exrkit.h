@@ -1119,6 +1119,9 @@ extern "C" {
 /**
  * Fills `options` with the defaults: all cores, lenient parsing with table
  * reconstruction, the default limits, no progress callback.
+ *
+ * # Safety
+ * `options` must be NULL or point to a writable exrkit_read_options.
  */
 exrkit_status exrkit_read_options_init(struct exrkit_read_options *options);
 

@@ -59,8 +59,11 @@ fn read_defaults() -> exrkit_read_options {
 
 /// Fills `options` with the defaults: all cores, lenient parsing with table
 /// reconstruction, the default limits, no progress callback.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable exrkit_read_options.
 #[no_mangle]
-pub extern "C" fn exrkit_read_options_init(options: *mut exrkit_read_options) -> exrkit_status {
+pub unsafe extern "C" fn exrkit_read_options_init(options: *mut exrkit_read_options) -> exrkit_status {
     guard(|| {
         let options = out(options, "options")?;
         // SAFETY: checked non-NULL; the caller provides a whole struct.
