@@ -1,10 +1,11 @@
 # Helpers for the C examples and C tests. Included by the top-level
 # CMakeLists.txt when EXRKIT_BUILD_TESTS is on.
 #
-# exrkit_add_c_program(<source> PREFIX <prefix> [LABELS <label>...] [HEADER_TEST])
+# exrkit_add_c_program(<source> PREFIX <prefix> [LABELS <label>...] [HEADER_TEST] [PLAIN_NAME])
 #
-# Builds <source> (.c as C99, .cpp as C++11) into the executable
-# <prefix><name>, linked to exrkit::exrkit, with -Wall -Wextra -Werror
+# Builds <source> (.c as C99, .cpp as C++11) into the target <prefix><name>
+# (file: bin/<prefix><name>, or bin/<name> with PLAIN_NAME, as for the
+# examples, which are tools), linked to exrkit::exrkit, with -Wall -Wextra -Werror
 # (HEADER_TEST adds -pedantic, and -Wstrict-prototypes for C), and registers it
 # as the CTest test <prefix><name>.
 #
@@ -21,16 +22,23 @@
 
 find_package(Threads REQUIRED)
 
-if(EXRKIT_TEST_VALGRIND)
+# Memory checking: with EXRKIT_TEST_VALGRIND=AUTO (the default) every C test
+# and example runs under valgrind when it is installed; any memory error or
+# definite leak fails the test (exit code 99).
+set(_exrkit_test_launcher "")
+if(EXRKIT_TEST_VALGRIND STREQUAL "AUTO")
+  find_program(EXRKIT_VALGRIND valgrind)
+elseif(EXRKIT_TEST_VALGRIND)
   find_program(EXRKIT_VALGRIND valgrind REQUIRED)
+endif()
+if(EXRKIT_TEST_VALGRIND AND EXRKIT_VALGRIND)
   set(_exrkit_test_launcher "${EXRKIT_VALGRIND}" --quiet --error-exitcode=99
       --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite)
-else()
-  set(_exrkit_test_launcher "")
+  message(STATUS "exrkit: C tests run under ${EXRKIT_VALGRIND}")
 endif()
 
 function(exrkit_add_c_program src)
-  cmake_parse_arguments(ARG "HEADER_TEST" "PREFIX" "LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "HEADER_TEST;PLAIN_NAME" "PREFIX" "LABELS" ${ARGN})
   get_filename_component(name "${src}" NAME_WE)
   get_filename_component(dir "${src}" DIRECTORY)
   get_filename_component(ext "${src}" LAST_EXT)
@@ -40,6 +48,9 @@ function(exrkit_add_c_program src)
   target_link_libraries(${target} PRIVATE exrkit::exrkit)
   set_target_properties(${target} PROPERTIES
     RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/bin")
+  if(ARG_PLAIN_NAME)
+    set_target_properties(${target} PROPERTIES OUTPUT_NAME "${name}")
+  endif()
   if(ext STREQUAL ".c")
     set_target_properties(${target} PROPERTIES
       C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)  # -std=c99

@@ -63,7 +63,9 @@ fn read_defaults() -> exrkit_read_options {
 /// # Safety
 /// `options` must be NULL or point to a writable exrkit_read_options.
 #[no_mangle]
-pub unsafe extern "C" fn exrkit_read_options_init(options: *mut exrkit_read_options) -> exrkit_status {
+pub unsafe extern "C" fn exrkit_read_options_init(
+    options: *mut exrkit_read_options,
+) -> exrkit_status {
     guard(|| {
         let options = out(options, "options")?;
         // SAFETY: checked non-NULL; the caller provides a whole struct.

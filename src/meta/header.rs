@@ -1,6 +1,8 @@
 //! One part's header: its attributes, and the standard ones decoded and
 //! checked against the rules OpenEXR enforces.
 
+use std::collections::HashMap;
+
 use super::attribute::{Attribute, AttributeValue};
 use super::channel::Channel;
 use super::compression::Compression;
@@ -220,16 +222,20 @@ fn optional_box2i(attr: Option<&Attribute>) -> Result<Box2i> {
 /// in OpenEXR.
 fn dedupe(attributes: Vec<Attribute>, strict: bool) -> Result<Vec<Attribute>> {
     let mut kept: Vec<Attribute> = Vec::with_capacity(attributes.len());
+    let mut position: HashMap<Text, usize> = HashMap::with_capacity(attributes.len());
     for attr in attributes {
-        match kept.iter_mut().find(|a| a.name == attr.name) {
-            None => kept.push(attr),
+        match position.get(&attr.name) {
+            None => {
+                position.insert(attr.name.clone(), kept.len());
+                kept.push(attr);
+            }
             Some(_) if strict => corrupt!("attribute '{}' appears twice", attr.name),
-            Some(existing) => {
+            Some(&at) => {
                 let first_wins = ["name", "type", "version", "chunkCount"]
                     .iter()
                     .any(|n| attr.name == **n);
                 if !first_wins {
-                    *existing = attr;
+                    kept[at] = attr;
                 }
             }
         }

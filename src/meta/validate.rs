@@ -53,15 +53,16 @@ pub fn view(pixel_aspect_ratio: f32, screen_window_width: f32) -> Result<()> {
 }
 
 /// At least one channel, unique names, positive sampling that divides the
-/// data window, and no subsampling in tiled or deep parts.
+/// data window, and no subsampling in tiled or deep parts. `channels` must be
+/// sorted by name.
 pub fn channels(channels: &[Channel], data_window: Box2i, storage: Storage) -> Result<()> {
     if channels.is_empty() {
         corrupt!("the channel list is empty");
     }
-    for (i, c) in channels.iter().enumerate() {
-        if channels[..i].iter().any(|d| d.name == c.name) {
-            corrupt!("channel '{}' appears twice", c.name);
-        }
+    if let Some(pair) = channels.windows(2).find(|w| w[0].name == w[1].name) {
+        corrupt!("channel '{}' appears twice", pair[0].name);
+    }
+    for c in channels {
         if c.x_sampling < 1 || c.y_sampling < 1 {
             corrupt!(
                 "channel '{}' has sampling {} {}; both must be at least 1",
