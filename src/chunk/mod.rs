@@ -8,6 +8,7 @@ use table::OffsetTables;
 
 use crate::error::{corrupt, Error, Result};
 use crate::io::ReadAt;
+use crate::meta::compression::Compression;
 use crate::meta::geometry::ChunkRegion;
 use crate::meta::header::Header;
 
@@ -94,11 +95,22 @@ pub fn locate(
     } else {
         flat_unpacked_size(header, &region)
     };
-    if !storage.is_deep() && leader.packed_size > unpacked_size {
-        corrupt!(
-            "chunk {index}: {} packed bytes exceed the {unpacked_size} bytes the pixels need",
-            leader.packed_size
-        );
+    if !storage.is_deep() {
+        if leader.packed_size > unpacked_size {
+            corrupt!(
+                "chunk {index}: {} packed bytes exceed the {unpacked_size} bytes the pixels need",
+                leader.packed_size
+            );
+        }
+        if leader.packed_size == 0 && unpacked_size > 0 {
+            corrupt!("chunk {index}: no data for {unpacked_size} bytes of pixels");
+        }
+        if header.compression() == Compression::None && leader.packed_size != unpacked_size {
+            corrupt!(
+                "chunk {index}: uncompressed data of {} bytes where the pixels need {unpacked_size}",
+                leader.packed_size
+            );
+        }
     }
     crate::io::check_range(data_offset, leader.payload_size(), file_len)
         .map_err(|e| e.context(format_args!("chunk {index}")))?;

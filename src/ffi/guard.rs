@@ -77,3 +77,31 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a C
     // SAFETY: non-NULL and NUL-terminated per this function's contract.
     Ok(unsafe { CStr::from_ptr(ptr) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::status::{exrkit_last_error_message, EXRKIT_ERR_CORRUPT};
+
+    fn last_message() -> String {
+        // SAFETY: the function returns a valid NUL-terminated string.
+        unsafe { CStr::from_ptr(exrkit_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn panics_become_internal_errors_with_a_message() {
+        let status = guard(|| panic!("boom"));
+        assert_eq!(status, EXRKIT_ERR_INTERNAL);
+        assert!(last_message().contains("boom"), "{}", last_message());
+    }
+
+    #[test]
+    fn errors_map_to_their_status_and_message() {
+        assert_eq!(guard(|| Ok(())), EXRKIT_OK);
+        let status = guard(|| Err(Error::Corrupt("chunk 3 is bad".into())));
+        assert_eq!(status, EXRKIT_ERR_CORRUPT);
+        assert_eq!(last_message(), "corrupt file: chunk 3 is bad");
+    }
+}

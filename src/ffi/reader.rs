@@ -476,8 +476,18 @@ pub unsafe extern "C" fn exrkit_read_chunk(
         }
         let size = out(size, "size")?;
         r.part(part)?;
-        // SAFETY: the caller provides `capacity` writable bytes at `buffer`.
-        let buf = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<u8>(), capacity) };
+        let needed = r.reader.chunk_info(part as usize, chunk)?.payload_size();
+        let Some(len) = usize::try_from(needed).ok().filter(|&n| n <= capacity) else {
+            return Err(Error::BufferTooSmall(format!(
+                "part {part} chunk {chunk} holds {needed} bytes; the buffer has room for {capacity}"
+            )));
+        };
+        // SAFETY: the caller provides `capacity` >= `len` writable bytes at
+        // `buffer`; zeroing them first makes them initialized for the slice.
+        let buf = unsafe {
+            std::ptr::write_bytes(buffer.cast::<u8>(), 0, len);
+            std::slice::from_raw_parts_mut(buffer.cast::<u8>(), len)
+        };
         let n = r.reader.read_chunk(part as usize, chunk, buf)?;
         // SAFETY: checked non-NULL.
         unsafe { write(size, n) };
