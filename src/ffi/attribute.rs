@@ -7,7 +7,6 @@ use std::ffi::{c_char, c_void};
 use super::types::{exrkit_box2f, exrkit_box2i, exrkit_channel};
 use crate::meta::attribute::{Attribute, AttributeValue};
 use crate::meta::text::Text;
-use crate::meta::types::Box2i;
 
 /// Which member of `exrkit_attribute_value` is set (`EXRKIT_ATTR_*`).
 pub type exrkit_attribute_type = u32;
@@ -302,15 +301,6 @@ fn text(t: &Text) -> exrkit_text {
     }
 }
 
-fn c_box2i(b: Box2i) -> exrkit_box2i {
-    exrkit_box2i {
-        min_x: b.min_x,
-        min_y: b.min_y,
-        max_x: b.max_x,
-        max_y: b.max_y,
-    }
-}
-
 /// Memory a C view of an attribute points into besides the reader's own.
 #[derive(Default)]
 pub(crate) struct AttributeStorage {
@@ -339,7 +329,7 @@ pub(crate) fn attribute_view(attr: &Attribute) -> (exrkit_attribute, AttributeSt
         V::Opaque => (EXRKIT_ATTR_OPAQUE, exrkit_attribute_value { u8: 0 }),
         V::Box2i(b) => (
             EXRKIT_ATTR_BOX2I,
-            exrkit_attribute_value { box2i: c_box2i(*b) },
+            exrkit_attribute_value { box2i: (*b).into() },
         ),
         V::Box2f(b) => (
             EXRKIT_ATTR_BOX2F,

@@ -8,13 +8,10 @@ use super::guard::{arg, arg_str, guard, guard_silent, out, write};
 use super::options::{exrkit_read_options, read_options};
 use super::status::exrkit_status;
 use super::stream::{exrkit_input_stream, BorrowedMemory, CallbackSource};
-use super::types::{
-    exrkit_box2i, exrkit_channel, exrkit_chunk_info, exrkit_header, EXRKIT_FORMAT_EXR,
-};
+use super::types::{exrkit_channel, exrkit_chunk_info, exrkit_header, EXRKIT_FORMAT_EXR};
 use crate::error::{Error, Result};
 use crate::io::ReadAt;
 use crate::meta::header::Header;
-use crate::meta::types::Box2i;
 use crate::read::Reader;
 
 /// An open file. Immutable after open: every function taking a
@@ -33,15 +30,6 @@ struct PartView {
     _storage: Vec<AttributeStorage>,
 }
 
-fn c_box(b: Box2i) -> exrkit_box2i {
-    exrkit_box2i {
-        min_x: b.min_x,
-        min_y: b.min_y,
-        max_x: b.max_x,
-        max_y: b.max_y,
-    }
-}
-
 fn part_view(header: &Header) -> PartView {
     let geometry = header.geometry();
     let tiles = geometry.tile_desc();
@@ -54,8 +42,8 @@ fn part_view(header: &Header) -> PartView {
             storage: header.storage() as u32,
             compression: header.compression() as u32,
             line_order: header.line_order() as u32,
-            data_window: c_box(header.data_window()),
-            display_window: c_box(header.display_window()),
+            data_window: header.data_window().into(),
+            display_window: header.display_window().into(),
             pixel_aspect_ratio: header.pixel_aspect_ratio(),
             channel_count: header.channels().len() as u32,
             attribute_count: header.attributes().len() as u32,
@@ -88,6 +76,16 @@ impl exrkit_reader {
             ))
         })
     }
+}
+
+/// Item `index` of a part's list, or an error naming what is out of range.
+fn item<T: Copy>(items: &[T], index: u32, what: &str, part: u32) -> Result<T> {
+    items.get(index as usize).copied().ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "{what} {index} does not exist; part {part} has {}",
+            items.len()
+        ))
+    })
 }
 
 fn finish_open(result: Result<Reader>, out_reader: *mut *mut exrkit_reader) -> Result<()> {
@@ -279,13 +277,7 @@ pub unsafe extern "C" fn exrkit_get_channel(
         // SAFETY: a reader from exrkit_open* or NULL.
         let r = unsafe { handle(reader) }?;
         let channel = out(channel, "channel")?;
-        let view = r.part(part)?;
-        let found = *view.channels.get(index as usize).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "channel {index} does not exist; part {part} has {}",
-                view.channels.len()
-            ))
-        })?;
+        let found = item(&r.part(part)?.channels, index, "channel", part)?;
         // SAFETY: checked non-NULL.
         unsafe { write(channel, found) };
         Ok(())
@@ -308,13 +300,7 @@ pub unsafe extern "C" fn exrkit_get_attribute(
         // SAFETY: a reader from exrkit_open* or NULL.
         let r = unsafe { handle(reader) }?;
         let attribute = out(attribute, "attribute")?;
-        let view = r.part(part)?;
-        let found = *view.attributes.get(index as usize).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "attribute {index} does not exist; part {part} has {}",
-                view.attributes.len()
-            ))
-        })?;
+        let found = item(&r.part(part)?.attributes, index, "attribute", part)?;
         // SAFETY: checked non-NULL.
         unsafe { write(attribute, found) };
         Ok(())
@@ -432,7 +418,7 @@ pub unsafe extern "C" fn exrkit_get_chunk_info(
         let level = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         let view = exrkit_chunk_info {
             index: c.index,
-            region: c_box(c.region.pixels),
+            region: c.region.pixels.into(),
             level_x: level(c.region.level_x),
             level_y: level(c.region.level_y),
             tile_x: level(c.region.tile_x),

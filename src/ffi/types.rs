@@ -3,6 +3,8 @@
 
 use std::ffi::c_char;
 
+use crate::meta::types::Box2i;
+
 /// Which file format a reader or writer handles (`EXRKIT_FORMAT_*`).
 pub type exrkit_format = u32;
 /// OpenEXR.
@@ -102,6 +104,17 @@ pub struct exrkit_box2i {
     pub max_x: i32,
     /// Bottom row, inclusive.
     pub max_y: i32,
+}
+
+impl From<Box2i> for exrkit_box2i {
+    fn from(b: Box2i) -> Self {
+        Self {
+            min_x: b.min_x,
+            min_y: b.min_y,
+            max_x: b.max_x,
+            max_y: b.max_y,
+        }
+    }
 }
 
 /// A float rectangle.
