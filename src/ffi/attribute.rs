@@ -301,8 +301,7 @@ fn text(t: &Text) -> exrkit_text {
     }
 }
 
-/// Memory a C view of an attribute points into besides the reader's own.
-#[derive(Default)]
+/// Arrays a C view of an attribute points into besides the reader's own memory.
 pub(crate) struct AttributeStorage {
     texts: Vec<exrkit_text>,
     channels: Vec<exrkit_channel>,
@@ -319,12 +318,30 @@ pub(crate) fn channel_view(c: &crate::meta::channel::Channel) -> exrkit_channel 
     }
 }
 
-/// Builds the C view of `attr`. The view points into `attr` and into the
-/// returned storage, which must live as long as the view (moving the storage
-/// is fine: it only holds heap buffers).
-pub(crate) fn attribute_view(attr: &Attribute) -> (exrkit_attribute, AttributeStorage) {
+/// The arrays the C view of `attr` needs besides the attribute itself, for
+/// the types whose value is a list of structs; `None` for every other type.
+pub(crate) fn attribute_arrays(attr: &Attribute) -> Option<Box<AttributeStorage>> {
+    match &attr.value {
+        AttributeValue::ChannelList(list) => Some(Box::new(AttributeStorage {
+            channels: list.iter().map(channel_view).collect(),
+            texts: Vec::new(),
+        })),
+        AttributeValue::StringVector(items) => Some(Box::new(AttributeStorage {
+            texts: items.iter().map(text).collect(),
+            channels: Vec::new(),
+        })),
+        _ => None,
+    }
+}
+
+/// Builds the C view of `attr`, pointing into `attr` and into `arrays` (from
+/// [`attribute_arrays`]), which must both outlive the view.
+pub(crate) fn attribute_view(
+    attr: &Attribute,
+    arrays: Option<&AttributeStorage>,
+) -> exrkit_attribute {
     use AttributeValue as V;
-    let mut storage = AttributeStorage::default();
+    let (channels, texts) = arrays.map_or((&[][..], &[][..]), |a| (&a.channels[..], &a.texts[..]));
     let (kind, value) = match &attr.value {
         V::Opaque => (EXRKIT_ATTR_OPAQUE, exrkit_attribute_value { u8: 0 }),
         V::Box2i(b) => (
@@ -355,18 +372,15 @@ pub(crate) fn attribute_view(attr: &Attribute) -> (exrkit_attribute, AttributeSt
                 },
             )
         }
-        V::ChannelList(list) => {
-            storage.channels = list.iter().map(channel_view).collect();
-            (
-                EXRKIT_ATTR_CHLIST,
-                exrkit_attribute_value {
-                    channels: exrkit_channel_list {
-                        channels: storage.channels.as_ptr(),
-                        count: storage.channels.len(),
-                    },
+        V::ChannelList(_) => (
+            EXRKIT_ATTR_CHLIST,
+            exrkit_attribute_value {
+                channels: exrkit_channel_list {
+                    channels: channels.as_ptr(),
+                    count: channels.len(),
                 },
-            )
-        }
+            },
+        ),
         V::Chromaticities(c) => (
             EXRKIT_ATTR_CHROMATICITIES,
             exrkit_attribute_value {
@@ -440,18 +454,15 @@ pub(crate) fn attribute_view(attr: &Attribute) -> (exrkit_attribute, AttributeSt
                 string: text(&attr.data),
             },
         ),
-        V::StringVector(items) => {
-            storage.texts = items.iter().map(text).collect();
-            (
-                EXRKIT_ATTR_STRINGVECTOR,
-                exrkit_attribute_value {
-                    strings: exrkit_text_list {
-                        items: storage.texts.as_ptr(),
-                        count: storage.texts.len(),
-                    },
+        V::StringVector(_) => (
+            EXRKIT_ATTR_STRINGVECTOR,
+            exrkit_attribute_value {
+                strings: exrkit_text_list {
+                    items: texts.as_ptr(),
+                    count: texts.len(),
                 },
-            )
-        }
+            },
+        ),
         V::TileDesc {
             width,
             height,
@@ -495,5 +506,5 @@ pub(crate) fn attribute_view(attr: &Attribute) -> (exrkit_attribute, AttributeSt
         size: attr.data.len(),
         value,
     };
-    (view, storage)
+    view
 }

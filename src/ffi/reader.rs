@@ -3,7 +3,9 @@
 use std::ffi::{c_char, c_void};
 use std::path::PathBuf;
 
-use super::attribute::{attribute_view, channel_view, exrkit_attribute, AttributeStorage};
+use super::attribute::{
+    attribute_arrays, attribute_view, channel_view, exrkit_attribute, AttributeStorage,
+};
 use super::guard::{arg, arg_str, guard, guard_silent, out, write};
 use super::options::{exrkit_read_options, read_options};
 use super::status::exrkit_status;
@@ -26,15 +28,16 @@ pub struct exrkit_reader {
 struct PartView {
     header: exrkit_header,
     channels: Vec<exrkit_channel>,
-    attributes: Vec<exrkit_attribute>,
-    _storage: Vec<AttributeStorage>,
+    /// Per attribute, the arrays its view needs (chlist, stringvector only);
+    /// views themselves are built per call, so a header of many tiny
+    /// attributes costs little beyond its own size.
+    attribute_arrays: Vec<Option<Box<AttributeStorage>>>,
 }
 
 fn part_view(header: &Header) -> PartView {
     let geometry = header.geometry();
     let tiles = geometry.tile_desc();
     let (level_count_x, level_count_y) = geometry.level_counts();
-    let (attributes, storage) = header.attributes().iter().map(attribute_view).unzip();
     PartView {
         header: exrkit_header {
             format: EXRKIT_FORMAT_EXR,
@@ -57,8 +60,7 @@ fn part_view(header: &Header) -> PartView {
             level_count_y,
         },
         channels: header.channels().iter().map(channel_view).collect(),
-        attributes,
-        _storage: storage,
+        attribute_arrays: header.attributes().iter().map(attribute_arrays).collect(),
     }
 }
 
@@ -66,6 +68,20 @@ impl exrkit_reader {
     fn new(reader: Reader) -> Box<Self> {
         let parts = reader.headers().iter().map(part_view).collect();
         Box::new(Self { reader, parts })
+    }
+
+    /// The C view of attribute `index` of `part`.
+    fn attribute(&self, part: u32, index: usize) -> Result<exrkit_attribute> {
+        let view = self.part(part)?;
+        let attributes = self.reader.header(part as usize)?.attributes();
+        let attr = attributes.get(index).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "attribute {index} does not exist; part {part} has {}",
+                attributes.len()
+            ))
+        })?;
+        let arrays = view.attribute_arrays.get(index).and_then(|a| a.as_deref());
+        Ok(attribute_view(attr, arrays))
     }
 
     fn part(&self, part: u32) -> Result<&PartView> {
@@ -300,7 +316,7 @@ pub unsafe extern "C" fn exrkit_get_attribute(
         // SAFETY: a reader from exrkit_open* or NULL.
         let r = unsafe { handle(reader) }?;
         let attribute = out(attribute, "attribute")?;
-        let found = item(&r.part(part)?.attributes, index, "attribute", part)?;
+        let found = r.attribute(part, index as usize)?;
         // SAFETY: checked non-NULL.
         unsafe { write(attribute, found) };
         Ok(())
@@ -326,9 +342,9 @@ pub unsafe extern "C" fn exrkit_find_attribute(
         // SAFETY: the caller passes a NUL-terminated name or NULL.
         let name = unsafe { arg_str(name, "name") }?;
         let attribute = out(attribute, "attribute")?;
-        let view = r.part(part)?;
-        let header = r.reader.header(part as usize)?;
-        let position = header
+        let position = r
+            .reader
+            .header(part as usize)?
             .attributes()
             .iter()
             .position(|a| a.name.as_bytes() == name.to_bytes())
@@ -338,10 +354,7 @@ pub unsafe extern "C" fn exrkit_find_attribute(
                     name.to_string_lossy()
                 ))
             })?;
-        let found = *view
-            .attributes
-            .get(position)
-            .ok_or_else(|| Error::Internal("attribute views out of step".into()))?;
+        let found = r.attribute(part, position)?;
         // SAFETY: checked non-NULL.
         unsafe { write(attribute, found) };
         Ok(())
