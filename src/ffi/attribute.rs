@@ -425,10 +425,10 @@ pub(crate) fn attribute_view(
             },
         ),
         V::LineOrder(v) => (EXRKIT_ATTR_LINEORDER, exrkit_attribute_value { u8: *v }),
-        V::M33f(m) => (EXRKIT_ATTR_M33F, exrkit_attribute_value { m33f: *m }),
-        V::M33d(m) => (EXRKIT_ATTR_M33D, exrkit_attribute_value { m33d: *m }),
-        V::M44f(m) => (EXRKIT_ATTR_M44F, exrkit_attribute_value { m44f: *m }),
-        V::M44d(m) => (EXRKIT_ATTR_M44D, exrkit_attribute_value { m44d: *m }),
+        V::M33f(m) => (EXRKIT_ATTR_M33F, exrkit_attribute_value { m33f: **m }),
+        V::M33d(m) => (EXRKIT_ATTR_M33D, exrkit_attribute_value { m33d: **m }),
+        V::M44f(m) => (EXRKIT_ATTR_M44F, exrkit_attribute_value { m44f: **m }),
+        V::M44d(m) => (EXRKIT_ATTR_M44D, exrkit_attribute_value { m44d: **m }),
         V::Preview { width, height } => (
             EXRKIT_ATTR_PREVIEW,
             exrkit_attribute_value {

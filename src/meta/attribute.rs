@@ -57,7 +57,7 @@ pub enum AttributeValue {
     /// `chlist`.
     ChannelList(Vec<Channel>),
     /// `chromaticities`.
-    Chromaticities(Chromaticities),
+    Chromaticities(Box<Chromaticities>),
     /// `compression`: the id byte as stored.
     Compression(u8),
     /// `double`.
@@ -71,17 +71,17 @@ pub enum AttributeValue {
     /// `int`.
     Int(i32),
     /// `keycode`.
-    KeyCode(KeyCode),
+    KeyCode(Box<KeyCode>),
     /// `lineOrder`: the byte as stored.
     LineOrder(u8),
     /// `m33f`, row-major.
-    M33f([f32; 9]),
+    M33f(Box<[f32; 9]>),
     /// `m33d`, row-major.
-    M33d([f64; 9]),
+    M33d(Box<[f64; 9]>),
     /// `m44f`, row-major.
-    M44f([f32; 16]),
+    M44f(Box<[f32; 16]>),
     /// `m44d`, row-major.
-    M44d([f64; 16]),
+    M44d(Box<[f64; 16]>),
     /// `preview`: size; the RGBA8 pixels follow the 8 size bytes in the raw data.
     Preview {
         /// Width in pixels.
@@ -138,10 +138,17 @@ pub struct Attribute {
 }
 
 impl Attribute {
-    /// Decodes `data` according to `type_name`.
-    pub fn parse(name: Text, type_name: Text, data: Text) -> Result<Self> {
-        let value = decode_value(type_name.as_bytes(), data.as_bytes())
-            .map_err(|e| e.context(format_args!("attribute '{name}' of type '{type_name}'")))?;
+    /// Decodes `data` according to `type_name`. A value that does not decode
+    /// is an error when `strict`, and otherwise kept as `Opaque` (OpenEXR
+    /// skips it) so its bytes stay visible.
+    pub fn parse(name: Text, type_name: Text, data: Text, strict: bool) -> Result<Self> {
+        let value = match decode_value(type_name.as_bytes(), data.as_bytes()) {
+            Ok(value) => value,
+            Err(e) if strict => {
+                return Err(e.context(format_args!("attribute '{name}' of type '{type_name}'")))
+            }
+            Err(_) => AttributeValue::Opaque,
+        };
         Ok(Self {
             name,
             type_name,
@@ -249,12 +256,12 @@ fn decode_value(type_name: &[u8], bytes: &[u8]) -> Result<AttributeValue> {
         b"chlist" => return parse_channel_list(bytes).map(V::ChannelList),
         b"chromaticities" => {
             let [rx, ry, gx, gy, bx, by, wx, wy] = f.f32s()?;
-            V::Chromaticities(Chromaticities {
+            V::Chromaticities(Box::new(Chromaticities {
                 red: [rx, ry],
                 green: [gx, gy],
                 blue: [bx, by],
                 white: [wx, wy],
-            })
+            }))
         }
         b"compression" => V::Compression(f.u8()?),
         b"double" => V::Double(f.f64()?),
@@ -274,7 +281,7 @@ fn decode_value(type_name: &[u8], bytes: &[u8]) -> Result<AttributeValue> {
         b"keycode" => {
             let [film_mfc_code, film_type, prefix, count, perf_offset, perfs_per_frame, perfs_per_count] =
                 f.i32s()?;
-            V::KeyCode(KeyCode {
+            V::KeyCode(Box::new(KeyCode {
                 film_mfc_code,
                 film_type,
                 prefix,
@@ -282,13 +289,13 @@ fn decode_value(type_name: &[u8], bytes: &[u8]) -> Result<AttributeValue> {
                 perf_offset,
                 perfs_per_frame,
                 perfs_per_count,
-            })
+            }))
         }
         b"lineOrder" => V::LineOrder(f.u8()?),
-        b"m33f" => V::M33f(f.f32s()?),
-        b"m33d" => V::M33d(f.f64s()?),
-        b"m44f" => V::M44f(f.f32s()?),
-        b"m44d" => V::M44d(f.f64s()?),
+        b"m33f" => V::M33f(Box::new(f.f32s()?)),
+        b"m33d" => V::M33d(Box::new(f.f64s()?)),
+        b"m44f" => V::M44f(Box::new(f.f32s()?)),
+        b"m44d" => V::M44d(Box::new(f.f64s()?)),
         b"preview" => {
             let width = f.u32()?;
             let height = f.u32()?;

@@ -221,26 +221,45 @@ fn optional_box2i(attr: Option<&Attribute>) -> Result<Box2i> {
 /// identity attributes keep their first value and all others their last, as
 /// in OpenEXR.
 fn dedupe(attributes: Vec<Attribute>, strict: bool) -> Result<Vec<Attribute>> {
-    let mut kept: Vec<Attribute> = Vec::with_capacity(attributes.len());
-    let mut position: HashMap<Text, usize> = HashMap::with_capacity(attributes.len());
-    for attr in attributes {
-        match position.get(&attr.name) {
-            None => {
-                position.insert(attr.name.clone(), kept.len());
-                kept.push(attr);
+    // For each name, the index of the copy that stays.
+    let mut chosen: HashMap<&[u8], usize> = HashMap::with_capacity(attributes.len());
+    for (i, attr) in attributes.iter().enumerate() {
+        if let Some(kept) = chosen.get_mut(attr.name.as_bytes()) {
+            if strict {
+                corrupt!("attribute '{}' appears twice", attr.name);
             }
-            Some(_) if strict => corrupt!("attribute '{}' appears twice", attr.name),
-            Some(&at) => {
-                let first_wins = ["name", "type", "version", "chunkCount"]
-                    .iter()
-                    .any(|n| attr.name == **n);
-                if !first_wins {
-                    kept[at] = attr;
-                }
+            let first_wins = ["name", "type", "version", "chunkCount"]
+                .iter()
+                .any(|n| attr.name == **n);
+            if !first_wins {
+                *kept = i;
             }
+        } else {
+            chosen.insert(attr.name.as_bytes(), i);
         }
     }
-    Ok(kept)
+    if chosen.len() == attributes.len() {
+        return Ok(attributes);
+    }
+    let mut keep = vec![false; attributes.len()];
+    for &i in chosen.values() {
+        keep[i] = true;
+    }
+    // A repeated name stays at the position of its first appearance.
+    let mut first_position: HashMap<&[u8], usize> = HashMap::new();
+    for (i, attr) in attributes.iter().enumerate() {
+        first_position.entry(attr.name.as_bytes()).or_insert(i);
+    }
+    let mut order: Vec<(usize, usize)> = (0..attributes.len())
+        .filter(|&i| keep[i])
+        .map(|i| (first_position[attributes[i].name.as_bytes()], i))
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<Attribute>> = attributes.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take))
+        .collect())
 }
 
 fn tile_desc(attr: &Attribute) -> Result<TileDesc> {

@@ -11,7 +11,7 @@ pub mod types;
 mod validate;
 pub mod version;
 
-use attribute::{Attribute, AttributeValue};
+use attribute::Attribute;
 use header::{Header, HeaderContext};
 use text::Text;
 use version::VersionFlags;
@@ -97,18 +97,7 @@ fn read_attributes(cursor: &mut SourceCursor<'_>, ctx: HeaderContext) -> Result<
             );
         }
         let data = Text::new(cursor.bytes(size)?);
-        let parsed = Attribute::parse(name.clone(), type_name.clone(), data.clone());
-        match parsed {
-            Ok(attribute) => attributes.push(attribute),
-            Err(e) if ctx.strict => return Err(e),
-            // OpenEXR skips a value it cannot decode; keep its bytes visible.
-            Err(_) => attributes.push(Attribute {
-                name,
-                type_name,
-                data,
-                value: AttributeValue::Opaque,
-            }),
-        }
+        attributes.push(Attribute::parse(name, type_name, data, ctx.strict)?);
     }
 }
 
