@@ -169,6 +169,18 @@ impl Reader {
     /// returning how many bytes it wrote.
     pub fn read_chunk(&self, part: usize, index: u64, buf: &mut [u8]) -> Result<usize> {
         let info = self.chunk_info(part, index)?;
+        self.read_located_chunk(part, &info, buf)
+    }
+
+    /// Like [`Reader::read_chunk`] for a chunk already located with
+    /// [`Reader::chunk_info`], without reading its leader again.
+    pub fn read_located_chunk(
+        &self,
+        part: usize,
+        info: &ChunkInfo,
+        buf: &mut [u8],
+    ) -> Result<usize> {
+        let index = info.index;
         let size = info.payload_size();
         let Some(dest) = usize::try_from(size).ok().and_then(|n| buf.get_mut(..n)) else {
             return Err(Error::BufferTooSmall(format!(

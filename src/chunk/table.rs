@@ -63,7 +63,7 @@ impl OffsetTables {
 
     /// Whether `offset` can be the start of a chunk.
     pub fn is_plausible(&self, offset: u64, file_len: u64) -> bool {
-        offset >= self.end && offset < file_len
+        plausible(offset, self.end, file_len)
     }
 
     fn has_invalid_entry(&self, file_len: u64) -> bool {
@@ -110,19 +110,24 @@ impl OffsetTables {
             else {
                 break;
             };
-            let plausible = |o: u64| o >= self.end && o < file_len;
+            let tables_end = self.end;
             if let Some(entry) = self
                 .offsets
                 .get_mut(part as usize)
                 .and_then(|t| t.get_mut(index as usize))
             {
-                if !plausible(*entry) {
+                if !plausible(*entry, tables_end, file_len) {
                     *entry = pos;
                 }
             }
             pos = next;
         }
     }
+}
+
+/// Whether `offset` lies in the chunk area: after the tables, inside the file.
+fn plausible(offset: u64, tables_end: u64, file_len: u64) -> bool {
+    offset >= tables_end && offset < file_len
 }
 
 /// The chunk index a leader's coordinates name, if they name one exactly.

@@ -382,7 +382,6 @@ pub unsafe extern "C" fn exrkit_level_size(
         let r = unsafe { handle(reader) }?;
         let width = out(width, "width")?;
         let height = out(height, "height")?;
-        r.part(part)?;
         let header = r.reader.header(part as usize)?;
         let size = u32::try_from(level_x)
             .ok()
@@ -426,7 +425,6 @@ pub unsafe extern "C" fn exrkit_get_chunk_info(
         // SAFETY: a reader from exrkit_open* or NULL.
         let r = unsafe { handle(reader) }?;
         let info = out(info, "info")?;
-        r.part(part)?;
         let c = r.reader.chunk_info(part as usize, chunk)?;
         let level = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         let view = exrkit_chunk_info {
@@ -474,8 +472,8 @@ pub unsafe extern "C" fn exrkit_read_chunk(
             return Err(Error::InvalidArgument("'buffer' is NULL".into()));
         }
         let size = out(size, "size")?;
-        r.part(part)?;
-        let needed = r.reader.chunk_info(part as usize, chunk)?.payload_size();
+        let info = r.reader.chunk_info(part as usize, chunk)?;
+        let needed = info.payload_size();
         let Some(len) = usize::try_from(needed).ok().filter(|&n| n <= capacity) else {
             return Err(Error::BufferTooSmall(format!(
                 "part {part} chunk {chunk} holds {needed} bytes; the buffer has room for {capacity}"
@@ -487,7 +485,7 @@ pub unsafe extern "C" fn exrkit_read_chunk(
             std::ptr::write_bytes(buffer.cast::<u8>(), 0, len);
             std::slice::from_raw_parts_mut(buffer.cast::<u8>(), len)
         };
-        let n = r.reader.read_chunk(part as usize, chunk, buf)?;
+        let n = r.reader.read_located_chunk(part as usize, &info, buf)?;
         // SAFETY: checked non-NULL.
         unsafe { write(size, n) };
         Ok(())
