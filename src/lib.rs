@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod chunk;
+pub mod codec;
 pub mod error;
 pub mod ffi;
 pub mod io;

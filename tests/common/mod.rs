@@ -1,5 +1,7 @@
 //! Locating ../shared/testdata: missing data fails in CI and skips elsewhere.
 
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 /// The folder `sub` of the OpenEXR sample images, or `None` (after printing
@@ -18,4 +20,103 @@ pub fn openexr_images(sub: &str) -> Option<PathBuf> {
     );
     eprintln!("skipping: {reason}");
     None
+}
+
+/// Runs `tests/support/openexr_ref.py` with `args`, returning whether it ran.
+/// Panics in CI when Python or PyPI's OpenEXR is missing or the script
+/// fails; prints why and returns `false` elsewhere.
+pub fn openexr_ref(args: &[&std::ffi::OsStr]) -> bool {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/openexr_ref.py");
+    let outcome = std::process::Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .output();
+    let reason = match outcome {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => format!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => format!("python3 could not run: {e}"),
+    };
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "OpenEXR reference unavailable in CI: {reason}"
+    );
+    eprintln!("skipping: {reason}");
+    false
+}
+
+/// A fresh, empty folder for one test's files.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch folder");
+    dir
+}
+
+/// One channel of one part as OpenEXR decoded it.
+pub struct ReferenceChannel {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Part index.
+    pub part: usize,
+    /// Channel name.
+    pub name: String,
+    /// `half`, `float` or `uint`.
+    pub pixel_type: String,
+    /// Samples per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Little-endian samples, row-major.
+    pub bytes: Vec<u8>,
+}
+
+/// Decodes `files` with OpenEXR into `dir` and loads every channel, or
+/// returns `None` where [`openexr_ref`] skips. Files OpenEXR refuses are
+/// listed with pixel type `error`.
+pub fn openexr_decode(dir: &std::path::Path, files: &[PathBuf]) -> Option<Vec<ReferenceChannel>> {
+    let mut args = vec![std::ffi::OsStr::new("dump"), dir.as_os_str()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    if !openexr_ref(&args) {
+        return None;
+    }
+    let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).expect("manifest");
+    let mut channels = Vec::new();
+    for line in manifest.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [file, part, hex, pixel_type, width, height] = fields[..] else {
+            panic!("bad manifest line {line}");
+        };
+        let file = PathBuf::from(file);
+        if pixel_type == "error" {
+            channels.push(ReferenceChannel {
+                file,
+                part: 0,
+                name: width.to_string(),
+                pixel_type: pixel_type.to_string(),
+                width: 0,
+                height: 0,
+                bytes: Vec::new(),
+            });
+            continue;
+        }
+        let index = files.iter().position(|f| *f == file).expect("file listed");
+        let name_bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        let bytes = std::fs::read(dir.join(index.to_string()).join(part).join(hex)).expect("raw");
+        channels.push(ReferenceChannel {
+            file,
+            part: part.parse().expect("part"),
+            name: String::from_utf8_lossy(&name_bytes).into_owned(),
+            pixel_type: pixel_type.to_string(),
+            width: width.parse().expect("width"),
+            height: height.parse().expect("height"),
+            bytes,
+        });
+    }
+    Some(channels)
 }

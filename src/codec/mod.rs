@@ -1,0 +1,163 @@
+//! Codecs: one module per compression, each turning a chunk's packed bytes
+//! into its unpacked bytes.
+//!
+//! Unpacked bytes are laid out as OpenEXR lays them out before compression:
+//! for each line of the chunk's region from top to bottom, for each channel in
+//! name order that has samples on that line, the channel's samples of that
+//! line in little-endian order.
+
+mod b44;
+mod piz;
+mod predictor;
+mod pxr24;
+mod rle;
+mod zip;
+
+use crate::chunk::sampled_count;
+use crate::error::{corrupt, Error, Result};
+use crate::meta::channel::Channel;
+use crate::meta::compression::Compression;
+use crate::meta::types::{Box2i, PixelType};
+
+/// What a codec needs to know about one channel of the block it unpacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelLayout {
+    /// How each sample is stored.
+    pub pixel_type: PixelType,
+    /// Horizontal subsampling.
+    pub x_sampling: i32,
+    /// Vertical subsampling.
+    pub y_sampling: i32,
+    /// Whether the channel is perceptually linear (B44 codes such channels
+    /// differently).
+    pub p_linear: bool,
+    /// Samples on each line of the region that has samples.
+    pub width: usize,
+    /// Lines of the region that have samples.
+    pub height: usize,
+}
+
+impl ChannelLayout {
+    /// Whether line `y` of the image holds samples of this channel.
+    pub fn has_line(&self, y: i32) -> bool {
+        y.rem_euclid(self.y_sampling.max(1)) == 0
+    }
+
+    /// Bytes of one line of samples.
+    pub fn line_bytes(&self) -> usize {
+        self.width * self.pixel_type.size()
+    }
+
+    /// Bytes of all the channel's samples in the block.
+    pub fn bytes(&self) -> usize {
+        self.line_bytes() * self.height
+    }
+}
+
+/// The shape of one block of pixels: its region and its channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockLayout {
+    /// The pixels the block covers.
+    pub region: Box2i,
+    /// The part's channels, in name order.
+    pub channels: Vec<ChannelLayout>,
+    /// Bytes of the unpacked block.
+    pub unpacked_size: usize,
+}
+
+impl BlockLayout {
+    /// The layout of `region` for a part with `channels`; fails when the
+    /// block would not fit in memory.
+    pub fn new(channels: &[Channel], region: Box2i) -> Result<Self> {
+        let mut total = 0usize;
+        let mut layouts = Vec::with_capacity(channels.len());
+        for c in channels {
+            let width = sampled_count(region.min_x, region.max_x, c.x_sampling);
+            let height = sampled_count(region.min_y, region.max_y, c.y_sampling);
+            let (Ok(width), Ok(height)) = (usize::try_from(width), usize::try_from(height)) else {
+                return Err(too_big(region));
+            };
+            let layout = ChannelLayout {
+                pixel_type: c.pixel_type,
+                x_sampling: c.x_sampling.max(1),
+                y_sampling: c.y_sampling.max(1),
+                p_linear: c.p_linear,
+                width,
+                height,
+            };
+            total = width
+                .checked_mul(height)
+                .and_then(|n| n.checked_mul(c.pixel_type.size()))
+                .and_then(|n| n.checked_add(total))
+                .ok_or_else(|| too_big(region))?;
+            layouts.push(layout);
+        }
+        Ok(Self {
+            region,
+            channels: layouts,
+            unpacked_size: total,
+        })
+    }
+
+    /// The lines of the region, top to bottom.
+    pub fn lines(&self) -> std::ops::RangeInclusive<i32> {
+        self.region.min_y..=self.region.max_y
+    }
+}
+
+fn too_big(region: Box2i) -> Error {
+    Error::LimitExceeded(format!("a block of {region:?} does not fit in memory"))
+}
+
+/// Buffers a worker thread keeps between blocks so that decoding allocates
+/// only while blocks grow.
+#[derive(Default)]
+pub struct Scratch {
+    bytes: Vec<u8>,
+    zip: zip::Scratch,
+    piz: piz::Scratch,
+    pxr24: pxr24::Scratch,
+    b44: b44::Scratch,
+}
+
+/// Unpacks `packed`, compressed with `compression`, into `out`, which holds
+/// exactly `layout.unpacked_size` bytes.
+pub fn decompress(
+    compression: Compression,
+    layout: &BlockLayout,
+    packed: &[u8],
+    out: &mut [u8],
+    scratch: &mut Scratch,
+) -> Result<()> {
+    if out.len() != layout.unpacked_size {
+        return Err(Error::Internal(format!(
+            "unpacked buffer of {} bytes for a block of {}",
+            out.len(),
+            layout.unpacked_size
+        )));
+    }
+    if packed.len() == out.len() {
+        // OpenEXR stores a block raw whenever compressing it did not make it
+        // smaller, whatever the part's compression.
+        out.copy_from_slice(packed);
+        return Ok(());
+    }
+    match compression {
+        Compression::None => corrupt!(
+            "{} bytes of uncompressed data for a block of {}",
+            packed.len(),
+            out.len()
+        ),
+        Compression::Rle => rle::decompress(packed, out, &mut scratch.bytes),
+        Compression::Zips | Compression::Zip => zip::decompress(packed, out, &mut scratch.zip),
+        Compression::Piz => piz::decompress(layout, packed, out, &mut scratch.piz),
+        Compression::Pxr24 => pxr24::decompress(layout, packed, out, &mut scratch.pxr24),
+        Compression::B44 | Compression::B44a => {
+            b44::decompress(layout, packed, out, &mut scratch.b44)
+        }
+        other => Err(Error::Unsupported(format!(
+            "{} compression is not supported yet",
+            other.name()
+        ))),
+    }
+}
