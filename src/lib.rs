@@ -23,6 +23,7 @@ pub mod error;
 pub mod ffi;
 pub mod io;
 pub mod meta;
+pub mod pixels;
 pub mod read;
 
 pub use error::{Error, Result};

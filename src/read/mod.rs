@@ -2,9 +2,11 @@
 //! and offset tables, and hands out chunks. Immutable once open, so any number
 //! of threads may use one reader at once.
 
+mod decode;
+
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::chunk::table::OffsetTables;
 use crate::chunk::{self, ChunkInfo};
@@ -68,6 +70,8 @@ pub struct Reader {
     headers: Vec<Header>,
     tables: OffsetTables,
     options: ReadOptions,
+    /// The reader's own thread pool, built on first use when `threads` > 1.
+    pool: OnceLock<Option<rayon::ThreadPool>>,
 }
 
 impl fmt::Debug for Reader {
@@ -122,7 +126,22 @@ impl Reader {
             headers,
             tables,
             options,
+            pool: OnceLock::new(),
         })
+    }
+
+    /// The reader's own pool for `threads` > 1, or `None` if it could not
+    /// be built (the global pool then serves).
+    fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool
+            .get_or_init(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(self.options.threads as usize)
+                    .thread_name(|i| format!("exrkit-{i}"))
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// The file's version flags.

@@ -1,0 +1,238 @@
+//! Frame buffers: where decoded samples go, described as OpenEXR describes
+//! them (a base address and byte strides per channel), with safe
+//! constructors for Rust callers and a raw one for the C boundary.
+
+use std::marker::PhantomData;
+
+use super::convert::Sample;
+use crate::chunk::sampled_count;
+use crate::error::{Error, Result};
+use crate::meta::types::{Box2i, PixelType};
+
+/// A raw description of one slice, as a C caller gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct RawSlice<'n> {
+    /// The channel's name as the file spells it.
+    pub channel: &'n [u8],
+    /// The type to store samples as.
+    pub pixel_type: PixelType,
+    /// Address of the sample of the window's first pixel.
+    pub base: *mut u8,
+    /// Bytes from one sample to the next in a row (may be negative).
+    pub x_stride: isize,
+    /// Bytes from one row to the next (may be negative).
+    pub y_stride: isize,
+    /// 1 for one sample per pixel; the channel's own sampling for compact
+    /// storage of a subsampled channel.
+    pub x_sampling: i32,
+    /// As `x_sampling`, vertically.
+    pub y_sampling: i32,
+    /// The value stored where the file has no samples for the slice.
+    pub fill: f64,
+}
+
+/// One checked slice of a [`FrameBuffer`].
+#[derive(Debug, Clone)]
+pub(crate) struct Slice {
+    pub channel: Vec<u8>,
+    pub pixel_type: PixelType,
+    pub base: *mut u8,
+    pub x_stride: isize,
+    pub y_stride: isize,
+    pub x_sampling: i32,
+    pub y_sampling: i32,
+    pub fill: f64,
+    /// Index of the window's first sampled column and row.
+    pub first_column: i64,
+    pub first_row: i64,
+    /// Samples per row and rows the slice holds.
+    pub columns: u64,
+    pub rows: u64,
+}
+
+impl Slice {
+    /// The address of sample `column`, `row` of the slice (both in range).
+    pub fn at(&self, column: u64, row: u64) -> *mut u8 {
+        // The product fits: `FrameBuffer::insert` checked the extreme
+        // corners against isize.
+        let offset = column as isize * self.x_stride + row as isize * self.y_stride;
+        self.base.wrapping_offset(offset)
+    }
+}
+
+/// Where a decode stores each channel: a window of pixels plus one slice
+/// per requested channel.
+#[derive(Debug)]
+pub struct FrameBuffer<'a> {
+    window: Box2i,
+    pub(crate) slices: Vec<Slice>,
+    memory: PhantomData<&'a mut [u8]>,
+}
+
+// SAFETY: a frame buffer only carries addresses. Safe constructors tie them
+// to exclusive borrows; decoding writes through them only while holding
+// `&mut FrameBuffer`, and the workers of one decode write disjoint pixels.
+unsafe impl Send for FrameBuffer<'_> {}
+// SAFETY: as above; shared references never write except inside a decode
+// that owns the exclusive borrow.
+unsafe impl Sync for FrameBuffer<'_> {}
+
+impl<'a> FrameBuffer<'a> {
+    /// An empty frame buffer for the pixels of `window` (inclusive, in the
+    /// file's coordinates).
+    pub fn new(window: Box2i) -> Result<Self> {
+        if window.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "frame buffer window {window:?} is empty"
+            )));
+        }
+        Ok(Self {
+            window,
+            slices: Vec::new(),
+            memory: PhantomData,
+        })
+    }
+
+    /// The pixels the frame buffer covers.
+    pub fn window(&self) -> Box2i {
+        self.window
+    }
+
+    /// Adds `channel`, stored row-major, one sample per pixel of the window,
+    /// converted to `T`; pixels the file lacks get `fill`.
+    pub fn add<T: Sample>(&mut self, channel: &str, samples: &'a mut [T], fill: f64) -> Result<()> {
+        self.add_sampled(channel, samples, 1, 1, fill)
+    }
+
+    /// Adds a subsampled `channel` compactly: one sample per `x_sampling` x
+    /// `y_sampling` pixels, row-major over the samples inside the window.
+    pub fn add_sampled<T: Sample>(
+        &mut self,
+        channel: &str,
+        samples: &'a mut [T],
+        x_sampling: i32,
+        y_sampling: i32,
+        fill: f64,
+    ) -> Result<()> {
+        let columns = sampled_count(self.window.min_x, self.window.max_x, x_sampling.max(1));
+        let rows = sampled_count(self.window.min_y, self.window.max_y, y_sampling.max(1));
+        let needed = columns.saturating_mul(rows);
+        if (samples.len() as u64) < needed {
+            return Err(Error::BufferTooSmall(format!(
+                "channel '{channel}' needs {needed} samples; the buffer holds {}",
+                samples.len()
+            )));
+        }
+        let size = T::TYPE.size() as isize;
+        let raw = RawSlice {
+            channel: channel.as_bytes(),
+            pixel_type: T::TYPE,
+            base: samples.as_mut_ptr().cast(),
+            x_stride: size,
+            y_stride: size.saturating_mul(columns as isize),
+            x_sampling,
+            y_sampling,
+            fill,
+        };
+        // SAFETY: the exclusive borrow of `samples` covers every sample the
+        // slice addresses, as just checked.
+        unsafe { self.add_raw(raw) }
+    }
+
+    /// A frame buffer of interleaved samples: pixel by pixel, row-major, each
+    /// pixel the listed channels in order, with their fill values.
+    pub fn interleaved<T: Sample>(
+        window: Box2i,
+        channels: &[(&str, f64)],
+        samples: &'a mut [T],
+    ) -> Result<Self> {
+        let mut fb = Self::new(window)?;
+        let per_pixel = channels.len() as u64;
+        let needed = window.area().saturating_mul(per_pixel);
+        if (samples.len() as u64) < needed {
+            return Err(Error::BufferTooSmall(format!(
+                "{} channels over {window:?} need {needed} samples; the buffer holds {}",
+                channels.len(),
+                samples.len()
+            )));
+        }
+        let size = T::TYPE.size() as isize;
+        let x_stride = size * per_pixel as isize;
+        let base: *mut u8 = samples.as_mut_ptr().cast();
+        for (i, &(name, fill)) in channels.iter().enumerate() {
+            let raw = RawSlice {
+                channel: name.as_bytes(),
+                pixel_type: T::TYPE,
+                base: base.wrapping_offset(i as isize * size),
+                x_stride,
+                y_stride: x_stride.saturating_mul(window.width() as isize),
+                x_sampling: 1,
+                y_sampling: 1,
+                fill,
+            };
+            // SAFETY: every channel's samples lie inside `samples`, which
+            // is borrowed exclusively, and no two channels share bytes.
+            unsafe { fb.add_raw(raw)? };
+        }
+        Ok(fb)
+    }
+
+    /// Adds a slice described by raw addresses.
+    ///
+    /// # Safety
+    /// For as long as the frame buffer lives, every sample the slice
+    /// addresses (each pixel of the window, or each sampled one for a
+    /// subsampled slice, at `base + column * x_stride + row * y_stride`)
+    /// must be valid for writes of its type, untouched by anything else
+    /// while a decode runs, and shared with no other slice.
+    pub unsafe fn add_raw(&mut self, raw: RawSlice<'_>) -> Result<()> {
+        let name = String::from_utf8_lossy(raw.channel);
+        if raw.x_sampling < 1 || raw.y_sampling < 1 {
+            return Err(Error::InvalidArgument(format!(
+                "slice '{name}': sampling {}x{} must be positive",
+                raw.x_sampling, raw.y_sampling
+            )));
+        }
+        if raw.base.is_null() {
+            return Err(Error::InvalidArgument(format!(
+                "slice '{name}' has no memory"
+            )));
+        }
+        let w = self.window;
+        let columns = sampled_count(w.min_x, w.max_x, raw.x_sampling);
+        let rows = sampled_count(w.min_y, w.max_y, raw.y_sampling);
+        let reach = |stride: isize, n: u64| -> Option<isize> {
+            stride
+                .checked_abs()?
+                .checked_mul(isize::try_from(n.saturating_sub(1)).ok()?)
+        };
+        let fits = reach(raw.x_stride, columns)
+            .zip(reach(raw.y_stride, rows))
+            .and_then(|(a, b)| a.checked_add(b))
+            .and_then(|r| r.checked_add(raw.pixel_type.size() as isize));
+        if columns == 0 || rows == 0 || fits.is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "slice '{name}': strides {}, {} cannot address {columns}x{rows} samples",
+                raw.x_stride, raw.y_stride
+            )));
+        }
+        let first = |min: i32, s: i32| {
+            i64::from(min).div_euclid(i64::from(s)) + i64::from(min.rem_euclid(s) != 0)
+        };
+        self.slices.push(Slice {
+            channel: raw.channel.to_vec(),
+            pixel_type: raw.pixel_type,
+            base: raw.base,
+            x_stride: raw.x_stride,
+            y_stride: raw.y_stride,
+            x_sampling: raw.x_sampling,
+            y_sampling: raw.y_sampling,
+            fill: raw.fill,
+            first_column: first(w.min_x, raw.x_sampling),
+            first_row: first(w.min_y, raw.y_sampling),
+            columns,
+            rows,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! Writing one unpacked block into a frame buffer: each channel's samples
+//! converted into every slice that asks for it, and fill values where the
+//! part has no such channel.
+
+use super::convert::{convert_samples, fill_bytes};
+use super::framebuffer::{FrameBuffer, Slice};
+use crate::codec::{BlockLayout, ChannelLayout};
+use crate::error::{Error, Result};
+use crate::meta::channel::Channel;
+use crate::meta::types::Box2i;
+
+/// How a slice takes its channel's samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One slice sample per channel sample.
+    Compact,
+    /// Each channel sample repeated over the pixels it covers.
+    Replicate,
+}
+
+/// The decisions of one decode: which slices take which channel.
+pub(crate) struct Plan<'f, 'a> {
+    fb: &'f FrameBuffer<'a>,
+    /// For each channel of the part, the slices it feeds and how.
+    targets: Vec<Vec<(usize, Mode)>>,
+    /// Slices whose channel the part lacks.
+    missing: Vec<usize>,
+    /// Largest subsampling among the channels that feed slices.
+    reach: (i32, i32),
+}
+
+impl<'f, 'a> Plan<'f, 'a> {
+    /// Matches the slices of `fb` with the part's `channels`.
+    pub fn new(channels: &[Channel], fb: &'f FrameBuffer<'a>) -> Result<Self> {
+        let mut targets = vec![Vec::new(); channels.len()];
+        let mut missing = Vec::new();
+        let mut reach = (1, 1);
+        for (i, slice) in fb.slices.iter().enumerate() {
+            let Some(c) = channels
+                .iter()
+                .position(|c| c.name.as_bytes() == slice.channel)
+            else {
+                missing.push(i);
+                continue;
+            };
+            let channel = &channels[c];
+            let own = (channel.x_sampling, channel.y_sampling);
+            let mode = match (slice.x_sampling, slice.y_sampling) {
+                s if s == own => Mode::Compact,
+                (1, 1) => Mode::Replicate,
+                (x, y) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "slice '{}' asks for sampling {x}x{y}; the channel has {}x{}, so use that or 1x1",
+                        channel.name, own.0, own.1
+                    )))
+                }
+            };
+            reach = (reach.0.max(own.0), reach.1.max(own.1));
+            targets[c].push((i, mode));
+        }
+        Ok(Self {
+            fb,
+            targets,
+            missing,
+            reach,
+        })
+    }
+
+    /// The window grown so that it meets every block whose samples a
+    /// replicating slice spreads into it.
+    pub fn reach_window(&self) -> Box2i {
+        let w = self.fb.window();
+        Box2i {
+            min_x: w.min_x.saturating_sub(self.reach.0 - 1),
+            min_y: w.min_y.saturating_sub(self.reach.1 - 1),
+            ..w
+        }
+    }
+
+    /// Writes the unpacked `block` of `layout` into every slice, and fills
+    /// the slices of missing channels over the block.
+    ///
+    /// # Safety
+    /// The frame buffer's slices must be valid as `FrameBuffer::add_raw`
+    /// requires, and nothing else may write the pixels of this block while
+    /// the call runs.
+    pub unsafe fn write_block(&self, layout: &BlockLayout, block: &[u8]) {
+        let mut offset = 0usize;
+        for y in layout.lines() {
+            for (c, channel) in layout.channels.iter().enumerate() {
+                if !channel.has_line(y) {
+                    continue;
+                }
+                let len = channel.line_bytes();
+                let Some(line) = block.get(offset..offset + len) else {
+                    return;
+                };
+                offset += len;
+                for &(s, mode) in &self.targets[c] {
+                    let slice = &self.fb.slices[s];
+                    // SAFETY: forwarded from the caller.
+                    unsafe { write_line(slice, mode, channel, layout.region, y, line) };
+                }
+            }
+        }
+        for &s in &self.missing {
+            // SAFETY: forwarded from the caller.
+            unsafe { fill(&self.fb.slices[s], layout.region) };
+        }
+    }
+
+    /// Fills every slice over `region` (and, for replicating slices, the
+    /// pixels its samples would cover): how a damaged block is left.
+    ///
+    /// # Safety
+    /// As for [`Plan::write_block`].
+    pub unsafe fn fill_block(&self, layout: &BlockLayout) {
+        for (c, targets) in self.targets.iter().enumerate() {
+            for &(s, mode) in targets {
+                let mut region = layout.region;
+                if let (Mode::Replicate, Some(channel)) = (mode, layout.channels.get(c)) {
+                    region.max_y = last_covered(region.max_y, channel.y_sampling);
+                    region.max_x = last_covered(region.max_x, channel.x_sampling);
+                }
+                // SAFETY: forwarded from the caller.
+                unsafe { fill(&self.fb.slices[s], region) };
+            }
+        }
+        for &s in &self.missing {
+            // SAFETY: forwarded from the caller.
+            unsafe { fill(&self.fb.slices[s], layout.region) };
+        }
+    }
+}
+
+/// The last coordinate a sample at or before `max` covers.
+fn last_covered(max: i32, sampling: i32) -> i32 {
+    let start = i64::from(max) - i64::from(max).rem_euclid(i64::from(sampling));
+    (start + i64::from(sampling) - 1).min(i64::from(i32::MAX)) as i32
+}
+
+/// The range of `min..=max` (with samples every `step`) inside `lo..=hi`,
+/// as indices `k` of the samples `first + k * step`.
+fn sample_range(first: i64, count: u64, step: i64, lo: i64, hi: i64) -> Option<(u64, u64)> {
+    let last = first + (count as i64 - 1) * step;
+    let (from, to) = (lo.max(first), hi.min(last));
+    if count == 0 || from > to {
+        return None;
+    }
+    let k0 = (from - first + step - 1).div_euclid(step);
+    let k1 = (to - first).div_euclid(step);
+    (k0 <= k1).then_some((k0 as u64, k1 as u64))
+}
+
+/// Writes the samples of one line of `channel` (line `y` of `region`) into
+/// `slice`.
+///
+/// # Safety
+/// As for [`Plan::write_block`].
+unsafe fn write_line(
+    slice: &Slice,
+    mode: Mode,
+    channel: &ChannelLayout,
+    region: Box2i,
+    y: i32,
+    line: &[u8],
+) {
+    let xs = i64::from(channel.x_sampling);
+    let first_x = {
+        let min = i64::from(region.min_x);
+        min + (-min).rem_euclid(xs)
+    };
+    let size = channel.pixel_type.size();
+    match mode {
+        Mode::Compact => {
+            let row = i64::from(y).div_euclid(i64::from(channel.y_sampling)) - slice.first_row;
+            if row < 0 || row as u64 >= slice.rows {
+                return;
+            }
+            let first_column = first_x.div_euclid(xs) - slice.first_column;
+            let Some((k0, k1)) = sample_range(
+                first_column,
+                channel.width as u64,
+                1,
+                0,
+                slice.columns as i64 - 1,
+            ) else {
+                return;
+            };
+            let from = &line[k0 as usize * size..];
+            let to = slice.at((first_column + k0 as i64) as u64, row as u64);
+            // SAFETY: the samples lie inside the slice's window, which the
+            // caller guarantees is writable.
+            unsafe {
+                convert_samples(
+                    from,
+                    channel.pixel_type,
+                    to,
+                    slice.pixel_type,
+                    slice.x_stride,
+                    (k1 - k0 + 1) as usize,
+                )
+            };
+        }
+        Mode::Replicate => {
+            let ys = i64::from(channel.y_sampling);
+            let (min_x, max_x) = (
+                slice.first_column,
+                slice.first_column + slice.columns as i64 - 1,
+            );
+            let (min_y, max_y) = (slice.first_row, slice.first_row + slice.rows as i64 - 1);
+            let y = i64::from(y);
+            for k in 0..channel.width {
+                let x = first_x + k as i64 * xs;
+                let mut value = [0u8; 4];
+                // SAFETY: one sample into a local of four bytes.
+                unsafe {
+                    convert_samples(
+                        &line[k * size..],
+                        channel.pixel_type,
+                        value.as_mut_ptr(),
+                        slice.pixel_type,
+                        0,
+                        1,
+                    )
+                };
+                for row in y.max(min_y)..=(y + ys - 1).min(max_y) {
+                    for column in x.max(min_x)..=(x + xs - 1).min(max_x) {
+                        let to = slice.at((column - min_x) as u64, (row - min_y) as u64);
+                        // SAFETY: inside the slice's window.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(
+                                value.as_ptr(),
+                                to,
+                                slice.pixel_type.size(),
+                            )
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Stores the slice's fill value at every sample it addresses in `region`.
+///
+/// # Safety
+/// As for [`Plan::write_block`].
+unsafe fn fill(slice: &Slice, region: Box2i) {
+    let value = fill_bytes(slice.fill, slice.pixel_type);
+    let size = slice.pixel_type.size();
+    let (xs, ys) = (i64::from(slice.x_sampling), i64::from(slice.y_sampling));
+    let rows = sample_range(
+        slice.first_row,
+        slice.rows,
+        1,
+        ceil_div(region.min_y, ys),
+        i64::from(region.max_y).div_euclid(ys),
+    );
+    let columns = sample_range(
+        slice.first_column,
+        slice.columns,
+        1,
+        ceil_div(region.min_x, xs),
+        i64::from(region.max_x).div_euclid(xs),
+    );
+    let (Some((r0, r1)), Some((c0, c1))) = (rows, columns) else {
+        return;
+    };
+    for row in r0..=r1 {
+        for column in c0..=c1 {
+            // SAFETY: inside the slice's window.
+            unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), slice.at(column, row), size) };
+        }
+    }
+}
+
+fn ceil_div(v: i32, d: i64) -> i64 {
+    let v = i64::from(v);
+    v.div_euclid(d) + i64::from(v.rem_euclid(d) != 0)
+}

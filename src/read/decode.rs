@@ -1,0 +1,259 @@
+//! Decoding flat chunks into frame buffers: one chunk at a time on the
+//! calling thread, or a whole level spread over the reader's threads, each
+//! worker reading, unpacking and converting its chunks straight into the
+//! caller's memory.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::Reader;
+use crate::codec::{self, BlockLayout};
+use crate::error::{Error, Result};
+use crate::meta::header::Header;
+use crate::meta::types::Box2i;
+use crate::pixels::scatter::Plan;
+use crate::pixels::FrameBuffer;
+
+/// Buffers one worker thread reuses from chunk to chunk.
+#[derive(Default)]
+struct BlockScratch {
+    packed: Vec<u8>,
+    unpacked: Vec<u8>,
+    codec: codec::Scratch,
+}
+
+/// Scratch buffers above this size are released after each chunk rather
+/// than kept for the next.
+const KEEP_LIMIT: usize = 64 << 20;
+
+thread_local! {
+    static SCRATCH: Cell<Option<Box<BlockScratch>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with this thread's scratch buffers. Taking them out of the
+/// thread-local keeps a re-entrant call (from a progress callback) safe.
+fn with_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R {
+    let mut scratch = SCRATCH.with(Cell::take).unwrap_or_default();
+    let result = f(&mut scratch);
+    if scratch.packed.capacity() + scratch.unpacked.capacity() <= KEEP_LIMIT {
+        SCRATCH.with(|cell| cell.set(Some(scratch)));
+    }
+    result
+}
+
+/// Resizes `buf` to `len` bytes, reporting allocation failure as an error.
+fn resize(buf: &mut Vec<u8>, len: usize) -> Result<()> {
+    if len > buf.len() {
+        buf.try_reserve_exact(len - buf.len())?;
+    }
+    buf.resize(len, 0);
+    Ok(())
+}
+
+/// The chunks of one level that meet a window, as a grid of tiles (a single
+/// column of chunks for scanline parts).
+struct ChunkGrid {
+    tiles_x: (u32, u32),
+    tiles_y: (u32, u32),
+}
+
+impl ChunkGrid {
+    fn count(&self) -> u64 {
+        u64::from(self.tiles_x.1 - self.tiles_x.0) * u64::from(self.tiles_y.1 - self.tiles_y.0)
+    }
+
+    /// The `i`-th chunk of the grid, row by row.
+    fn chunk(&self, header: &Header, level: (u32, u32), i: u64) -> Option<u64> {
+        let across = u64::from(self.tiles_x.1 - self.tiles_x.0);
+        let tx = self.tiles_x.0 + u32::try_from(i % across).ok()?;
+        let ty = self.tiles_y.0 + u32::try_from(i / across).ok()?;
+        let geometry = header.geometry();
+        match geometry.tile_desc() {
+            Some(_) => geometry.tile_chunk(tx, ty, level.0, level.1),
+            None => Some(u64::from(ty)),
+        }
+    }
+
+    /// The chunks of `level` whose pixels meet `window`.
+    fn meeting(header: &Header, level: (u32, u32), window: Box2i) -> Result<Self> {
+        let geometry = header.geometry();
+        let Some((width, height)) = geometry.level_size(level.0, level.1) else {
+            return Err(Error::InvalidArgument(format!(
+                "level ({}, {}) does not exist; the part has {:?} levels",
+                level.0,
+                level.1,
+                geometry.level_counts()
+            )));
+        };
+        let dw = header.data_window();
+        let (tile_w, tile_h) = match geometry.tile_desc() {
+            Some(desc) => (i64::from(desc.width), i64::from(desc.height)),
+            None => (
+                width as i64,
+                i64::from(geometry.lines_per_chunk().unwrap_or(1)),
+            ),
+        };
+        let span = |lo: i32, hi: i32, origin: i32, extent: u64, step: i64| -> (u32, u32) {
+            let lo = (i64::from(lo) - i64::from(origin)).max(0);
+            let hi = (i64::from(hi) - i64::from(origin)).min(extent as i64 - 1);
+            if lo > hi {
+                return (0, 0);
+            }
+            ((lo / step) as u32, (hi / step + 1) as u32)
+        };
+        Ok(Self {
+            tiles_x: span(window.min_x, window.max_x, dw.min_x, width, tile_w),
+            tiles_y: span(window.min_y, window.max_y, dw.min_y, height, tile_h),
+        })
+    }
+}
+
+/// The first error of a parallel decode, by chunk index.
+#[derive(Default)]
+struct FirstError(Mutex<Option<(u64, Error)>>);
+
+impl FirstError {
+    fn record(&self, chunk: u64, error: Error) {
+        let mut first = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if first.as_ref().map_or(true, |(c, _)| chunk < *c) {
+            *first = Some((chunk, error));
+        }
+    }
+
+    fn take(self) -> Option<Error> {
+        let first = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        first.map(|(_, e)| e)
+    }
+}
+
+impl Reader {
+    /// The header of `part`, which must hold flat (not deep) pixels.
+    fn flat_header(&self, part: usize) -> Result<&Header> {
+        let header = self.header(part)?;
+        if header.storage().is_deep() {
+            return Err(Error::InvalidArgument(format!(
+                "part {part} holds deep data; decode it with the deep functions"
+            )));
+        }
+        Ok(header)
+    }
+
+    /// Decodes chunk `chunk` of `part` into `fb`, writing only the pixels
+    /// of the chunk inside the frame buffer's window.
+    pub fn decode_block(&self, part: usize, chunk: u64, fb: &mut FrameBuffer<'_>) -> Result<()> {
+        let header = self.flat_header(part)?;
+        let plan = Plan::new(header.channels(), fb)?;
+        with_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch))
+            .map_err(|e| e.context(format_args!("part {part} chunk {chunk}")))
+    }
+
+    /// Decodes level (`level_x`, `level_y`) of `part` (0, 0 for scanline
+    /// parts) into `fb`, skipping chunks outside its window.
+    ///
+    /// Damaged or missing chunks leave their pixels at each slice's fill
+    /// value; the rest of the image still decodes, and the first error (by
+    /// chunk index) is returned.
+    pub fn decode_image(
+        &self,
+        part: usize,
+        level_x: u32,
+        level_y: u32,
+        fb: &mut FrameBuffer<'_>,
+    ) -> Result<()> {
+        let header = self.flat_header(part)?;
+        let plan = Plan::new(header.channels(), fb)?;
+        let level = (level_x, level_y);
+        let grid = ChunkGrid::meeting(header, level, plan.reach_window())
+            .map_err(|e| e.context(format_args!("part {part}")))?;
+        let total = grid.count();
+        let done = AtomicU64::new(0);
+        let cancelled = AtomicBool::new(false);
+        let first_error = FirstError::default();
+        let decode_one = |i: u64| {
+            if cancelled.load(Ordering::Relaxed) {
+                return;
+            }
+            let Some(chunk) = grid.chunk(header, level, i) else {
+                return;
+            };
+            let outcome =
+                with_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch));
+            if let Err(error) = outcome {
+                if let Some(region) = header.geometry().chunk_region(chunk) {
+                    if let Ok(layout) = BlockLayout::new(header.channels(), region.pixels) {
+                        // SAFETY: this worker alone decodes `chunk`, whose
+                        // pixels no other chunk writes.
+                        unsafe { plan.fill_block(&layout) };
+                    }
+                }
+                first_error.record(
+                    chunk,
+                    error.context(format_args!("part {part} chunk {chunk}")),
+                );
+            }
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(progress) = &self.options.progress {
+                if !progress(finished, total) {
+                    cancelled.store(true, Ordering::Relaxed);
+                }
+            }
+        };
+        self.for_each_index(total, decode_one);
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled(format!(
+                "part {part}: the progress callback stopped the decode after {} of {total} chunks",
+                done.load(Ordering::Relaxed)
+            )));
+        }
+        first_error.take().map_or(Ok(()), Err)
+    }
+
+    /// Calls `f` for every index below `count`, on the reader's threads.
+    fn for_each_index(&self, count: u64, f: impl Fn(u64) + Sync + Send) {
+        match self.options.threads {
+            1 => (0..count).for_each(f),
+            0 => (0..count).into_par_iter().for_each(f),
+            _ => match self.pool() {
+                Some(pool) => pool.install(|| (0..count).into_par_iter().for_each(f)),
+                None => (0..count).into_par_iter().for_each(f),
+            },
+        }
+    }
+
+    /// Reads, unpacks and scatters one chunk.
+    fn decode_chunk(
+        &self,
+        part: usize,
+        header: &Header,
+        chunk: u64,
+        plan: &Plan<'_, '_>,
+        scratch: &mut BlockScratch,
+    ) -> Result<()> {
+        let info = self.chunk_info(part, chunk)?;
+        let layout = BlockLayout::new(header.channels(), info.region.pixels)?;
+        let packed_len = usize::try_from(info.payload_size())
+            .map_err(|_| Error::LimitExceeded("chunk larger than memory".into()))?;
+        resize(&mut scratch.packed, packed_len)?;
+        self.read_located_chunk(part, &info, &mut scratch.packed)?;
+        let block = if packed_len == layout.unpacked_size {
+            &scratch.packed
+        } else {
+            resize(&mut scratch.unpacked, layout.unpacked_size)?;
+            codec::decompress(
+                header.compression(),
+                &layout,
+                &scratch.packed,
+                &mut scratch.unpacked,
+                &mut scratch.codec,
+            )?;
+            &scratch.unpacked
+        };
+        // SAFETY: the frame buffer's slices are valid (its constructors
+        // require it) and this call alone writes this chunk's pixels.
+        unsafe { plan.write_block(&layout, block) };
+        Ok(())
+    }
+}
