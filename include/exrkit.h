@@ -45,6 +45,104 @@ typedef struct exrkit_reader exrkit_reader;
 typedef uint32_t exrkit_status;
 
 /**
+ * An integer rectangle with inclusive corners, as stored in the file.
+ */
+typedef struct exrkit_box2i {
+    /**
+     * Left column.
+     */
+    int32_t min_x;
+    /**
+     * Top row.
+     */
+    int32_t min_y;
+    /**
+     * Right column, inclusive.
+     */
+    int32_t max_x;
+    /**
+     * Bottom row, inclusive.
+     */
+    int32_t max_y;
+} exrkit_box2i;
+
+/**
+ * Sample type (`EXRKIT_PIXEL_*`); 0-2 are the file's codes.
+ */
+typedef uint32_t exrkit_pixel_type;
+
+/**
+ * Where the samples of one channel go.
+ *
+ * The sample of pixel (x, y) is stored at
+ * `base + (x - window.min_x) * x_stride + (y - window.min_y) * y_stride`
+ * (strides in bytes, either may be negative, e.g. for bottom-up images).
+ * A slice whose sampling is the channel's own (say 2x2 for a chroma
+ * channel) receives the samples compactly: sample (x, y) at
+ * `base + (x / xs - first_x) * x_stride + (y / ys - first_y) * y_stride`,
+ * where first_x and first_y index the first sample inside the window. A
+ * slice with sampling 1x1 receives a subsampled channel replicated to
+ * every pixel it covers.
+ */
+typedef struct exrkit_slice {
+    /**
+     * Name of the channel, as the file spells it (NUL-terminated).
+     */
+    const char *channel;
+    /**
+     * Type to store samples as (`EXRKIT_PIXEL_*`); converted from the
+     * file's type.
+     */
+    exrkit_pixel_type type;
+    /**
+     * Address of the sample of the window's first pixel.
+     */
+    void *base;
+    /**
+     * Bytes from one sample to the next within a row.
+     */
+    ptrdiff_t x_stride;
+    /**
+     * Bytes from one row to the next.
+     */
+    ptrdiff_t y_stride;
+    /**
+     * 1, or the channel's own horizontal sampling for compact storage.
+     */
+    int32_t x_sampling;
+    /**
+     * 1, or the channel's own vertical sampling for compact storage.
+     */
+    int32_t y_sampling;
+    /**
+     * Value stored where the part lacks the channel, or where a chunk is
+     * damaged or missing (converted as a FLOAT sample would be).
+     */
+    double fill;
+} exrkit_slice;
+
+/**
+ * The pixels a decode may write and the slices they go to. The library
+ * writes only pixels inside `window` (inclusive, in the file's
+ * coordinates; for a level other than (0, 0), in that level's
+ * coordinates, which keep the data window's origin).
+ */
+typedef struct exrkit_framebuffer {
+    /**
+     * The pixels to decode.
+     */
+    struct exrkit_box2i window;
+    /**
+     * `slice_count` slices.
+     */
+    const struct exrkit_slice *slices;
+    /**
+     * Number of slices.
+     */
+    size_t slice_count;
+} exrkit_framebuffer;
+
+/**
  * Progress callback: `done` of `total` units of work are finished. Return
  * false to cancel the operation (it then fails with EXRKIT_ERR_CANCELLED).
  * May be called from worker threads.
@@ -137,28 +235,6 @@ typedef uint32_t exrkit_compression;
 typedef uint32_t exrkit_line_order;
 
 /**
- * An integer rectangle with inclusive corners, as stored in the file.
- */
-typedef struct exrkit_box2i {
-    /**
-     * Left column.
-     */
-    int32_t min_x;
-    /**
-     * Top row.
-     */
-    int32_t min_y;
-    /**
-     * Right column, inclusive.
-     */
-    int32_t max_x;
-    /**
-     * Bottom row, inclusive.
-     */
-    int32_t max_y;
-} exrkit_box2i;
-
-/**
  * Resolution levels of a tiled part (`EXRKIT_LEVEL_*`).
  */
 typedef uint32_t exrkit_level_mode;
@@ -246,11 +322,6 @@ typedef struct exrkit_header {
      */
     uint32_t level_count_y;
 } exrkit_header;
-
-/**
- * Sample type (`EXRKIT_PIXEL_*`); 0-2 are the file's codes.
- */
-typedef uint32_t exrkit_pixel_type;
 
 /**
  * One channel of a part.
@@ -1115,6 +1186,58 @@ typedef struct exrkit_chunk_info {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Decodes chunk `chunk` of part `part` into `fb`, writing only the chunk's
+ * pixels inside the frame buffer's window. May be called from any number
+ * of threads at once on one reader (each with its own pixels to write).
+ * EXRKIT_ERR_CORRUPT names the part and chunk of damaged data;
+ * EXRKIT_ERR_INCOMPLETE means the file never got the chunk;
+ * EXRKIT_ERR_UNSUPPORTED names a codec this build cannot decode.
+ *
+ * # Safety
+ * `reader` must come from exrkit_open* and not be closed; `fb` must be
+ * valid, with slice memory as exrkit_slice describes for every pixel of
+ * its window.
+ */
+exrkit_status exrkit_decode_block(const struct exrkit_reader *reader,
+                                  uint32_t part,
+                                  uint64_t chunk,
+                                  const struct exrkit_framebuffer *fb);
+
+/**
+ * Decodes level (`level_x`, `level_y`) of part `part` (0, 0 for scanline
+ * parts) into `fb`, spreading chunks over the reader's threads and skipping
+ * chunks outside the frame buffer's window. Damaged or missing chunks are
+ * left at each slice's fill value while the rest decodes; the first error
+ * by chunk index is returned. The progress callback may cancel
+ * (EXRKIT_ERR_CANCELLED).
+ *
+ * # Safety
+ * As for exrkit_decode_block.
+ */
+exrkit_status exrkit_decode_image(const struct exrkit_reader *reader,
+                                  uint32_t part,
+                                  int32_t level_x,
+                                  int32_t level_y,
+                                  const struct exrkit_framebuffer *fb);
+
+/**
+ * Decodes `window` of part `part` (level 0) as interleaved RGBA float:
+ * pixel (x, y) at `rgba + (y - window.min_y) * row_stride` bytes `+ (x -
+ * window.min_x) * 4` floats. `row_stride` is in bytes and may be negative.
+ * Missing R, G, B are 0 and missing A is 1; a part with only luminance (Y)
+ * gives grey.
+ *
+ * # Safety
+ * `reader` must come from exrkit_open* and not be closed; `rgba` must be
+ * valid for writing every pixel of `window` at that stride.
+ */
+exrkit_status exrkit_decode_rgba(const struct exrkit_reader *reader,
+                                 uint32_t part,
+                                 struct exrkit_box2i window,
+                                 float *rgba,
+                                 ptrdiff_t row_stride);
 
 /**
  * Fills `options` with the defaults: all cores, lenient parsing with table

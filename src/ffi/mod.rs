@@ -6,6 +6,7 @@
 #![allow(non_camel_case_types)]
 
 pub mod attribute;
+pub mod decode;
 mod guard;
 pub mod options;
 pub mod reader;

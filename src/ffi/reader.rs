@@ -19,7 +19,7 @@ use crate::read::Reader;
 /// An open file. Immutable after open: every function taking a
 /// `const exrkit_reader *` may be called from any number of threads at once.
 pub struct exrkit_reader {
-    reader: Reader,
+    pub(crate) reader: Reader,
     parts: Vec<PartView>,
 }
 
@@ -228,7 +228,7 @@ pub unsafe extern "C" fn exrkit_close(reader: *mut exrkit_reader) {
 ///
 /// # Safety
 /// A non-NULL pointer must come from an exrkit_open* call and not be closed.
-unsafe fn handle<'a>(reader: *const exrkit_reader) -> Result<&'a exrkit_reader> {
+pub(crate) unsafe fn handle<'a>(reader: *const exrkit_reader) -> Result<&'a exrkit_reader> {
     // SAFETY: per this function's contract.
     unsafe { arg(reader, "reader") }
 }

@@ -3,7 +3,8 @@
 
 use std::ffi::c_char;
 
-use crate::meta::types::Box2i;
+use crate::error::Result;
+use crate::meta::types::{Box2i, PixelType};
 
 /// Which file format a reader or writer handles (`EXRKIT_FORMAT_*`).
 pub type exrkit_format = u32;
@@ -218,4 +219,28 @@ pub struct exrkit_chunk_info {
     pub unpacked_size: u64,
     /// Bytes exrkit_read_chunk writes: sample_table_size + packed_size.
     pub read_size: u64,
+}
+
+/// The sample type a caller passed, checked.
+pub(crate) fn pixel_type(code: exrkit_pixel_type, what: &str) -> Result<PixelType> {
+    match code {
+        EXRKIT_PIXEL_UINT => Ok(PixelType::Uint),
+        EXRKIT_PIXEL_HALF => Ok(PixelType::Half),
+        EXRKIT_PIXEL_FLOAT => Ok(PixelType::Float),
+        EXRKIT_PIXEL_U8 => Ok(PixelType::U8),
+        other => Err(crate::Error::InvalidArgument(format!(
+            "{what}: pixel type {other} is not one of EXRKIT_PIXEL_*"
+        ))),
+    }
+}
+
+impl From<exrkit_box2i> for Box2i {
+    fn from(b: exrkit_box2i) -> Self {
+        Self {
+            min_x: b.min_x,
+            min_y: b.min_y,
+            max_x: b.max_x,
+            max_y: b.max_y,
+        }
+    }
 }

@@ -131,7 +131,7 @@ impl FirstError {
 
 impl Reader {
     /// The header of `part`, which must hold flat (not deep) pixels.
-    fn flat_header(&self, part: usize) -> Result<&Header> {
+    pub(super) fn flat_header(&self, part: usize) -> Result<&Header> {
         let header = self.header(part)?;
         if header.storage().is_deep() {
             return Err(Error::InvalidArgument(format!(

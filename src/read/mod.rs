@@ -3,6 +3,7 @@
 //! of threads may use one reader at once.
 
 mod decode;
+mod rgba;
 
 use std::fmt;
 use std::path::Path;
