@@ -120,6 +120,24 @@ pub struct Scratch {
     b44: b44::Scratch,
 }
 
+/// The most bytes `packed_len` bytes compressed with `compression` can
+/// expand to: deflate expands at most 1032-fold, PXR24 adds a third for
+/// 24-bit floats, a PIZ Huffman run of up to 255 samples costs at least ten
+/// bits, RLE runs expand 64-fold and B44A codes 32 bytes in 3. Checked
+/// before a block's buffer is allocated, so a hostile chunk cannot make the
+/// decoder reserve more than this multiple of the bytes the file holds.
+pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
+    let factor = match compression {
+        Compression::None => 1,
+        Compression::Rle => 64,
+        Compression::B44 | Compression::B44a => 11,
+        Compression::Zips | Compression::Zip => 1032,
+        Compression::Pxr24 => 1376,
+        _ => 2048,
+    };
+    packed_len.saturating_mul(factor).saturating_add(64)
+}
+
 /// Unpacks `packed`, compressed with `compression`, into `out`, which holds
 /// exactly `layout.unpacked_size` bytes.
 pub fn decompress(

@@ -241,6 +241,14 @@ impl Reader {
         let block = if packed_len == layout.unpacked_size {
             &scratch.packed
         } else {
+            let compression = header.compression();
+            if layout.unpacked_size > codec::max_unpacked_size(compression, packed_len) {
+                return Err(Error::Corrupt(format!(
+                    "{packed_len} bytes of {} data cannot hold the {} bytes of the chunk's pixels",
+                    compression.name(),
+                    layout.unpacked_size
+                )));
+            }
             resize(&mut scratch.unpacked, layout.unpacked_size)?;
             codec::decompress(
                 header.compression(),

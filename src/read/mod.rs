@@ -145,6 +145,11 @@ impl Reader {
             .as_ref()
     }
 
+    /// The size in bytes of the file, memory or stream being read.
+    pub fn source_len(&self) -> u64 {
+        self.source.len()
+    }
+
     /// The file's version flags.
     pub fn version_flags(&self) -> VersionFlags {
         self.flags
