@@ -16,7 +16,8 @@ pub const EXRKIT_READ_NO_RECONSTRUCTION: u32 = 2;
 
 /// Progress callback: `done` of `total` units of work are finished. Return
 /// false to cancel the operation (it then fails with EXRKIT_ERR_CANCELLED).
-/// May be called from worker threads.
+/// Called after each chunk of a decode, from the decoding threads, possibly
+/// several at once: it must be thread-safe.
 pub type exrkit_progress_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, done: u64, total: u64) -> bool>;
 

@@ -1,8 +1,8 @@
 //! Sample type conversion, as OpenEXR converts between file and frame buffer
 //! types, plus the 8-bit type of QOI and previews.
 //!
-//! HALF and FLOAT convert exactly or round to nearest even; values beyond
-//! HALF's range become infinities; negative and NaN values become UINT 0,
+//! HALF and FLOAT convert exactly or round to nearest even (as OpenEXRCore
+//! converts); UINT values beyond HALF's range become infinity; negative and NaN values become UINT 0,
 //! values above UINT's range and +inf become its maximum. U8 holds
 //! `round(clamp(v, 0, 1) * 255)` of floating-point values and `min(v, 255)` of
 //! UINT values; it converts back as `v / 255` and `v` respectively.
@@ -44,14 +44,18 @@ fn float_to_uint(f: f32) -> u32 {
     }
 }
 
+/// Rounds to the nearest half, ties to even, as OpenEXRCore does: finite
+/// values past the largest half become infinities, and NaNs keep the top of
+/// their payload (at least one bit of it).
 fn float_to_half(f: f32) -> f16 {
-    if f.is_finite() && f > f16::MAX.to_f32() {
-        f16::INFINITY
-    } else if f.is_finite() && f < f16::MIN.to_f32() {
-        f16::NEG_INFINITY
-    } else {
-        f16::from_f32(f)
+    if f.is_finite() {
+        return f16::from_f32(f);
     }
+    let bits = f.to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    let payload = ((bits & 0x007f_ffff) >> 13) as u16;
+    let mantissa = if f.is_nan() { payload.max(1) } else { 0 };
+    f16::from_bits(sign | 0x7c00 | mantissa)
 }
 
 fn float_to_u8(f: f32) -> u8 {
@@ -288,7 +292,12 @@ mod tests {
         assert_eq!(one::<f16, u32>(f16::from_f32(-2.0)), 0);
         assert_eq!(one::<u32, f16>(65504), f16::MAX);
         assert_eq!(one::<u32, f16>(65505), f16::INFINITY);
-        assert_eq!(one::<f32, f16>(65519.0), f16::INFINITY);
+        assert_eq!(one::<f32, f16>(65519.0), f16::MAX);
+        assert_eq!(one::<f32, f16>(65520.0), f16::INFINITY);
+        assert_eq!(one::<f32, f16>(f32::from_bits(0x7f80_0001)).to_bits(), 0x7c01);
+        assert_eq!(one::<f32, f16>(f32::from_bits(0xffc0_0000)).to_bits(), 0xfe00);
+        assert_eq!(one::<f32, f16>(2.0f32.powi(-25)).to_bits(), 0);
+        assert_eq!(one::<f32, f16>(2.0f32.powi(-24)).to_bits(), 1);
         assert_eq!(one::<f32, f16>(-1e9), f16::NEG_INFINITY);
         assert!(one::<f32, f16>(f32::NAN).is_nan());
         assert_eq!(one::<f32, f16>(0.1).to_bits(), 0x2e66);
