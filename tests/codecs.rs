@@ -10,7 +10,7 @@ use exrkit::codec::{self, BlockLayout, Scratch};
 use exrkit::{ReadOptions, Reader};
 
 /// Codecs whose decoders exist; each must match OpenEXR bit for bit.
-const CODECS: [&str; 4] = ["none", "rle", "zips", "zip"];
+const CODECS: [&str; 6] = ["none", "rle", "zips", "zip", "piz", "pxr24"];
 
 #[test]
 fn chunks_unpack_to_the_samples_openexr_decodes() {
