@@ -2,8 +2,8 @@
 and the exrkit_framebuffer that points the library at the arrays.
 
 Type conversions are the library's: HALF to FLOAT is exact; FLOAT to HALF
-rounds to nearest even, and finite values beyond HALF's largest (65504)
-become infinities; UINT to HALF gives infinity above 65504; negative and NaN
+rounds to nearest even as OpenEXRCore does (65520 and beyond become
+infinities); UINT to HALF gives infinity above 65504; negative and NaN
 values become UINT 0, values above UINT's range and +inf become its maximum,
 others are truncated; UINT8 holds ``round(clamp(v, 0, 1) * 255)`` of
 floating-point values (NaN gives 0) and ``min(v, 255)`` of UINT values.
@@ -52,8 +52,6 @@ def fill_value(fill: float, dtype: np.dtype):
     if dtype == np.float32:
         return f
     if dtype == np.float16:
-        if np.isfinite(f) and abs(f) > np.finfo(np.float16).max:
-            return np.float16(np.inf if f > 0 else -np.inf)
         return f.astype(np.float16)
     if np.isnan(f) or np.signbit(f):
         return dtype.type(0)
