@@ -125,7 +125,9 @@ typedef struct exrkit_slice {
  * The pixels a decode may write and the slices they go to. The library
  * writes only pixels inside `window` (inclusive, in the file's
  * coordinates; for a level other than (0, 0), in that level's
- * coordinates, which keep the data window's origin).
+ * coordinates, which keep the data window's origin). Pixels of the window
+ * outside the data window (or level) are left untouched, fill values
+ * included, as OpenEXR leaves them.
  */
 typedef struct exrkit_framebuffer {
     /**
@@ -145,7 +147,8 @@ typedef struct exrkit_framebuffer {
 /**
  * Progress callback: `done` of `total` units of work are finished. Return
  * false to cancel the operation (it then fails with EXRKIT_ERR_CANCELLED).
- * May be called from worker threads.
+ * Called after each chunk of a decode, from the decoding threads, possibly
+ * several at once: it must be thread-safe.
  */
 typedef bool (*exrkit_progress_fn)(void *user, uint64_t done, uint64_t total);
 
@@ -1227,7 +1230,7 @@ exrkit_status exrkit_decode_image(const struct exrkit_reader *reader,
  * pixel (x, y) at `rgba + (y - window.min_y) * row_stride` bytes `+ (x -
  * window.min_x) * 4` floats. `row_stride` is in bytes and may be negative.
  * Missing R, G, B are 0 and missing A is 1; a part with only luminance (Y)
- * gives grey.
+ * gives grey. Pixels outside the data window are left untouched.
  *
  * # Safety
  * `reader` must come from exrkit_open* and not be closed; `rgba` must be

@@ -47,7 +47,9 @@ pub struct exrkit_slice {
 /// The pixels a decode may write and the slices they go to. The library
 /// writes only pixels inside `window` (inclusive, in the file's
 /// coordinates; for a level other than (0, 0), in that level's
-/// coordinates, which keep the data window's origin).
+/// coordinates, which keep the data window's origin). Pixels of the window
+/// outside the data window (or level) are left untouched, fill values
+/// included, as OpenEXR leaves them.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct exrkit_framebuffer {
@@ -159,7 +161,7 @@ pub unsafe extern "C" fn exrkit_decode_image(
 /// pixel (x, y) at `rgba + (y - window.min_y) * row_stride` bytes `+ (x -
 /// window.min_x) * 4` floats. `row_stride` is in bytes and may be negative.
 /// Missing R, G, B are 0 and missing A is 1; a part with only luminance (Y)
-/// gives grey.
+/// gives grey. Pixels outside the data window are left untouched.
 ///
 /// # Safety
 /// `reader` must come from exrkit_open* and not be closed; `rgba` must be

@@ -294,8 +294,14 @@ mod tests {
         assert_eq!(one::<u32, f16>(65505), f16::INFINITY);
         assert_eq!(one::<f32, f16>(65519.0), f16::MAX);
         assert_eq!(one::<f32, f16>(65520.0), f16::INFINITY);
-        assert_eq!(one::<f32, f16>(f32::from_bits(0x7f80_0001)).to_bits(), 0x7c01);
-        assert_eq!(one::<f32, f16>(f32::from_bits(0xffc0_0000)).to_bits(), 0xfe00);
+        assert_eq!(
+            one::<f32, f16>(f32::from_bits(0x7f80_0001)).to_bits(),
+            0x7c01
+        );
+        assert_eq!(
+            one::<f32, f16>(f32::from_bits(0xffc0_0000)).to_bits(),
+            0xfe00
+        );
         assert_eq!(one::<f32, f16>(2.0f32.powi(-25)).to_bits(), 0);
         assert_eq!(one::<f32, f16>(2.0f32.powi(-24)).to_bits(), 1);
         assert_eq!(one::<f32, f16>(-1e9), f16::NEG_INFINITY);

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::Reader;
+use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockLayout};
 use crate::error::{Error, Result};
 use crate::meta::header::Header;
@@ -147,11 +148,11 @@ impl Reader {
         let header = self.flat_header(part)?;
         let plan = Plan::new(header.channels(), fb)?;
         with_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch))
-            .map_err(|e| e.context(format_args!("part {part} chunk {chunk}")))
     }
 
     /// Decodes level (`level_x`, `level_y`) of `part` (0, 0 for scanline
-    /// parts) into `fb`, skipping chunks outside its window.
+    /// parts) into `fb`, skipping chunks outside its window. Pixels of the
+    /// window outside the level are left untouched.
     ///
     /// Damaged or missing chunks leave their pixels at each slice's fill
     /// value; the rest of the image still decodes, and the first error (by
@@ -189,10 +190,7 @@ impl Reader {
                         unsafe { plan.fill_block(&layout) };
                     }
                 }
-                first_error.record(
-                    chunk,
-                    error.context(format_args!("part {part} chunk {chunk}")),
-                );
+                first_error.record(chunk, error);
             }
             let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(progress) = &self.options.progress {
@@ -223,7 +221,7 @@ impl Reader {
         }
     }
 
-    /// Reads, unpacks and scatters one chunk.
+    /// Reads, unpacks and scatters one chunk; errors name the part and chunk.
     fn decode_chunk(
         &self,
         part: usize,
@@ -233,11 +231,24 @@ impl Reader {
         scratch: &mut BlockScratch,
     ) -> Result<()> {
         let info = self.chunk_info(part, chunk)?;
+        self.unpack_chunk(header, &info, plan, scratch)
+            .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
+    }
+
+    /// Reads, unpacks and scatters a located chunk.
+    fn unpack_chunk(
+        &self,
+        header: &Header,
+        info: &ChunkInfo,
+        plan: &Plan<'_, '_>,
+        scratch: &mut BlockScratch,
+    ) -> Result<()> {
         let layout = BlockLayout::new(header.channels(), info.region.pixels)?;
         let packed_len = usize::try_from(info.payload_size())
             .map_err(|_| Error::LimitExceeded("chunk larger than memory".into()))?;
         resize(&mut scratch.packed, packed_len)?;
-        self.read_located_chunk(part, &info, &mut scratch.packed)?;
+        self.source
+            .read_exact_at(info.data_offset, &mut scratch.packed)?;
         let block = if packed_len == layout.unpacked_size {
             &scratch.packed
         } else {
