@@ -10,7 +10,7 @@ use exrkit::codec::{self, BlockLayout, Scratch};
 use exrkit::{ReadOptions, Reader};
 
 /// Codecs whose decoders exist; each must match OpenEXR bit for bit.
-const CODECS: [&str; 6] = ["none", "rle", "zips", "zip", "piz", "pxr24"];
+const CODECS: [&str; 8] = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"];
 
 #[test]
 fn chunks_unpack_to_the_samples_openexr_decodes() {
@@ -87,9 +87,12 @@ fn chunks_unpack_to_the_samples_openexr_decodes() {
     for (name, (packed, all)) in &compressed {
         println!("{name}: {packed} of {all} chunks compressed");
         if name != "none" {
+            // Small or noisy blocks are stored raw when compressing does
+            // not pay (PIZ's tables, B44's FLOAT channels), so only ask that
+            // enough blocks reach the decoder.
             assert!(
-                packed * 2 > *all,
-                "too few {name} chunks exercise the decoder"
+                *packed >= 10,
+                "only {packed} of {all} {name} chunks exercise the decoder"
             );
         }
     }

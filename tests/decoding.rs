@@ -10,7 +10,7 @@ use exrkit::pixels::{FrameBuffer, RawSlice};
 use exrkit::{ReadOptions, Reader};
 
 /// Compressions with decoders; every other one must say it is unsupported.
-const DECODED: [&str; 4] = ["none", "rle", "zips", "zip"];
+const DECODED: [&str; 8] = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"];
 
 fn exr_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read folder") {
