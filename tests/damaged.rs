@@ -15,8 +15,13 @@ use exrkit::{ReadOptions, Reader};
 /// small whatever size a damaged header claims.
 const WINDOW: i32 = 256;
 
+/// Fixed tables a thread's codecs keep (PIZ's value table and Huffman
+/// lookup, deflate state).
+const CODEC_TABLES: usize = 1 << 20;
+
 /// What decoding `part` may keep per thread: about two chunks (packed and
-/// unpacked) for each of the global pool's threads and the calling thread.
+/// unpacked) plus the codecs' tables, for each of the global pool's threads
+/// and the calling thread.
 fn scratch_allowance(reader: &Reader, part: usize) -> usize {
     let header = &reader.headers()[part];
     let file_len = reader.source_len() as usize;
@@ -31,7 +36,7 @@ fn scratch_allowance(reader: &Reader, part: usize) -> usize {
             file_len,
         ));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) + 1;
-    threads * (2 * largest + file_len)
+    threads * (2 * largest + file_len + CODEC_TABLES)
 }
 
 /// Decodes up to a `WINDOW`-square corner of every flat part with every
