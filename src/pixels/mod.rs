@@ -1,9 +1,10 @@
-//! Pixels: sample type conversion and the scatter of unpacked blocks into
-//! callers' frame buffers.
+//! Pixels: sample type conversion, the scatter of unpacked blocks into
+//! callers' frame buffers, and the luminance/chroma to RGB conversion.
 
 pub mod convert;
 pub mod framebuffer;
 pub(crate) mod scatter;
+pub(crate) mod yca;
 
 pub use convert::Sample;
 pub use framebuffer::{FrameBuffer, RawSlice};

@@ -25,7 +25,7 @@ pub(crate) struct Plan<'f, 'a> {
     targets: Vec<Vec<(usize, Mode)>>,
     /// Slices whose channel the part lacks.
     missing: Vec<usize>,
-    /// Largest subsampling among the channels that feed slices.
+    /// Largest subsampling among the channels that feed replicating slices.
     reach: (i32, i32),
 }
 
@@ -55,7 +55,9 @@ impl<'f, 'a> Plan<'f, 'a> {
                     )))
                 }
             };
-            reach = (reach.0.max(own.0), reach.1.max(own.1));
+            if mode == Mode::Replicate {
+                reach = (reach.0.max(own.0), reach.1.max(own.1));
+            }
             targets[c].push((i, mode));
         }
         Ok(Self {

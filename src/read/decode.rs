@@ -112,6 +112,23 @@ impl ChunkGrid {
     }
 }
 
+/// Chunks finished and expected over a decode that may take several
+/// passes, for the progress callback.
+pub(super) struct Tally {
+    done: AtomicU64,
+    total: u64,
+}
+
+impl Tally {
+    /// No chunk finished out of `total`.
+    pub(super) fn new(total: u64) -> Self {
+        Self {
+            done: AtomicU64::new(0),
+            total,
+        }
+    }
+}
+
 /// The first error of a parallel decode, by chunk index.
 #[derive(Default)]
 struct FirstError(Mutex<Option<(u64, Error)>>);
@@ -164,13 +181,61 @@ impl Reader {
         level_y: u32,
         fb: &mut FrameBuffer<'_>,
     ) -> Result<()> {
+        self.decode_level(part, (level_x, level_y), fb, None)
+    }
+
+    /// The number of chunks of level 0 of `part` whose pixels meet `window`.
+    pub(super) fn chunks_meeting(&self, part: usize, window: Box2i) -> Result<u64> {
+        let header = self.flat_header(part)?;
+        Ok(ChunkGrid::meeting(header, (0, 0), window)?.count())
+    }
+
+    /// Decodes level 0 of `part` into `fb` as one step of a decode that
+    /// spans several frame buffers, counting chunks in `tally` for the
+    /// progress callback. Errors as [`Reader::decode_image`].
+    pub(super) fn decode_step(
+        &self,
+        part: usize,
+        fb: &mut FrameBuffer<'_>,
+        tally: &Tally,
+    ) -> Result<()> {
+        self.decode_level(part, (0, 0), fb, Some(tally))
+    }
+
+    /// Decodes one level of `part` into `fb`, counting chunks in `tally`
+    /// (or in a tally of its own).
+    fn decode_level(
+        &self,
+        part: usize,
+        level: (u32, u32),
+        fb: &mut FrameBuffer<'_>,
+        tally: Option<&Tally>,
+    ) -> Result<()> {
         let header = self.flat_header(part)?;
         let plan = Plan::new(header.channels(), fb)?;
-        let level = (level_x, level_y);
         let grid = ChunkGrid::meeting(header, level, plan.reach_window())
             .map_err(|e| e.context(format_args!("part {part}")))?;
-        let total = grid.count();
-        let done = AtomicU64::new(0);
+        let own;
+        let tally = match tally {
+            Some(tally) => tally,
+            None => {
+                own = Tally::new(grid.count());
+                &own
+            }
+        };
+        self.decode_grid(part, header, level, &plan, &grid, tally)
+    }
+
+    /// Decodes the chunks of `grid` through `plan` on the reader's threads.
+    fn decode_grid(
+        &self,
+        part: usize,
+        header: &Header,
+        level: (u32, u32),
+        plan: &Plan<'_, '_>,
+        grid: &ChunkGrid,
+        tally: &Tally,
+    ) -> Result<()> {
         let cancelled = AtomicBool::new(false);
         let first_error = FirstError::default();
         let decode_one = |i: u64| {
@@ -181,7 +246,7 @@ impl Reader {
                 return;
             };
             let outcome =
-                with_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch));
+                with_scratch(|scratch| self.decode_chunk(part, header, chunk, plan, scratch));
             if let Err(error) = outcome {
                 if let Some(region) = header.geometry().chunk_region(chunk) {
                     if let Ok(layout) = BlockLayout::new(header.channels(), region.pixels) {
@@ -192,31 +257,52 @@ impl Reader {
                 }
                 first_error.record(chunk, error);
             }
-            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let finished = tally.done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(progress) = &self.options.progress {
-                if !progress(finished, total) {
+                if !progress(finished, tally.total) {
                     cancelled.store(true, Ordering::Relaxed);
                 }
             }
         };
-        self.for_each_index(total, decode_one);
+        self.for_each_index(grid.count(), decode_one);
         if cancelled.load(Ordering::Relaxed) {
             return Err(Error::Cancelled(format!(
-                "part {part}: the progress callback stopped the decode after {} of {total} chunks",
-                done.load(Ordering::Relaxed)
+                "part {part}: the progress callback stopped the decode after {} of {} chunks",
+                tally.done.load(Ordering::Relaxed),
+                tally.total
             )));
         }
         first_error.take().map_or(Ok(()), Err)
     }
 
     /// Calls `f` for every index below `count`, on the reader's threads.
-    fn for_each_index(&self, count: u64, f: impl Fn(u64) + Sync + Send) {
+    pub(super) fn for_each_index(&self, count: u64, f: impl Fn(u64) + Sync + Send) {
         match self.options.threads {
             1 => (0..count).for_each(f),
             0 => (0..count).into_par_iter().for_each(f),
             _ => match self.pool() {
                 Some(pool) => pool.install(|| (0..count).into_par_iter().for_each(f)),
                 None => (0..count).into_par_iter().for_each(f),
+            },
+        }
+    }
+
+    /// Calls `f` with the index and contents of every `size`-long chunk of
+    /// `data` (the last may be shorter), on the reader's threads.
+    pub(super) fn for_each_chunk_mut<T: Send>(
+        &self,
+        data: &mut [T],
+        size: usize,
+        f: impl Fn(usize, &mut [T]) + Sync + Send,
+    ) {
+        let size = size.max(1);
+        let each = |(i, chunk): (usize, &mut [T])| f(i, chunk);
+        match self.options.threads {
+            1 => data.chunks_mut(size).enumerate().for_each(each),
+            0 => data.par_chunks_mut(size).enumerate().for_each(each),
+            _ => match self.pool() {
+                Some(pool) => pool.install(|| data.par_chunks_mut(size).enumerate().for_each(each)),
+                None => data.par_chunks_mut(size).enumerate().for_each(each),
             },
         }
     }
