@@ -1235,10 +1235,6 @@ exrkit_status exrkit_decode_image(const struct exrkit_reader *reader,
  * Decodes `window` of part `part` (level 0) as interleaved RGBA float:
  * pixel (x, y) at `rgba + (y - window.min_y) * row_stride` bytes `+ (x -
  * window.min_x) * 4` floats. `row_stride` is in bytes and may be negative.
-<<<<<<< HEAD
- * Missing R, G, B are 0 and missing A is 1; a part with only luminance (Y)
- * gives grey. Pixels outside the data window are left untouched.
-=======
  * Pixels of the window outside the data window are left as they are.
  *
  * Channels map as OpenEXR's RgbaInputFile maps them. A part with RY or BY
@@ -1247,7 +1243,6 @@ exrkit_status exrkit_decode_image(const struct exrkit_reader *reader,
  * absent); a window smaller than the data window gives the same pixels as
  * the whole image would. Otherwise a part with Y is grey, and anything else
  * takes R, G, B (0 where missing). A is 1 where missing.
->>>>>>> yca
  *
  * # Safety
  * `reader` must come from exrkit_open* and not be closed; `rgba` must be
