@@ -159,7 +159,8 @@ class Result:
 
     @property
     def best_cpu(self):
-        return min(self.cpu) if self.status == "ok" and self.cpu else None
+        usable = [c for c in self.cpu if c > 0]
+        return min(usable) if self.status == "ok" and usable else None
 
 
 def run_timer(command):

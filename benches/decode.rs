@@ -108,11 +108,22 @@ fn exrs_decode(path: &Path, parallel: bool) -> exr::error::Result<()> {
     Ok(())
 }
 
-/// CPU time this thread has run, from `/proc/thread-self/schedstat`.
+/// CPU time this thread has run.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn thread_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos: u64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(nanos as f64 * 1e-9)
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to fill.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (status == 0).then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+}
+
+/// CPU time this thread has run, where the benchmark does not measure it.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_seconds() -> Option<f64> {
+    None
 }
 
 /// Best and median of `seconds`.
