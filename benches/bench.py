@@ -1,0 +1,434 @@
+"""Decode benchmark driver: test images, the PyPI OpenEXR timer, and the run
+that times every implementation on the same files and prints markdown.
+benches/run.sh builds the other timers and calls this; run that instead.
+
+    python3 bench.py generate DIR
+        writes the 4K (3840x2160) RGBA HALF and FLOAT images, one per codec,
+        into DIR (files already there are kept).
+    python3 bench.py time-pyopenexr THREADS REPS FILE
+        times OpenEXR.File(FILE, separate_channels=True) and prints
+        "pyopenexr THREADS FILE ok BEST MEDIAN BEST_CPU" (tab-separated; the
+        last is the least CPU time the calling thread spent on one run).
+    python3 bench.py run --rust BIN --cpp BIN --data DIR --samples DIR --reps N
+        times every implementation on every file at 1 and all threads and
+        prints the tables on stdout (progress on stderr).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"]
+WIDTH, HEIGHT = 3840, 2160
+GENERATED = [("half", codec) for codec in CODECS] + [("float", codec) for codec in CODECS]
+
+# Real images from the OpenEXR sample set: the biggest of each compression
+# they use, scanline and tiled.
+SAMPLES = [
+    "ScanLines/StillLife.exr",
+    "Tiles/GoldenGate.exr",
+    "ScanLines/Carrots.exr",
+    "MultiResolution/Bonita.exr",
+    "v2/LowResLeftView/composited.exr",
+    "TestImages/SquaresSwirls.exr",
+    "ScanLines/Cannon.exr",
+]
+
+IMPLEMENTATIONS = [
+    ("exrkit", "exrkit"),
+    ("openexr", "OpenEXR C++"),
+    ("pyopenexr", "PyPI OpenEXR"),
+    ("exrs", "exrs"),
+]
+
+
+def generated_name(kind, codec):
+    return f"rgba-{kind}-{codec}.exr"
+
+
+def content(height, width):
+    """A lit scene rather than random bits: smooth colour gradients, soft
+    shapes and an HDR highlight, with film-grain-like noise on the colour
+    channels and a clean alpha with solid and soft regions."""
+    import numpy as np
+
+    rng = np.random.default_rng(20240601)
+    y = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
+    x = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :]
+    highlight = 6.0 * np.exp(-(((x - 0.7) / 0.05) ** 2 + ((y - 0.3) / 0.09) ** 2))
+    r = 0.18 + 0.6 * x * (1.0 - y) + 0.25 * np.sin(6.0 * x + 2.0 * y) ** 2 + highlight
+    g = 0.15 + 0.5 * (1.0 - y) + 0.2 * np.cos(4.0 * y - 3.0 * x) ** 2 + 0.8 * highlight
+    b = 0.10 + 0.7 * y * y + 0.15 * np.sin(9.0 * x * y) + 0.6 * highlight
+    channels = {}
+    for name, plane in (("R", r), ("G", g), ("B", b)):
+        grain = rng.normal(0.0, 0.01, (height, width)).astype(np.float32)
+        channels[name] = np.maximum(plane + grain * np.sqrt(plane), 0.0).astype(np.float32)
+    distance = np.hypot(x - 0.5, (y - 0.5) * height / width)
+    channels["A"] = np.clip((0.45 - distance) * 8.0, 0.0, 1.0).astype(np.float32)
+    return channels
+
+
+def generate(directory):
+    import numpy as np
+    import OpenEXR
+
+    os.makedirs(directory, exist_ok=True)
+    missing = [
+        (kind, codec)
+        for kind, codec in GENERATED
+        if not os.path.exists(os.path.join(directory, generated_name(kind, codec)))
+    ]
+    if not missing:
+        return
+    compression = {
+        "none": OpenEXR.NO_COMPRESSION,
+        "rle": OpenEXR.RLE_COMPRESSION,
+        "zips": OpenEXR.ZIPS_COMPRESSION,
+        "zip": OpenEXR.ZIP_COMPRESSION,
+        "piz": OpenEXR.PIZ_COMPRESSION,
+        "pxr24": OpenEXR.PXR24_COMPRESSION,
+        "b44": OpenEXR.B44_COMPRESSION,
+        "b44a": OpenEXR.B44A_COMPRESSION,
+    }
+    planes = content(HEIGHT, WIDTH)
+    for kind, codec in missing:
+        dtype = np.float16 if kind == "half" else np.float32
+        channels = {name: plane.astype(dtype) for name, plane in planes.items()}
+        header = {"compression": compression[codec], "type": OpenEXR.scanlineimage}
+        path = os.path.join(directory, generated_name(kind, codec))
+        print(f"writing {path}", file=sys.stderr)
+        with OpenEXR.File(header, channels) as f:
+            f.write(path + ".partial")
+        os.replace(path + ".partial", path)
+
+
+def time_pyopenexr(threads, reps, path):
+    import OpenEXR
+
+    count = 1 if threads == "1" else os.cpu_count() or 1
+    # 0 global workers is OpenEXR's single-threaded mode: the calling thread
+    # decodes everything.
+    OpenEXR.set_global_thread_count(0 if count == 1 else count)
+    seconds = []
+    cpu = []
+    try:
+        for _ in range(max(1, reps)):
+            cpu_start = time.thread_time()
+            start = time.perf_counter()
+            f = OpenEXR.File(path, separate_channels=True, num_threads=count)
+            stop = time.perf_counter()
+            cpu.append(time.thread_time() - cpu_start)
+            seconds.append(stop - start)
+            del f
+    except Exception as e:  # report any failure of the reader as a cell
+        message = " ".join(str(e).split())
+        print(f"pyopenexr\t{threads}\t{path}\terror\t{message}")
+        return
+    seconds.sort()
+    median = seconds[len(seconds) // 2]
+    print(f"pyopenexr\t{threads}\t{path}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}")
+
+
+class Result:
+    """One implementation's timings of one file at one thread setting."""
+
+    def __init__(self):
+        self.seconds = []
+        self.cpu = []
+        self.status = "ok"
+
+    def add(self, fields):
+        status = fields[3] if len(fields) > 3 else "error"
+        if status == "ok":
+            self.seconds.append(float(fields[4]))
+            if len(fields) > 6 and fields[6] != "-":
+                self.cpu.append(float(fields[6]))
+        elif self.status == "ok":
+            self.status = status
+            if status == "error":
+                detail = fields[4] if len(fields) > 4 else ""
+                print(f"error: {fields[0]} {fields[1]} {fields[2]}: {detail}", file=sys.stderr)
+
+    @property
+    def best(self):
+        return min(self.seconds) if self.status == "ok" and self.seconds else None
+
+    @property
+    def best_cpu(self):
+        usable = [c for c in self.cpu if c > 0]
+        return min(usable) if self.status == "ok" and usable else None
+
+
+def run_timer(command):
+    out = subprocess.run(command, capture_output=True, text=True)
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    if out.returncode != 0 or not lines:
+        message = " ".join((out.stderr or "no output").split())[:200]
+        print(f"failed: {' '.join(command)}: {message}", file=sys.stderr)
+        return ["", "", "", "error", message]
+    return lines[-1].split("\t")
+
+
+def measure(args, files):
+    """Times every implementation on every file. Each process times one
+    decode, and the runs of one file go round the implementations REPS
+    times, so that load from elsewhere on the machine falls on all of them
+    alike; the best run of each is kept."""
+    timers = {
+        "exrkit": lambda t, f: [args.rust, "--bench", "time", "exrkit", t, "1", f],
+        "exrs": lambda t, f: [args.rust, "--bench", "time", "exrs", t, "1", f],
+        "openexr": lambda t, f: [args.cpp, t, "1", f],
+        "pyopenexr": lambda t, f: [
+            sys.executable,
+            os.path.abspath(__file__),
+            "time-pyopenexr",
+            t,
+            "1",
+            f,
+        ],
+    }
+    results = {}
+    info = {}
+    keys = [key for key, _ in IMPLEMENTATIONS]
+    for index, path in enumerate(files):
+        print(f"[{index + 1}/{len(files)}] {path}", file=sys.stderr)
+        for turn in range(max(1, args.reps)):
+            for threads in ("1", "all"):
+                # Rotate the order so no implementation always runs first.
+                shift = (index + turn) % len(keys)
+                for key in keys[shift:] + keys[:shift]:
+                    result = results.setdefault((key, threads, path), Result())
+                    if result.status != "ok":
+                        continue
+                    fields = run_timer(timers[key](threads, path))
+                    result.add(fields)
+                    if key == "exrkit" and len(fields) >= 10:
+                        info[path] = (fields[7], int(fields[8]), int(fields[9]))
+    return results, info
+
+
+def peak_memory(args, files):
+    rows = []
+    for path in files:
+        for threads in ("1", "all"):
+            fields = run_timer([args.rust, "--bench", "peak", threads, path])
+            rows.append((path, threads, fields))
+    return rows
+
+
+def cell(value, digits=1):
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def speed_cells(result, pixels, size):
+    if result is None:
+        return ["error", "error"]
+    if result.best is None:
+        return [result.status, result.status]
+    return [cell(pixels / result.best / 1e6), cell(size / result.best / 1e6)]
+
+
+def ratio_cell(mine, theirs):
+    if mine is None or theirs is None or mine.best is None or theirs.best is None:
+        return "—"
+    return f"{theirs.best / mine.best:.2f}x"
+
+
+def table(title, files, labels, threads, results, info):
+    header = ["file", "compression"]
+    for _, name in IMPLEMENTATIONS:
+        header += [f"{name} MP/s", f"{name} MB/s"]
+    header += [f"vs {name}" for key, name in IMPLEMENTATIONS if key != "exrkit"]
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join([" --- "] * 2 + [" ---: "] * (len(header) - 2)) + "|")
+    for path in files:
+        if path not in info:
+            continue
+        compression, pixels, size = info[path]
+        row = [labels[path], compression]
+        for key, _ in IMPLEMENTATIONS:
+            row += speed_cells(results.get((key, threads, path)), pixels, size)
+        mine = results.get(("exrkit", threads, path))
+        for key, _ in IMPLEMENTATIONS[1:]:
+            row.append(ratio_cell(mine, results.get((key, threads, path))))
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def cpu_table(files, labels, results, info):
+    """Single-thread speeds from the CPU time the decoding thread ran, which
+    load from other processes barely moves."""
+    header = ["file", "compression"] + [f"{name} MP/s (CPU)" for _, name in IMPLEMENTATIONS]
+    header += [f"vs {name} (CPU)" for key, name in IMPLEMENTATIONS if key != "exrkit"]
+    lines = [
+        "### 1 thread, by CPU time of the decoding thread",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join([" --- "] * 2 + [" ---: "] * (len(header) - 2)) + "|",
+    ]
+    for path in files:
+        if path not in info:
+            continue
+        compression, pixels, _ = info[path]
+        row = [labels[path], compression]
+        found = {key: results.get((key, "1", path)) for key, _ in IMPLEMENTATIONS}
+        for key, _ in IMPLEMENTATIONS:
+            result = found[key]
+            if result is None or result.best_cpu is None:
+                row.append(result.status if result is not None and result.status != "ok" else "—")
+            else:
+                row.append(cell(pixels / result.best_cpu / 1e6))
+        mine = found["exrkit"]
+        for key, _ in IMPLEMENTATIONS[1:]:
+            theirs = found[key]
+            if mine is None or theirs is None or mine.best_cpu is None or theirs.best_cpu is None:
+                row.append("—")
+            else:
+                row.append(f"{theirs.best_cpu / mine.best_cpu:.2f}x")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def scaling_table(files, labels, results, info):
+    header = ["file", "compression"] + [f"{name} 1 -> all" for _, name in IMPLEMENTATIONS]
+    lines = [
+        "### Thread scaling on ZIP and PIZ (speed at all threads / speed at 1 thread)",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join([" --- "] * 2 + [" ---: "] * len(IMPLEMENTATIONS)) + "|",
+    ]
+    for path in files:
+        if path not in info or info[path][0] not in ("zip", "piz"):
+            continue
+        row = [labels[path], info[path][0]]
+        for key, _ in IMPLEMENTATIONS:
+            one = results.get((key, "1", path))
+            every = results.get((key, "all", path))
+            if one is None or every is None or one.best is None or every.best is None:
+                row.append(one.status if one is not None and one.status != "ok" else "—")
+            else:
+                row.append(f"{one.best / every.best:.2f}x")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def memory_table(rows, labels):
+    mib = 1 << 20
+    lines = [
+        "### exrkit peak memory, whole-image decode in a fresh process",
+        "",
+        "| file | threads | caller's buffer MiB | peak RSS MiB | peak RSS - buffer MiB"
+        " | of which decoding MiB | within buffer + 64 MiB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for path, threads, fields in rows:
+        name = labels[path]
+        if len(fields) < 8 or fields[3] != "ok":
+            status = fields[3] if len(fields) > 3 else "error"
+            lines.append(f"| {name} | {threads} | {status} | | | | |")
+            continue
+        buffer, before, peak = int(fields[4]), int(fields[5]), int(fields[6])
+        over = peak - buffer
+        lines.append(
+            f"| {name} | {threads} | {buffer / mib:.1f} | {peak / mib:.1f} | {over / mib:.1f}"
+            f" | {(peak - before) / mib:.1f} | {'yes' if over < 64 * mib else 'NO'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def versions():
+    import OpenEXR
+
+    def command(*argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return "?"
+
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{platform.machine()} {cpu}, {os.cpu_count()} hardware threads;"
+        f" OpenEXR C++ {command('pkg-config', '--modversion', 'OpenEXR')},"
+        f" PyPI OpenEXR {OpenEXR.__version__}"
+    )
+
+
+def run(args):
+    generated = [os.path.join(args.data, generated_name(k, c)) for k, c in GENERATED]
+    samples = [
+        os.path.join(args.samples, s)
+        for s in SAMPLES
+        if os.path.exists(os.path.join(args.samples, s))
+    ]
+    if len(samples) < len(SAMPLES):
+        print(f"note: sample images missing under {args.samples}", file=sys.stderr)
+    labels = {path: os.path.basename(path) for path in generated}
+    labels.update({path: os.path.relpath(path, args.samples) for path in samples})
+    started = time.time()
+    load_before = os.getloadavg()[0]
+    results, info = measure(args, generated + samples)
+    memory = peak_memory(args, [p for p in generated if "-float-" in p])
+    elapsed = time.time() - started
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    exrs_version = args.exrs_version or "?"
+    out = [
+        "## Decode benchmark",
+        "",
+        f"{versions()}, exrs {exrs_version}. Best of {args.reps} runs per cell, each in"
+        " a fresh process, taking turns with the other implementations;"
+        f" 'all' threads = {os.cpu_count()}. MP/s = megapixels of part 0 per second,"
+        " MB/s = uncompressed bytes (every channel at its own type) per second,"
+        " 'vs X' = exrkit's speed / X's speed (above 1: exrkit is faster).",
+        "",
+    ]
+    half = [p for p in generated if "-half-" in p]
+    floats = [p for p in generated if "-float-" in p]
+    for threads, words in (("1", "1 thread"), ("all", "all threads")):
+        out.append(table(f"4K RGBA HALF, {words}", half, labels, threads, results, info))
+        out.append(table(f"4K RGBA FLOAT, {words}", floats, labels, threads, results, info))
+        if samples:
+            out.append(table(f"OpenEXR sample images, {words}", samples, labels, threads,
+                             results, info))
+    out.append(cpu_table(generated + samples, labels, results, info))
+    out.append(scaling_table(generated + samples, labels, results, info))
+    out.append(memory_table(memory, labels))
+    out.append(f"Measured in {elapsed:.0f} s; {load}.")
+    print("\n".join(out))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate")
+    g.add_argument("dir")
+    t = sub.add_parser("time-pyopenexr")
+    t.add_argument("threads", choices=["1", "all"])
+    t.add_argument("reps", type=int)
+    t.add_argument("file")
+    r = sub.add_parser("run")
+    r.add_argument("--rust", required=True)
+    r.add_argument("--cpp", required=True)
+    r.add_argument("--data", required=True)
+    r.add_argument("--samples", required=True)
+    r.add_argument("--reps", type=int, default=3)
+    r.add_argument("--exrs-version")
+    args = parser.parse_args()
+    if args.command == "generate":
+        generate(args.dir)
+    elif args.command == "time-pyopenexr":
+        time_pyopenexr(args.threads, args.reps, args.file)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()

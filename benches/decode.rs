@@ -1,0 +1,270 @@
+//! Decode timers for exrkit and exrs, run by `benches/run.sh`, which times
+//! OpenEXR (C++ and PyPI) on the same files and prints the tables.
+//!
+//! ```text
+//! decode --bench time exrkit|exrs THREADS REPS FILE
+//! decode --bench peak THREADS FILE
+//! ```
+//!
+//! THREADS is `1` or `all`. `time` opens FILE and decodes every channel of
+//! part 0 (level 0) REPS times, then prints one tab-separated line:
+//! implementation, threads, file, status (`ok`, `unsupported`, `error`),
+//! best and median seconds and the least CPU time the calling thread spent
+//! on one run (or the error and two `-`), then part 0's compression, pixels
+//! and uncompressed bytes. exrkit decodes at the file's own types into buffers
+//! allocated and touched once before timing (`ReadOptions::threads` 1 or
+//! 0); exrs reads all channels of its first layer into images it allocates
+//! (`non_parallel()` for 1 thread).
+//!
+//! `peak` decodes FILE once with exrkit and prints `peak`, threads, file,
+//! `ok`, the caller's buffer bytes, the process's peak resident bytes before
+//! decoding (buffers allocated and touched) and after, and its resident
+//! bytes before allocating the buffers. Run it in a fresh process.
+//!
+//! Without `--bench`, as under `cargo test --all-targets`, it does nothing.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+use exrkit::meta::header::Header;
+use exrkit::pixels::{FrameBuffer, RawSlice};
+use exrkit::{ReadOptions, Reader};
+
+/// One buffer per channel of a part, each channel's samples row-major at
+/// its own type over the data window.
+struct Buffers(Vec<Vec<u8>>);
+
+impl Buffers {
+    /// Allocates and touches the buffers, so that timing sees no page
+    /// faults.
+    fn new(header: &Header) -> Self {
+        let window = header.data_window();
+        Self(
+            header
+                .channels()
+                .iter()
+                .map(|c| {
+                    let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, c.x_sampling);
+                    let h = exrkit::chunk::sampled_count(window.min_y, window.max_y, c.y_sampling);
+                    vec![0xa5u8; (w * h) as usize * c.pixel_type.size()]
+                })
+                .collect(),
+        )
+    }
+
+    fn bytes(&self) -> u64 {
+        self.0.iter().map(|b| b.len() as u64).sum()
+    }
+}
+
+/// Opens `path` and decodes part 0 into `buffers`.
+fn exrkit_decode(path: &Path, threads: u32, buffers: &mut Buffers) -> exrkit::Result<()> {
+    let options = ReadOptions {
+        threads,
+        ..ReadOptions::default()
+    };
+    let reader = Reader::open(path, options)?;
+    let header = reader.header(0)?;
+    let window = header.data_window();
+    let mut fb = FrameBuffer::new(window)?;
+    for (channel, buffer) in header.channels().iter().zip(buffers.0.iter_mut()) {
+        let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, channel.x_sampling);
+        let size = channel.pixel_type.size() as isize;
+        let raw = RawSlice {
+            channel: channel.name.as_bytes(),
+            pixel_type: channel.pixel_type,
+            base: buffer.as_mut_ptr(),
+            x_stride: size,
+            y_stride: size * w as isize,
+            x_sampling: channel.x_sampling,
+            y_sampling: channel.y_sampling,
+            fill: 0.0,
+        };
+        // SAFETY: each buffer holds exactly its channel's samples over the
+        // window (Buffers::new sized it from the same header) and outlives
+        // the frame buffer.
+        unsafe { fb.add_raw(raw)? };
+    }
+    reader.decode_image(0, 0, 0, &mut fb)
+}
+
+/// Opens `path` and reads all channels of its first layer with exrs.
+fn exrs_decode(path: &Path, parallel: bool) -> exr::error::Result<()> {
+    use exr::prelude::*;
+    let reader = read()
+        .no_deep_data()
+        .largest_resolution_level()
+        .all_channels()
+        .first_valid_layer()
+        .all_attributes();
+    let reader = if parallel {
+        reader
+    } else {
+        reader.non_parallel()
+    };
+    let image = reader.from_file(path)?;
+    black_box(&image);
+    Ok(())
+}
+
+/// CPU time this thread has run.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn thread_cpu_seconds() -> Option<f64> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to fill.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (status == 0).then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+}
+
+/// CPU time this thread has run, where the benchmark does not measure it.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_seconds() -> Option<f64> {
+    None
+}
+
+/// Best and median of `seconds`.
+fn summary(mut seconds: Vec<f64>) -> (f64, f64) {
+    seconds.sort_by(f64::total_cmp);
+    (seconds[0], seconds[seconds.len() / 2])
+}
+
+/// The `time` command: returns the line to print.
+fn time(implementation: &str, threads: &str, reps: usize, path: &Path) -> String {
+    let name = path.display();
+    let prefix = format!("{implementation}\t{threads}\t{name}");
+    let reader = match Reader::open(path, ReadOptions::default()) {
+        Ok(reader) => reader,
+        Err(e) => return format!("{prefix}\terror\t{e}"),
+    };
+    let Ok(header) = reader.header(0) else {
+        return format!("{prefix}\terror\tno part 0");
+    };
+    let mut buffers = Buffers::new(header);
+    let info = format!(
+        "{}\t{}\t{}",
+        header.compression().name(),
+        header.data_window().area(),
+        buffers.bytes()
+    );
+    let one = threads == "1";
+    if implementation == "exrkit" && !one {
+        // Start the global pool's threads before timing, as OpenEXR's
+        // timers do with theirs; exrs builds its pool inside each read.
+        rayon::broadcast(|_| ());
+    }
+    let mut seconds = Vec::with_capacity(reps);
+    let mut cpu: Option<f64> = None;
+    for _ in 0..reps {
+        let cpu_start = thread_cpu_seconds();
+        let start = Instant::now();
+        let outcome = match implementation {
+            "exrkit" => exrkit_decode(path, if one { 1 } else { 0 }, &mut buffers).map_err(|e| {
+                let status = if matches!(e, exrkit::Error::Unsupported(_)) {
+                    "unsupported"
+                } else {
+                    "error"
+                };
+                (status, e.to_string())
+            }),
+            _ => exrs_decode(path, !one).map_err(|e| ("error", e.to_string())),
+        };
+        let elapsed = start.elapsed().as_secs_f64();
+        if let Err((status, message)) = outcome {
+            let message = message.replace(['\t', '\n'], " ");
+            return format!("{prefix}\t{status}\t{message}\t-\t-\t{info}");
+        }
+        seconds.push(elapsed);
+        if let (Some(a), Some(b)) = (cpu_start, thread_cpu_seconds()) {
+            cpu = Some(cpu.map_or(b - a, |c| c.min(b - a)));
+        }
+    }
+    black_box(&buffers.0);
+    let (best, median) = summary(seconds);
+    let cpu = cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.6}"));
+    format!("{prefix}\tok\t{best:.6}\t{median:.6}\t{cpu}\t{info}")
+}
+
+/// `VmHWM` and `VmRSS` of this process, in bytes.
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        let kib: u64 = line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// The `peak` command: returns the line to print.
+fn peak(threads: &str, path: &Path) -> String {
+    let prefix = format!("peak\t{threads}\t{}", path.display());
+    let Some((_, baseline)) = memory() else {
+        return format!("{prefix}\terror\t/proc/self/status is unreadable");
+    };
+    let header = match Reader::open(path, ReadOptions::default()) {
+        Ok(reader) => reader.header(0).cloned(),
+        Err(e) => Err(e),
+    };
+    let header = match header {
+        Ok(header) => header,
+        Err(e) => return format!("{prefix}\terror\t{e}"),
+    };
+    let mut buffers = Buffers::new(&header);
+    let (before, _) = memory().unwrap_or_default();
+    let outcome = exrkit_decode(path, if threads == "1" { 1 } else { 0 }, &mut buffers);
+    let (after, _) = memory().unwrap_or_default();
+    black_box(&buffers.0);
+    match outcome {
+        Ok(()) => format!(
+            "{prefix}\tok\t{}\t{before}\t{after}\t{baseline}",
+            buffers.bytes()
+        ),
+        Err(exrkit::Error::Unsupported(_)) => format!("{prefix}\tunsupported"),
+        Err(e) => format!("{prefix}\terror\t{e}"),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        // Built and run as a test by `cargo test --all-targets`.
+        return;
+    }
+    let args: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--bench")
+        .collect();
+    let line = match args[..] {
+        [] => {
+            eprintln!("Run `bash benches/run.sh` for the decode benchmark.");
+            return;
+        }
+        ["time", implementation @ ("exrkit" | "exrs"), threads @ ("1" | "all"), reps, file] => {
+            let Ok(reps) = reps.parse::<usize>() else {
+                eprintln!("REPS must be a number, not {reps}");
+                std::process::exit(2);
+            };
+            time(implementation, threads, reps.max(1), Path::new(file))
+        }
+        ["peak", threads @ ("1" | "all"), file] => peak(threads, Path::new(file)),
+        _ => {
+            eprintln!(
+                "usage: decode --bench time exrkit|exrs 1|all REPS FILE\n       \
+                 decode --bench peak 1|all FILE\n\
+                 Run `bash benches/run.sh` for the whole benchmark."
+            );
+            std::process::exit(2);
+        }
+    };
+    println!("{line}");
+}

@@ -1,0 +1,135 @@
+// Times OpenEXR's C++ API decoding every channel of part 0 of an image, at
+// the file's own types, into a frame buffer allocated (and touched) once
+// before timing. Each timed run opens the file and reads the whole data
+// window: Imf::InputFile for scanline parts, Imf::TiledInputFile (level 0)
+// for tiled ones. benches/run.sh builds and runs it.
+//
+//     openexr_decode THREADS REPS FILE
+//
+// THREADS is 1 (no worker threads: the calling thread decodes) or "all"
+// (one worker per hardware thread). Prints one tab-separated line:
+//     openexr THREADS FILE ok BEST_SECONDS MEDIAN_SECONDS BEST_CPU_SECONDS
+// where the last is the least CPU time the calling thread spent on one run.
+// or, when OpenEXR throws,
+//     openexr THREADS FILE error MESSAGE
+
+#include <ImfChannelList.h>
+#include <ImfFrameBuffer.h>
+#include <ImfHeader.h>
+#include <ImfInputFile.h>
+#include <ImfThreading.h>
+#include <ImfTiledInputFile.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <time.h>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// Samples of a channel with sampling `s` between `lo` and `hi` inclusive:
+// the multiples of s in that range.
+int64_t sampled_count(int lo, int hi, int s)
+{
+    auto floor_div = [](int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
+    return floor_div(hi, s) - floor_div(int64_t(lo) - 1, s);
+}
+
+// One buffer per channel, each sample at its own type, row-major over the
+// channel's samples in the data window.
+struct Buffers {
+    std::vector<std::vector<char>> store;
+    Imf::FrameBuffer frame_buffer;
+};
+
+void fill_buffers(const Imf::Header &header, Buffers &out)
+{
+    const Imath::Box2i dw = header.dataWindow();
+    const Imf::ChannelList &channels = header.channels();
+    size_t count = 0;
+    for (auto it = channels.begin(); it != channels.end(); ++it) {
+        count++;
+    }
+    out.store.reserve(count);
+    for (auto it = channels.begin(); it != channels.end(); ++it) {
+        const Imf::Channel &c = it.channel();
+        const size_t size = c.type == Imf::HALF ? 2 : 4;
+        const int64_t w = sampled_count(dw.min.x, dw.max.x, c.xSampling);
+        const int64_t h = sampled_count(dw.min.y, dw.max.y, c.ySampling);
+        out.store.emplace_back(size_t(w * h) * size, char(0xa5));
+        out.frame_buffer.insert(it.name(),
+                                Imf::Slice::Make(c.type, out.store.back().data(), dw, size,
+                                                 size * size_t(w), c.xSampling, c.ySampling));
+    }
+}
+
+void decode(const char *path, bool tiled, const Imf::FrameBuffer &frame_buffer, int threads)
+{
+    if (!tiled) {
+        Imf::InputFile file(path, threads);
+        file.setFrameBuffer(frame_buffer);
+        const Imath::Box2i dw = file.header().dataWindow();
+        file.readPixels(dw.min.y, dw.max.y);
+        return;
+    }
+    Imf::TiledInputFile file(path, threads);
+    file.setFrameBuffer(frame_buffer);
+    file.readTiles(0, file.numXTiles(0) - 1, 0, file.numYTiles(0) - 1, 0, 0);
+}
+
+double thread_cpu_seconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: %s THREADS(1|all) REPS FILE\n", argv[0]);
+        return 2;
+    }
+    const std::string threads_arg = argv[1];
+    const int reps = std::max(1, std::atoi(argv[2]));
+    const char *path = argv[3];
+    const int hardware = std::max(1u, std::thread::hardware_concurrency());
+    const int workers = threads_arg == "1" ? 0 : hardware;
+    Imf::setGlobalThreadCount(workers);
+    try {
+        Buffers buffers;
+        bool tiled = false;
+        {
+            Imf::InputFile file(path, workers);
+            fill_buffers(file.header(), buffers);
+            tiled = file.header().hasTileDescription();
+        }
+        std::vector<double> seconds;
+        double cpu = 0;
+        for (int i = 0; i < reps; i++) {
+            const double cpu_start = thread_cpu_seconds();
+            const auto start = std::chrono::steady_clock::now();
+            decode(path, tiled, buffers.frame_buffer, workers);
+            const auto stop = std::chrono::steady_clock::now();
+            const double used = thread_cpu_seconds() - cpu_start;
+            cpu = i == 0 ? used : std::min(cpu, used);
+            seconds.push_back(std::chrono::duration<double>(stop - start).count());
+        }
+        std::sort(seconds.begin(), seconds.end());
+        std::printf("openexr\t%s\t%s\tok\t%.6f\t%.6f\t%.6f\n", threads_arg.c_str(), path,
+                    seconds.front(), seconds[seconds.size() / 2], cpu);
+    } catch (const std::exception &e) {
+        std::string message = e.what();
+        std::replace(message.begin(), message.end(), '\t', ' ');
+        std::replace(message.begin(), message.end(), '\n', ' ');
+        std::printf("openexr\t%s\t%s\terror\t%s\n", threads_arg.c_str(), path, message.c_str());
+    }
+    return 0;
+}
