@@ -6,7 +6,7 @@ use crate::error::{corrupt, Result};
 
 /// Unpacks one RLE block into `out`.
 pub fn decompress(packed: &[u8], out: &mut [u8], expanded: &mut Vec<u8>) -> Result<()> {
-    expanded.clear();
+    // Every byte is overwritten below, so old contents need no clearing.
     expanded.resize(out.len(), 0);
     expand_runs(packed, expanded)?;
     undo_predictor(expanded);

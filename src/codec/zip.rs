@@ -38,7 +38,7 @@ pub fn inflate_exact(
 /// Unpacks one ZIP or ZIPS block into `out`.
 pub fn decompress(packed: &[u8], out: &mut [u8], scratch: &mut Scratch) -> Result<()> {
     let inflated = &mut scratch.inflated;
-    inflated.clear();
+    // Every byte is overwritten below, so old contents need no clearing.
     inflated.resize(out.len(), 0);
     inflate_exact(&mut scratch.inflater, packed, inflated)?;
     undo_predictor(inflated);
