@@ -49,7 +49,8 @@ pub struct Scratch {
 #[derive(Default)]
 struct Table {
     /// The length of the short code the prefix starts with, plus [`RUN`]
-    /// for the run symbol's code; or [`LONG`] where a longer code starts.
+    /// for the run symbol's code; or [`LONG`] plus the shortest length of
+    /// the longer codes that start with the prefix.
     kinds: Vec<u8>,
     /// The word a short code of a word stands for.
     words: Vec<u16>,
@@ -222,6 +223,20 @@ impl Code {
         let words = table.words.get_mut(..used).unwrap_or_default();
         kinds.fill(LONG);
         let short = self.table_bits as usize;
+        // Prefixes of long codes remember the shortest length sharing them,
+        // where the search for the code's length starts. Longer codes have
+        // lower values, so shorter lengths are written last and win.
+        for length in (short + 1..=self.max_length as usize).rev() {
+            if self.count[length] == 0 {
+                continue;
+            }
+            let shift = length - short;
+            let first = (self.start[length] >> shift) as usize;
+            let last = ((self.start[length] + self.count[length] - 1) >> shift) as usize;
+            if let Some(prefixes) = kinds.get_mut(first..=last) {
+                prefixes.fill(LONG | length as u8);
+            }
+        }
         for length in 1..=short {
             let first = self.first_symbol[length];
             let codes = self.start[length]..self.start[length] + self.count[length];
@@ -245,10 +260,10 @@ impl Code {
     }
 
     /// The symbol and length of the code longer than `table_bits` that
-    /// starts `window`.
+    /// starts `window`, searching lengths from `shortest` on.
     #[inline(always)]
-    fn long_code(&self, symbols: &[u32], window: u64) -> Result<(u32, u32)> {
-        for length in self.table_bits + 1..=self.max_length {
+    fn long_code(&self, symbols: &[u32], window: u64, shortest: u32) -> Result<(u32, u32)> {
+        for length in shortest.max(self.table_bits + 1)..=self.max_length {
             let l = length as usize;
             if window >= self.aligned[l] {
                 let index = (window >> (64 - length)).wrapping_sub(self.start[l]);
@@ -300,7 +315,9 @@ impl Code {
                 bits.consume(u32::from(kind & LENGTH_MASK));
                 self.run
             } else {
-                let (symbol, length) = self.long_code(symbols, bits.window(self.max_length))?;
+                let shortest = u32::from(kind & LENGTH_MASK);
+                let (symbol, length) =
+                    self.long_code(symbols, bits.window(self.max_length), shortest)?;
                 bits.skip(length);
                 symbol
             };
