@@ -28,7 +28,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use exrkit::meta::header::Header;
-use exrkit::pixels::{FrameBuffer, RawSlice};
+use exrkit::pixels::FrameBuffer;
 use exrkit::{ReadOptions, Reader};
 
 /// One buffer per channel of a part, each channel's samples row-major at
@@ -69,22 +69,14 @@ fn exrkit_decode(path: &Path, threads: u32, buffers: &mut Buffers) -> exrkit::Re
     let window = header.data_window();
     let mut fb = FrameBuffer::new(window)?;
     for (channel, buffer) in header.channels().iter().zip(buffers.0.iter_mut()) {
-        let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, channel.x_sampling);
-        let size = channel.pixel_type.size() as isize;
-        let raw = RawSlice {
-            channel: channel.name.as_bytes(),
-            pixel_type: channel.pixel_type,
-            base: buffer.as_mut_ptr(),
-            x_stride: size,
-            y_stride: size * w as isize,
-            x_sampling: channel.x_sampling,
-            y_sampling: channel.y_sampling,
-            fill: 0.0,
-        };
-        // SAFETY: each buffer holds exactly its channel's samples over the
-        // window (Buffers::new sized it from the same header) and outlives
-        // the frame buffer.
-        unsafe { fb.add_raw(raw)? };
+        fb.add_bytes(
+            channel.name.as_bytes(),
+            channel.pixel_type,
+            buffer,
+            channel.x_sampling,
+            channel.y_sampling,
+            0.0,
+        )?;
     }
     reader.decode_image(0, 0, 0, &mut fb)
 }

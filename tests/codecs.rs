@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use exrkit::codec::{self, BlockLayout, Scratch};
+use exrkit::codec::{self, Scratch};
 use exrkit::{ReadOptions, Reader};
 
 /// Codecs whose decoders exist; each must match OpenEXR bit for bit.
@@ -42,13 +42,7 @@ fn chunks_unpack_to_the_samples_openexr_decodes() {
         for (part, header) in reader.headers().iter().enumerate() {
             let window = header.data_window();
             for index in 0..header.geometry().chunk_count() {
-                let info = reader.chunk_info(part, index).expect("chunk info");
-                let mut packed = vec![0u8; info.payload_size() as usize];
-                reader
-                    .read_located_chunk(part, &info, &mut packed)
-                    .expect("read");
-                let layout =
-                    BlockLayout::new(header.channels(), info.region.pixels).expect("layout");
+                let (packed, layout) = common::packed_chunk(&reader, part, index);
                 let mut unpacked = vec![0u8; layout.unpacked_size];
                 codec::decompress(
                     header.compression(),
@@ -59,7 +53,7 @@ fn chunks_unpack_to_the_samples_openexr_decodes() {
                 )
                 .unwrap_or_else(|e| panic!("{file:?} part {part} chunk {index}: {e}"));
                 let mut expected = Vec::with_capacity(unpacked.len());
-                let region = info.region.pixels;
+                let region = layout.region;
                 for y in region.min_y..=region.max_y {
                     for channel in header.channels() {
                         let key = (file.clone(), part, channel.name.to_string());

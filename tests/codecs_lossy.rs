@@ -91,28 +91,9 @@ with OpenEXR.File(header, {"L": OpenEXR.Channel(zeros, 1, 1, True)}) as f:
     f.write(os.path.join(out, "plinear_zeros.exr"))
 "#;
 
-/// Runs `GENERATE` into `dir`, with the same policy as
-/// `common::openexr_ref`: a failure panics in CI and skips elsewhere.
+/// Runs `GENERATE` into `dir`, as `common::python` runs scripts.
 fn generate(dir: &Path) -> bool {
-    let outcome = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(GENERATE)
-        .arg(dir)
-        .output();
-    let reason = match outcome {
-        Ok(out) if out.status.success() => return true,
-        Ok(out) => format!(
-            "generating files failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => format!("python3 could not run: {e}"),
-    };
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "OpenEXR reference unavailable in CI: {reason}"
-    );
-    eprintln!("skipping: {reason}");
-    false
+    common::python(&["-c".as_ref(), GENERATE.as_ref(), dir.as_os_str()])
 }
 
 /// Chunks unpacked, and how many of them were compressed, per codec.
@@ -379,13 +360,7 @@ fn damaged_chunks_fail_without_panicking() {
         for (part, header) in reader.headers().iter().enumerate() {
             let count = header.geometry().chunk_count();
             for index in [0, count / 2, count - 1] {
-                let info = reader.chunk_info(part, index).expect("chunk info");
-                let mut packed = vec![0u8; info.payload_size() as usize];
-                reader
-                    .read_located_chunk(part, &info, &mut packed)
-                    .expect("read");
-                let layout =
-                    BlockLayout::new(header.channels(), info.region.pixels).expect("layout");
+                let (packed, layout) = common::packed_chunk(&reader, part, index);
                 let mut out = vec![0u8; layout.unpacked_size];
                 let mut attempt = |damaged: &[u8]| {
                     tried += 1;

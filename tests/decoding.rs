@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use exrkit::pixels::{FrameBuffer, RawSlice};
+use exrkit::pixels::FrameBuffer;
 use exrkit::{ReadOptions, Reader};
 
 /// Compressions with decoders; every other one must say it is unsupported.
@@ -41,21 +41,14 @@ fn decode_part(reader: &Reader, part: usize) -> exrkit::Result<Vec<(String, Vec<
         .collect();
     let mut fb = FrameBuffer::new(window)?;
     for (channel, (_, buf)) in header.channels().iter().zip(buffers.iter_mut()) {
-        let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, channel.x_sampling);
-        let size = channel.pixel_type.size() as isize;
-        let raw = RawSlice {
-            channel: channel.name.as_bytes(),
-            pixel_type: channel.pixel_type,
-            base: buf.as_mut_ptr(),
-            x_stride: size,
-            y_stride: size * w as isize,
-            x_sampling: channel.x_sampling,
-            y_sampling: channel.y_sampling,
-            fill: 0.0,
-        };
-        // SAFETY: each buffer holds exactly the channel's samples over the
-        // window and outlives the decode.
-        unsafe { fb.add_raw(raw)? };
+        fb.add_bytes(
+            channel.name.as_bytes(),
+            channel.pixel_type,
+            buf,
+            channel.x_sampling,
+            channel.y_sampling,
+            0.0,
+        )?;
     }
     reader.decode_image(part, 0, 0, &mut fb)?;
     drop(fb);

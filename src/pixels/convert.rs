@@ -11,8 +11,19 @@ use half::f16;
 
 use crate::meta::types::PixelType;
 
-/// A sample in one of the four types.
-pub trait Sample: Copy + Send + Sync + 'static {
+mod sealed {
+    /// Keeps [`super::Sample`] to the four plain sample types, whose every
+    /// bit pattern is a valid value.
+    pub trait Sealed {}
+    impl Sealed for u32 {}
+    impl Sealed for half::f16 {}
+    impl Sealed for f32 {}
+    impl Sealed for u8 {}
+}
+
+/// A sample in one of the four types (implemented for `u32`, `f16`, `f32`
+/// and `u8` only).
+pub trait Sample: sealed::Sealed + Copy + Send + Sync + 'static {
     /// The type's code.
     const TYPE: PixelType;
     /// Reads a little-endian sample.

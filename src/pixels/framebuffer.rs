@@ -114,20 +114,50 @@ impl<'a> FrameBuffer<'a> {
         y_sampling: i32,
         fill: f64,
     ) -> Result<()> {
+        let len = std::mem::size_of_val(samples);
+        // SAFETY: `Sample` is sealed to plain types whose every bit pattern
+        // is valid, and the exclusive borrow of `samples` covers the bytes
+        // handed on.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(samples.as_mut_ptr().cast(), len) };
+        self.add_bytes(
+            channel.as_bytes(),
+            T::TYPE,
+            bytes,
+            x_sampling,
+            y_sampling,
+            fill,
+        )
+    }
+
+    /// Adds `channel` as samples of `pixel_type` in native byte order, one
+    /// per `x_sampling` x `y_sampling` pixels (1, 1 for every pixel),
+    /// row-major over the samples inside the window: for reading channels
+    /// at types known only at run time, such as each channel's own.
+    pub fn add_bytes(
+        &mut self,
+        channel: &[u8],
+        pixel_type: PixelType,
+        samples: &'a mut [u8],
+        x_sampling: i32,
+        y_sampling: i32,
+        fill: f64,
+    ) -> Result<()> {
         let columns = sampled_count(self.window.min_x, self.window.max_x, x_sampling.max(1));
         let rows = sampled_count(self.window.min_y, self.window.max_y, y_sampling.max(1));
-        let needed = columns.saturating_mul(rows);
+        let size = pixel_type.size();
+        let needed = columns.saturating_mul(rows).saturating_mul(size as u64);
         if (samples.len() as u64) < needed {
             return Err(Error::BufferTooSmall(format!(
-                "channel '{channel}' needs {needed} samples; the buffer holds {}",
+                "channel '{}' needs {needed} bytes; the buffer holds {}",
+                String::from_utf8_lossy(channel),
                 samples.len()
             )));
         }
-        let size = T::TYPE.size() as isize;
+        let size = size as isize;
         let raw = RawSlice {
-            channel: channel.as_bytes(),
-            pixel_type: T::TYPE,
-            base: samples.as_mut_ptr().cast(),
+            channel,
+            pixel_type,
+            base: samples.as_mut_ptr(),
             x_stride: size,
             y_stride: size.saturating_mul(columns as isize),
             x_sampling,

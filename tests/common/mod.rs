@@ -22,20 +22,16 @@ pub fn openexr_images(sub: &str) -> Option<PathBuf> {
     None
 }
 
-/// Runs `tests/support/openexr_ref.py` with `args`, returning whether it ran.
-/// Panics in CI when Python or PyPI's OpenEXR is missing or the script
-/// fails; prints why and returns `false` elsewhere.
-pub fn openexr_ref(args: &[&std::ffi::OsStr]) -> bool {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/openexr_ref.py");
-    let outcome = std::process::Command::new("python3")
-        .arg(&script)
-        .args(args)
-        .output();
+/// Runs `python3` with `args`, returning whether it succeeded. Panics in CI
+/// when Python or PyPI's OpenEXR is missing or the script fails; prints why
+/// and returns `false` elsewhere.
+pub fn python(args: &[&std::ffi::OsStr]) -> bool {
+    let outcome = std::process::Command::new("python3").args(args).output();
     let reason = match outcome {
         Ok(out) if out.status.success() => return true,
         Ok(out) => format!(
-            "{} failed: {}",
-            script.display(),
+            "python3 {:?} failed: {}",
+            args.first(),
             String::from_utf8_lossy(&out.stderr)
         ),
         Err(e) => format!("python3 could not run: {e}"),
@@ -46,6 +42,31 @@ pub fn openexr_ref(args: &[&std::ffi::OsStr]) -> bool {
     );
     eprintln!("skipping: {reason}");
     false
+}
+
+/// Runs `tests/support/openexr_ref.py` with `args`, as [`python`] runs it.
+pub fn openexr_ref(args: &[&std::ffi::OsStr]) -> bool {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/openexr_ref.py");
+    let mut all = vec![script.as_os_str()];
+    all.extend_from_slice(args);
+    python(&all)
+}
+
+/// Chunk `index` of `part`: its packed bytes and the layout of its pixels.
+pub fn packed_chunk(
+    reader: &exrkit::Reader,
+    part: usize,
+    index: u64,
+) -> (Vec<u8>, exrkit::codec::BlockLayout) {
+    let info = reader.chunk_info(part, index).expect("chunk info");
+    let mut packed = vec![0u8; info.payload_size() as usize];
+    reader
+        .read_located_chunk(part, &info, &mut packed)
+        .expect("read chunk");
+    let header = &reader.headers()[part];
+    let layout =
+        exrkit::codec::BlockLayout::new(header.channels(), info.region.pixels).expect("layout");
+    (packed, layout)
 }
 
 /// A fresh, empty folder for one test's files.
