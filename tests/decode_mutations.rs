@@ -11,7 +11,7 @@ use exrkit::pixels::FrameBuffer;
 use exrkit::{ReadOptions, Reader};
 
 /// Mutated copies decoded per file.
-const MUTATIONS: usize = 60;
+const MUTATIONS: usize = 20;
 
 struct XorShift(u64);
 
