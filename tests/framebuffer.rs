@@ -247,3 +247,37 @@ fn mismatched_sampling_and_bad_strides_are_refused() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn decodes_nested_in_a_thread_pool_agree_and_finish() {
+    use rayon::prelude::*;
+    let Some(bytes) = carrots() else {
+        return;
+    };
+    let serial = Reader::from_bytes(
+        bytes.clone(),
+        ReadOptions {
+            threads: 1,
+            ..ReadOptions::default()
+        },
+    )
+    .expect("open");
+    let window = serial.header(0).expect("part").data_window();
+    let (ok, expected) = decode_f32(&serial, window, "R", 0.0);
+    ok.expect("serial decode");
+    for threads in [0, 1, 3] {
+        let options = ReadOptions {
+            threads,
+            ..ReadOptions::default()
+        };
+        let reader = Reader::from_bytes(bytes.clone(), options).expect("open");
+        (0..6).into_par_iter().for_each(|_| {
+            let (ok, plane) = decode_f32(&reader, window, "R", 0.0);
+            ok.expect("nested decode");
+            assert!(
+                plane == expected,
+                "threads {threads}: nested decode differs"
+            );
+        });
+    }
+}
