@@ -88,7 +88,9 @@ typedef uint32_t exrkit_pixel_type;
  * `base + (x / xs - first_x) * x_stride + (y / ys - first_y) * y_stride`,
  * where first_x and first_y index the first sample inside the window. A
  * slice with sampling 1x1 receives a subsampled channel replicated to
- * every pixel it covers.
+ * every pixel it covers. Strides must keep a slice's samples apart (rows,
+ * or columns, one after another without overlap, so a stride of 0 only
+ * suits a single row or column); others give EXRKIT_ERR_INVALID_ARGUMENT.
  */
 typedef struct exrkit_slice {
     /**
@@ -121,8 +123,9 @@ typedef struct exrkit_slice {
      */
     int32_t y_sampling;
     /**
-     * Value stored where the part lacks the channel, or where a chunk is
-     * damaged or missing (converted as a FLOAT sample would be).
+     * Value stored where the part lacks the channel, and by
+     * exrkit_decode_image where a chunk is damaged or missing (converted as
+     * a FLOAT sample would be).
      */
     double fill;
 } exrkit_slice;
@@ -1198,9 +1201,12 @@ extern "C" {
 
 /**
  * Decodes chunk `chunk` of part `part` into `fb`, writing only the chunk's
- * pixels inside the frame buffer's window. May be called from any number
+ * pixels inside the frame buffer's window (a 1x1 slice of a subsampled
+ * channel also gets the pixels the chunk's samples cover below and right
+ * of them, which may lie in the next chunk). May be called from any number
  * of threads at once on one reader (each with its own pixels to write).
- * EXRKIT_ERR_CORRUPT names the part and chunk of damaged data;
+ * On failure nothing is filled. EXRKIT_ERR_CORRUPT names the part and
+ * chunk of damaged data;
  * EXRKIT_ERR_INCOMPLETE means the file never got the chunk;
  * EXRKIT_ERR_UNSUPPORTED names a codec this build cannot decode.
  *

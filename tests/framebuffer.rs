@@ -246,6 +246,28 @@ fn mismatched_sampling_and_bad_strides_are_refused() {
         matches!(refused, Err(Error::InvalidArgument(_))),
         "{refused:?}"
     );
+    for (x_stride, y_stride) in [(0, 4096), (4, 0), (2, 4096), (4, 8)] {
+        let overlapping = RawSlice {
+            x_stride,
+            y_stride,
+            ..huge
+        };
+        // SAFETY: refused before any use of the address.
+        let refused = unsafe { fb.add_raw(overlapping) };
+        assert!(
+            matches!(refused, Err(Error::InvalidArgument(_))),
+            "strides {x_stride}, {y_stride}: {refused:?}"
+        );
+    }
+    let mut transposed = vec![0f32; window.area() as usize];
+    let column_major = RawSlice {
+        base: transposed.as_mut_ptr().cast(),
+        x_stride: 4 * window.height() as isize,
+        y_stride: 4,
+        ..huge
+    };
+    // SAFETY: `transposed` holds the window column by column.
+    unsafe { fb.add_raw(column_major) }.expect("column-major strides keep samples apart");
 }
 
 #[test]
@@ -279,5 +301,72 @@ fn decodes_nested_in_a_thread_pool_agree_and_finish() {
                 "threads {threads}: nested decode differs"
             );
         });
+    }
+}
+
+/// Writes a 64x32 RLE file (one line per chunk) with Y and 2x2 RY, BY.
+fn luminance_chroma_rle() -> Option<Vec<u8>> {
+    let path = common::scratch_dir("yc-rle").join("yc_rle.exr");
+    let script = r#"
+import sys, OpenEXR, numpy as np
+h, w = 32, 64
+rows, cols = np.mgrid[0:h, 0:w]
+header = {"compression": OpenEXR.RLE_COMPRESSION, "type": OpenEXR.scanlineimage,
+          "dataWindow": ((0, 0), (w - 1, h - 1)), "displayWindow": ((0, 0), (w - 1, h - 1))}
+chroma = ((rows // 2) * 100 + cols // 2).astype(np.float16)
+channels = {"Y": (rows * w + cols).astype(np.float16) / 4,
+            "RY": OpenEXR.Channel("RY", chroma, 2, 2),
+            "BY": OpenEXR.Channel("BY", -chroma, 2, 2)}
+with OpenEXR.File(header, channels) as f:
+    f.write(sys.argv[1])
+"#;
+    if !common::python(&["-c".as_ref(), script.as_ref(), path.as_os_str()]) {
+        return None;
+    }
+    Some(std::fs::read(path).expect("generated file"))
+}
+
+/// `RY` replicated to every pixel of the part, decoded with `threads`.
+fn replicated_chroma(bytes: &[u8], threads: u32) -> Vec<u32> {
+    let options = ReadOptions {
+        threads,
+        ..ReadOptions::default()
+    };
+    let reader = Reader::from_bytes(bytes.to_vec(), options).expect("open");
+    let window = reader.header(0).expect("part").data_window();
+    let (_, plane) = decode_f32(&reader, window, "RY", -1.0);
+    plane.into_iter().map(f32::to_bits).collect()
+}
+
+#[test]
+fn damaged_chunks_fill_only_the_pixels_their_samples_cover() {
+    let Some(bytes) = luminance_chroma_rle() else {
+        return;
+    };
+    let width = 64;
+    let expected = replicated_chroma(&bytes, 1);
+    let reader = Reader::from_bytes(bytes.clone(), ReadOptions::default()).expect("open");
+    for chunk in [10u64, 11] {
+        let info = reader.chunk_info(0, chunk).expect("chunk");
+        let mut damaged = bytes.clone();
+        let data = info.data_offset as usize..(info.data_offset + info.packed_size) as usize;
+        damaged[data].fill(0x7f);
+        let results: Vec<Vec<u32>> = [1, 0, 8]
+            .iter()
+            .map(|&threads| replicated_chroma(&damaged, threads))
+            .collect();
+        assert!(
+            results.iter().all(|r| *r == results[0]),
+            "chunk {chunk}: the thread count changed the result"
+        );
+        for (i, (&got, &want)) in results[0].iter().zip(&expected).enumerate() {
+            let row = i / width;
+            // Chunk 10 holds the samples of rows 10 and 11; chunk 11 none.
+            if chunk == 10 && (10..12).contains(&row) {
+                assert_eq!(f32::from_bits(got), -1.0, "chunk {chunk}: pixel {i}");
+            } else {
+                assert_eq!(got, want, "chunk {chunk}: pixel {i}");
+            }
+        }
     }
 }

@@ -42,6 +42,15 @@ pub struct Scratch {
     band: Vec<u16>,
 }
 
+impl Scratch {
+    /// Bytes of block-sized buffers held.
+    pub fn retained_bytes(&self) -> usize {
+        2 * self.band.capacity()
+            + std::mem::size_of::<usize>()
+                * (self.line_offsets.capacity() + self.next_line.capacity())
+    }
+}
+
 /// Unpacks one B44 or B44A block into `out`, which holds
 /// `layout.unpacked_size` bytes.
 pub fn decompress(

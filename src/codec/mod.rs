@@ -120,6 +120,36 @@ pub struct Scratch {
     b44: b44::Scratch,
 }
 
+impl Scratch {
+    /// Bytes of buffers held that grow with the blocks decoded.
+    pub fn retained_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.zip.retained_bytes()
+            + self.piz.retained_bytes()
+            + self.pxr24.retained_bytes()
+            + self.b44.retained_bytes()
+    }
+}
+
+/// Fails with `EXRKIT_ERR_UNSUPPORTED` naming the codec unless this build
+/// decodes `compression`.
+pub fn require_decoder(compression: Compression) -> Result<()> {
+    match compression {
+        Compression::None
+        | Compression::Rle
+        | Compression::Zips
+        | Compression::Zip
+        | Compression::Piz
+        | Compression::Pxr24
+        | Compression::B44
+        | Compression::B44a => Ok(()),
+        other => Err(Error::Unsupported(format!(
+            "{} compression is not supported yet",
+            other.name()
+        ))),
+    }
+}
+
 /// The most bytes `packed_len` bytes compressed with `compression` can
 /// expand to: deflate expands at most 1032-fold, PXR24 adds a third for
 /// 24-bit floats, a PIZ Huffman run of up to 255 samples costs at least ten
@@ -173,9 +203,6 @@ pub fn decompress(
         Compression::B44 | Compression::B44a => {
             b44::decompress(layout, packed, out, &mut scratch.b44)
         }
-        other => Err(Error::Unsupported(format!(
-            "{} compression is not supported yet",
-            other.name()
-        ))),
+        other => require_decoder(other),
     }
 }

@@ -23,6 +23,13 @@ pub struct Scratch {
     planes: Vec<u8>,
 }
 
+impl Scratch {
+    /// Bytes of block-sized buffers held.
+    pub fn retained_bytes(&self) -> usize {
+        self.planes.capacity()
+    }
+}
+
 /// Unpacks one PXR24 block into `out`, which holds `layout.unpacked_size`
 /// bytes.
 pub fn decompress(

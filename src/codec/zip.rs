@@ -13,6 +13,13 @@ pub struct Scratch {
     inflated: Vec<u8>,
 }
 
+impl Scratch {
+    /// Bytes of block-sized buffers held.
+    pub fn retained_bytes(&self) -> usize {
+        self.inflated.capacity()
+    }
+}
+
 /// Inflates zlib data into exactly `out.len()` bytes with the decompressor
 /// in `inflater`.
 pub fn inflate_exact(

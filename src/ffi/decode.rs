@@ -20,7 +20,9 @@ use crate::pixels::{FrameBuffer, RawSlice};
 /// `base + (x / xs - first_x) * x_stride + (y / ys - first_y) * y_stride`,
 /// where first_x and first_y index the first sample inside the window. A
 /// slice with sampling 1x1 receives a subsampled channel replicated to
-/// every pixel it covers.
+/// every pixel it covers. Strides must keep a slice's samples apart (rows,
+/// or columns, one after another without overlap, so a stride of 0 only
+/// suits a single row or column); others give EXRKIT_ERR_INVALID_ARGUMENT.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct exrkit_slice {
@@ -39,8 +41,9 @@ pub struct exrkit_slice {
     pub x_sampling: i32,
     /// 1, or the channel's own vertical sampling for compact storage.
     pub y_sampling: i32,
-    /// Value stored where the part lacks the channel, or where a chunk is
-    /// damaged or missing (converted as a FLOAT sample would be).
+    /// Value stored where the part lacks the channel, and by
+    /// exrkit_decode_image where a chunk is damaged or missing (converted as
+    /// a FLOAT sample would be).
     pub fill: f64,
 }
 
@@ -100,9 +103,12 @@ unsafe fn frame_buffer<'a>(fb: *const exrkit_framebuffer) -> Result<FrameBuffer<
 }
 
 /// Decodes chunk `chunk` of part `part` into `fb`, writing only the chunk's
-/// pixels inside the frame buffer's window. May be called from any number
+/// pixels inside the frame buffer's window (a 1x1 slice of a subsampled
+/// channel also gets the pixels the chunk's samples cover below and right
+/// of them, which may lie in the next chunk). May be called from any number
 /// of threads at once on one reader (each with its own pixels to write).
-/// EXRKIT_ERR_CORRUPT names the part and chunk of damaged data;
+/// On failure nothing is filled. EXRKIT_ERR_CORRUPT names the part and
+/// chunk of damaged data;
 /// EXRKIT_ERR_INCOMPLETE means the file never got the chunk;
 /// EXRKIT_ERR_UNSUPPORTED names a codec this build cannot decode.
 ///
@@ -122,7 +128,9 @@ pub unsafe extern "C" fn exrkit_decode_block(
         let r = unsafe { handle(reader) }?;
         // SAFETY: the caller vouches for the frame buffer.
         let mut frame = unsafe { frame_buffer(fb) }?;
-        r.reader.decode_block(part as usize, chunk, &mut frame)
+        r.reader
+            .decode_block(part as usize, chunk, &mut frame)
+            .map_err(|e| r.in_file(e))
     })
 }
 
@@ -153,7 +161,9 @@ pub unsafe extern "C" fn exrkit_decode_image(
         };
         // SAFETY: the caller vouches for the frame buffer.
         let mut frame = unsafe { frame_buffer(fb) }?;
-        r.reader.decode_image(part as usize, lx, ly, &mut frame)
+        r.reader
+            .decode_image(part as usize, lx, ly, &mut frame)
+            .map_err(|e| r.in_file(e))
     })
 }
 
@@ -187,9 +197,10 @@ pub unsafe extern "C" fn exrkit_decode_rgba(
             return Err(Error::InvalidArgument("'rgba' is NULL".into()));
         }
         // SAFETY: the caller vouches for the pixels at this stride.
-        unsafe {
+        let decoded = unsafe {
             r.reader
                 .decode_rgba_raw(part as usize, window.into(), rgba, row_stride)
-        }
+        };
+        decoded.map_err(|e| r.in_file(e))
     })
 }

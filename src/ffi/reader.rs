@@ -65,6 +65,15 @@ fn part_view(header: &Header) -> PartView {
 }
 
 impl exrkit_reader {
+    /// Prefixes an error of a call on this reader with the file's path, so
+    /// that C callers' messages say which file failed.
+    pub(crate) fn in_file(&self, error: Error) -> Error {
+        match self.reader.path() {
+            Some(path) => error.context(path.display()),
+            None => error,
+        }
+    }
+
     fn new(reader: Reader) -> Box<Self> {
         let parts = reader.headers().iter().map(part_view).collect();
         Box::new(Self { reader, parts })
@@ -425,7 +434,10 @@ pub unsafe extern "C" fn exrkit_get_chunk_info(
         // SAFETY: a reader from exrkit_open* or NULL.
         let r = unsafe { handle(reader) }?;
         let info = out(info, "info")?;
-        let c = r.reader.chunk_info(part as usize, chunk)?;
+        let c = r
+            .reader
+            .chunk_info(part as usize, chunk)
+            .map_err(|e| r.in_file(e))?;
         let level = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         let view = exrkit_chunk_info {
             index: c.index,
@@ -472,7 +484,10 @@ pub unsafe extern "C" fn exrkit_read_chunk(
             return Err(Error::InvalidArgument("'buffer' is NULL".into()));
         }
         let size = out(size, "size")?;
-        let info = r.reader.chunk_info(part as usize, chunk)?;
+        let info = r
+            .reader
+            .chunk_info(part as usize, chunk)
+            .map_err(|e| r.in_file(e))?;
         let needed = info.payload_size();
         let Some(len) = usize::try_from(needed).ok().filter(|&n| n <= capacity) else {
             return Err(Error::BufferTooSmall(format!(
@@ -485,7 +500,10 @@ pub unsafe extern "C" fn exrkit_read_chunk(
             std::ptr::write_bytes(buffer.cast::<u8>(), 0, len);
             std::slice::from_raw_parts_mut(buffer.cast::<u8>(), len)
         };
-        let n = r.reader.read_located_chunk(part as usize, &info, buf)?;
+        let n = r
+            .reader
+            .read_located_chunk(part as usize, &info, buf)
+            .map_err(|e| r.in_file(e))?;
         // SAFETY: checked non-NULL.
         unsafe { write(size, n) };
         Ok(())

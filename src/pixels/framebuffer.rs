@@ -31,6 +31,22 @@ pub struct RawSlice<'n> {
     pub fill: f64,
 }
 
+/// Whether the strides keep every sample of a `columns` x `rows` slice
+/// apart: rows laid one after another (or columns), none overlapping the
+/// next. Parallel decodes write different samples at once, so overlapping
+/// ones would race.
+fn samples_apart(raw: &RawSlice<'_>, columns: u64, rows: u64) -> bool {
+    let size = raw.pixel_type.size() as i128;
+    let (x, y) = (
+        i128::from(raw.x_stride as i64).abs(),
+        i128::from(raw.y_stride as i64).abs(),
+    );
+    let (columns, rows) = (i128::from(columns), i128::from(rows));
+    let row_major = (columns == 1 || x >= size) && (rows == 1 || y >= x * (columns - 1) + size);
+    let column_major = (rows == 1 || y >= size) && (columns == 1 || x >= y * (rows - 1) + size);
+    row_major || column_major
+}
+
 /// One checked slice of a [`FrameBuffer`].
 #[derive(Debug, Clone)]
 pub(crate) struct Slice {
@@ -209,6 +225,9 @@ impl<'a> FrameBuffer<'a> {
 
     /// Adds a slice described by raw addresses.
     ///
+    /// Strides must keep the slice's samples apart (rows or columns one
+    /// after another, none overlapping); others are refused.
+    ///
     /// # Safety
     /// For as long as the frame buffer lives, every sample the slice
     /// addresses (each pixel of the window, or each sampled one for a
@@ -244,6 +263,14 @@ impl<'a> FrameBuffer<'a> {
             return Err(Error::InvalidArgument(format!(
                 "slice '{name}': strides {}, {} cannot address {columns}x{rows} samples",
                 raw.x_stride, raw.y_stride
+            )));
+        }
+        if !samples_apart(&raw, columns, rows) {
+            return Err(Error::InvalidArgument(format!(
+                "slice '{name}': strides {}, {} make {columns}x{rows} samples of {} bytes overlap",
+                raw.x_stride,
+                raw.y_stride,
+                raw.pixel_type.size()
             )));
         }
         let first = |min: i32, s: i32| {

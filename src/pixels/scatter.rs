@@ -121,8 +121,19 @@ impl<'f, 'a> Plan<'f, 'a> {
             for &(s, mode) in targets {
                 let mut region = layout.region;
                 if let (Mode::Replicate, Some(channel)) = (mode, layout.channels.get(c)) {
-                    region.max_y = last_covered(region.max_y, channel.y_sampling);
-                    region.max_x = last_covered(region.max_x, channel.x_sampling);
+                    // The pixels this block's samples cover: from its first
+                    // sample on (those above and left of it belong to the
+                    // samples of the block before) to the reach of its last.
+                    let (xs, ys) = (channel.x_sampling, channel.y_sampling);
+                    region = Box2i {
+                        min_x: first_sampled(region.min_x, xs),
+                        min_y: first_sampled(region.min_y, ys),
+                        max_x: last_covered(region.max_x, xs),
+                        max_y: last_covered(region.max_y, ys),
+                    };
+                    if region.is_empty() {
+                        continue;
+                    }
                 }
                 // SAFETY: forwarded from the caller.
                 unsafe { fill(&self.fb.slices[s], region) };
@@ -133,6 +144,12 @@ impl<'f, 'a> Plan<'f, 'a> {
             unsafe { fill(&self.fb.slices[s], layout.region) };
         }
     }
+}
+
+/// The first multiple of `sampling` at or after `min`.
+fn first_sampled(min: i32, sampling: i32) -> i32 {
+    let min = i64::from(min);
+    (min + (-min).rem_euclid(i64::from(sampling))).min(i64::from(i32::MAX)) as i32
 }
 
 /// The last coordinate a sample at or before `max` covers.

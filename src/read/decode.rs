@@ -39,7 +39,9 @@ thread_local! {
 fn with_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R {
     let mut scratch = SCRATCH.with(Cell::take).unwrap_or_default();
     let result = f(&mut scratch);
-    if scratch.packed.capacity() + scratch.unpacked.capacity() <= KEEP_LIMIT {
+    let held =
+        scratch.packed.capacity() + scratch.unpacked.capacity() + scratch.codec.retained_bytes();
+    if held <= KEEP_LIMIT {
         SCRATCH.with(|cell| cell.set(Some(scratch)));
     }
     result
@@ -160,7 +162,9 @@ impl Reader {
     }
 
     /// Decodes chunk `chunk` of `part` into `fb`, writing only the pixels
-    /// of the chunk inside the frame buffer's window.
+    /// of the chunk inside the frame buffer's window (and, for a 1x1 slice
+    /// of a subsampled channel, the pixels its samples cover). On failure
+    /// nothing is filled.
     pub fn decode_block(&self, part: usize, chunk: u64, fb: &mut FrameBuffer<'_>) -> Result<()> {
         let header = self.flat_header(part)?;
         let plan = Plan::new(header.channels(), fb)?;
@@ -339,6 +343,7 @@ impl Reader {
             &scratch.packed
         } else {
             let compression = header.compression();
+            codec::require_decoder(compression)?;
             if layout.unpacked_size > codec::max_unpacked_size(compression, packed_len) {
                 return Err(Error::Corrupt(format!(
                     "{packed_len} bytes of {} data cannot hold the {} bytes of the chunk's pixels",

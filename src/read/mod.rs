@@ -73,6 +73,8 @@ pub struct Reader {
     options: ReadOptions,
     /// The reader's own thread pool, built on first use when `threads` > 1.
     pool: OnceLock<Option<rayon::ThreadPool>>,
+    /// The path the reader was opened from, if any.
+    path: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for Reader {
@@ -89,8 +91,10 @@ impl Reader {
     pub fn open(path: impl AsRef<Path>, options: ReadOptions) -> Result<Self> {
         let path = path.as_ref();
         let source = FileSource::open(path)?;
-        Self::from_source(Box::new(source), options)
-            .map_err(|e| e.context(format_args!("{}", path.display())))
+        let mut reader = Self::from_source(Box::new(source), options)
+            .map_err(|e| e.context(format_args!("{}", path.display())))?;
+        reader.path = Some(path.to_path_buf());
+        Ok(reader)
     }
 
     /// Reads from bytes in memory.
@@ -128,6 +132,7 @@ impl Reader {
             tables,
             options,
             pool: OnceLock::new(),
+            path: None,
         })
     }
 
@@ -143,6 +148,11 @@ impl Reader {
                     .ok()
             })
             .as_ref()
+    }
+
+    /// The path the reader was opened from (`None` for memory and streams).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The size in bytes of the file, memory or stream being read.

@@ -26,6 +26,13 @@ pub struct Scratch {
     planes: Vec<Plane>,
 }
 
+impl Scratch {
+    /// Bytes of block-sized buffers held (its fixed tables aside).
+    pub fn retained_bytes(&self) -> usize {
+        2 * self.words.capacity()
+    }
+}
+
 /// One channel's words in the block.
 struct Plane {
     /// Words of all its samples.
