@@ -31,7 +31,7 @@ COMPRESSION = {
     "b44a": OpenEXR.B44A_COMPRESSION,
 }
 # (width, height, origin x, origin y): odd sizes, negative origins.
-SHAPES = [(67, 45, -3, -5), (1, 1, 0, 0), (3, 70, -2, 7), (129, 17, -64, -9)]
+SHAPES = [(67, 45, -3, -5), (1, 1, 0, 0), (3, 70, -2, 7), (129, 17, -64, -9), (200, 96, -17, 3)]
 TYPES = {"half": np.float16, "float": np.float32, "uint": np.uint32}
 
 
