@@ -503,3 +503,17 @@ mod tests {
         }
     }
 }
+
+/// Packs one B44 block into `out` (placeholder: the encoder is being written).
+pub fn compress(
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    flat_blocks: bool,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let _ = (unpacked, out, scratch);
+    Err(crate::error::Error::Unsupported(
+        "B44 encoding is being written".into(),
+    ))
+}

@@ -168,6 +168,50 @@ pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
     packed_len.saturating_mul(factor).saturating_add(64)
 }
 
+/// The deflate level OpenEXR 3.5 uses when none is set.
+pub const DEFAULT_ZIP_LEVEL: u32 = 4;
+
+/// Packs the unpacked block `unpacked` (laid out as `layout` says) with
+/// `compression` into `out`, replacing its contents. `zip_level` (1 to 12,
+/// `None` for [`DEFAULT_ZIP_LEVEL`]) applies to ZIP, ZIPS and PXR24. When
+/// compressing does not make the block smaller, `out` holds it raw, as
+/// OpenEXR stores such blocks.
+pub fn compress(
+    compression: Compression,
+    zip_level: Option<u32>,
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    if unpacked.len() != layout.unpacked_size {
+        return Err(Error::Internal(format!(
+            "block of {} bytes for a layout of {}",
+            unpacked.len(),
+            layout.unpacked_size
+        )));
+    }
+    out.clear();
+    let level = zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
+    match compression {
+        Compression::None => {}
+        Compression::Rle => rle::compress(unpacked, out, &mut scratch.bytes)?,
+        Compression::Zips | Compression::Zip => {
+            zip::compress(unpacked, level, out, &mut scratch.zip)?
+        }
+        Compression::Piz => piz::compress(layout, unpacked, out, &mut scratch.piz)?,
+        Compression::Pxr24 => pxr24::compress(layout, unpacked, level, out, &mut scratch.pxr24)?,
+        Compression::B44 => b44::compress(layout, unpacked, false, out, &mut scratch.b44)?,
+        Compression::B44a => b44::compress(layout, unpacked, true, out, &mut scratch.b44)?,
+        other => require_decoder(other)?,
+    }
+    if compression == Compression::None || out.len() >= unpacked.len() {
+        out.clear();
+        out.extend_from_slice(unpacked);
+    }
+    Ok(())
+}
+
 /// Unpacks `packed`, compressed with `compression`, into `out`, which holds
 /// exactly `layout.unpacked_size` bytes.
 pub fn decompress(

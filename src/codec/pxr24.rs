@@ -268,3 +268,17 @@ mod tests {
         assert!(decompress(&layout, &packed, &mut out, &mut Scratch::default()).is_err());
     }
 }
+
+/// Packs one PXR24 block into `out` (placeholder: the encoder is being written).
+pub fn compress(
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    level: u32,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let _ = (unpacked, out, scratch);
+    Err(crate::error::Error::Unsupported(
+        "PXR24 encoding is being written".into(),
+    ))
+}

@@ -67,3 +67,11 @@ mod tests {
         assert!(expand_runs(&[0, 1], &mut out).is_err());
     }
 }
+
+/// Packs one RLE block into `out` (placeholder: the encoder is being written).
+pub fn compress(unpacked: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
+    let _ = (unpacked, out, scratch);
+    Err(crate::error::Error::Unsupported(
+        "RLE encoding is being written".into(),
+    ))
+}

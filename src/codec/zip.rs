@@ -52,3 +52,16 @@ pub fn decompress(packed: &[u8], out: &mut [u8], scratch: &mut Scratch) -> Resul
     deinterleave(inflated, out);
     Ok(())
 }
+
+/// Packs one ZIP block into `out` (placeholder: the encoder is being written).
+pub fn compress(
+    unpacked: &[u8],
+    level: u32,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let _ = (unpacked, out, scratch);
+    Err(crate::error::Error::Unsupported(
+        "ZIP encoding is being written".into(),
+    ))
+}

@@ -380,3 +380,16 @@ mod tests {
         assert!(matches!(result, Err(Error::Unsupported(_))));
     }
 }
+
+/// Packs one PIZ block into `out` (placeholder: the encoder is being written).
+pub fn compress(
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let _ = (unpacked, out, scratch);
+    Err(crate::error::Error::Unsupported(
+        "PIZ encoding is being written".into(),
+    ))
+}
