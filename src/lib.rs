@@ -23,6 +23,7 @@ pub mod error;
 pub mod ffi;
 pub mod io;
 pub mod meta;
+mod parallel;
 pub mod pixels;
 pub mod read;
 

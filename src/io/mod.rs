@@ -4,11 +4,13 @@
 mod cursor;
 mod file;
 mod memory;
+mod sink;
 
 pub use cursor::SourceCursor;
 pub use file::FileSource;
 pub(crate) use memory::read_slice_at;
 pub use memory::MemorySource;
+pub use sink::{FileSink, MemorySink, Sink};
 
 use crate::error::{Error, Result};
 

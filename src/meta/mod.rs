@@ -4,6 +4,7 @@
 pub mod attribute;
 pub mod channel;
 pub mod compression;
+pub mod encode;
 pub mod geometry;
 pub mod header;
 pub mod text;

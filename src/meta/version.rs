@@ -28,6 +28,33 @@ pub struct VersionFlags {
 }
 
 impl VersionFlags {
+    /// The flags of a version-2 file with these properties.
+    pub fn new(single_part_tiled: bool, long_names: bool, deep: bool, multipart: bool) -> Self {
+        let raw =
+            2 | if single_part_tiled {
+                SINGLE_PART_TILED
+            } else {
+                0
+            } | if long_names { LONG_NAMES } else { 0 }
+                | if deep { NON_IMAGE } else { 0 }
+                | if multipart { MULTIPART } else { 0 };
+        Self {
+            raw,
+            single_part_tiled,
+            long_names,
+            deep,
+            multipart,
+        }
+    }
+
+    /// The 8 bytes that open a file with these flags.
+    pub fn to_bytes(self) -> [u8; 8] {
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&MAGIC);
+        bytes[4..].copy_from_slice(&self.raw.to_le_bytes());
+        bytes
+    }
+
     /// Decodes and checks the 8-byte prefix of a file.
     pub fn parse(prefix: [u8; 8]) -> Result<Self> {
         if prefix[..4] != MAGIC {

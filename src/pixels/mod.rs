@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod framebuffer;
+pub(crate) mod gather;
 pub(crate) mod scatter;
 pub(crate) mod yca;
 

@@ -7,8 +7,6 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use rayon::prelude::*;
-
 use super::Reader;
 use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockLayout};
@@ -268,7 +266,7 @@ impl Reader {
                 }
             }
         };
-        self.for_each_index(grid.count(), decode_one);
+        self.workers.for_each_index(0..grid.count(), decode_one);
         if cancelled.load(Ordering::Relaxed) {
             return Err(Error::Cancelled(format!(
                 "part {part}: the progress callback stopped the decode after {} of {} chunks",
@@ -277,38 +275,6 @@ impl Reader {
             )));
         }
         first_error.take().map_or(Ok(()), Err)
-    }
-
-    /// Calls `f` for every index below `count`, on the reader's threads.
-    pub(super) fn for_each_index(&self, count: u64, f: impl Fn(u64) + Sync + Send) {
-        match self.options.threads {
-            1 => (0..count).for_each(f),
-            0 => (0..count).into_par_iter().for_each(f),
-            _ => match self.pool() {
-                Some(pool) => pool.install(|| (0..count).into_par_iter().for_each(f)),
-                None => (0..count).into_par_iter().for_each(f),
-            },
-        }
-    }
-
-    /// Calls `f` with the index and contents of every `size`-long chunk of
-    /// `data` (the last may be shorter), on the reader's threads.
-    pub(super) fn for_each_chunk_mut<T: Send>(
-        &self,
-        data: &mut [T],
-        size: usize,
-        f: impl Fn(usize, &mut [T]) + Sync + Send,
-    ) {
-        let size = size.max(1);
-        let each = |(i, chunk): (usize, &mut [T])| f(i, chunk);
-        match self.options.threads {
-            1 => data.chunks_mut(size).enumerate().for_each(each),
-            0 => data.par_chunks_mut(size).enumerate().for_each(each),
-            _ => match self.pool() {
-                Some(pool) => pool.install(|| data.par_chunks_mut(size).enumerate().for_each(each)),
-                None => data.par_chunks_mut(size).enumerate().for_each(each),
-            },
-        }
     }
 
     /// Reads, unpacks and scatters one chunk; errors name the part and chunk.

@@ -7,7 +7,7 @@ mod rgba;
 
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::chunk::table::OffsetTables;
 use crate::chunk::{self, ChunkInfo};
@@ -16,6 +16,7 @@ use crate::io::{FileSource, MemorySource, ReadAt};
 use crate::meta::header::Header;
 use crate::meta::version::VersionFlags;
 use crate::meta::{self, FileHeaders};
+use crate::parallel::Workers;
 
 /// A progress callback: gets work done and total, returns `false` to cancel.
 pub type ProgressFn = Arc<dyn Fn(u64, u64) -> bool + Send + Sync>;
@@ -71,8 +72,8 @@ pub struct Reader {
     headers: Vec<Header>,
     tables: OffsetTables,
     options: ReadOptions,
-    /// The reader's own thread pool, built on first use when `threads` > 1.
-    pool: OnceLock<Option<rayon::ThreadPool>>,
+    /// The threads decodes run on.
+    pub(super) workers: Workers,
     /// The path the reader was opened from, if any.
     path: Option<std::path::PathBuf>,
 }
@@ -131,23 +132,9 @@ impl Reader {
             headers,
             tables,
             options,
-            pool: OnceLock::new(),
+            workers: Workers::new(options.threads),
             path: None,
         })
-    }
-
-    /// The reader's own pool for `threads` > 1, or `None` if it could not
-    /// be built (the global pool then serves).
-    fn pool(&self) -> Option<&rayon::ThreadPool> {
-        self.pool
-            .get_or_init(|| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(self.options.threads as usize)
-                    .thread_name(|i| format!("exrkit-{i}"))
-                    .build()
-                    .ok()
-            })
-            .as_ref()
     }
 
     /// The path the reader was opened from (`None` for memory and streams).

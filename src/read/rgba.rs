@@ -256,7 +256,8 @@ impl Reader {
                 Ok(()) => {}
             }
             let (samples, targets, width) = rows.fill_in_chroma(start);
-            self.for_each_chunk_mut(targets, width, |i, out| samples.fill_in(i, out));
+            self.workers
+                .for_each_chunk_mut(targets, width, |i, out| samples.fill_in(i, out));
             let ready = layout.last_ready(last);
             if ready >= next {
                 self.convert_rows(&rows, &layout, weights, (next, ready), target)?;
@@ -300,7 +301,7 @@ impl Reader {
         let tasks = ((last - first) / ROWS_PER_TASK + 1) as u64;
         let failure = Mutex::new(None);
         let x = layout.output().min_x;
-        self.for_each_index(tasks, |task| {
+        self.workers.for_each_index(0..tasks, |task| {
             let from = first + task as i64 * ROWS_PER_TASK;
             let to = (from + ROWS_PER_TASK - 1).min(last);
             match RowConverter::new(layout, weights) {

@@ -1,0 +1,77 @@
+//! The threads a handle decodes or encodes with: the global rayon pool
+//! (0), the calling thread (1), or a pool of its own built once.
+
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+/// A handle's choice of threads.
+#[derive(Debug)]
+pub(crate) struct Workers {
+    threads: u32,
+    pool: OnceLock<Option<rayon::ThreadPool>>,
+}
+
+impl Workers {
+    /// Workers for a `threads` setting: 0 = global pool, 1 = calling thread.
+    pub fn new(threads: u32) -> Self {
+        Self {
+            threads,
+            pool: OnceLock::new(),
+        }
+    }
+
+    /// How many threads run work at once.
+    pub fn count(&self) -> usize {
+        match self.threads {
+            0 => rayon::current_num_threads(),
+            n => n as usize,
+        }
+    }
+
+    /// The handle's own pool for `threads` > 1, or `None` if it could not
+    /// be built (the global pool then serves).
+    fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool
+            .get_or_init(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(self.threads as usize)
+                    .thread_name(|i| format!("exrkit-{i}"))
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Calls `f` for every index in `range`.
+    pub fn for_each_index(&self, range: std::ops::Range<u64>, f: impl Fn(u64) + Sync + Send) {
+        match self.threads {
+            1 => range.for_each(f),
+            0 => range.into_par_iter().for_each(f),
+            _ => match self.pool() {
+                Some(pool) => pool.install(|| range.into_par_iter().for_each(f)),
+                None => range.into_par_iter().for_each(f),
+            },
+        }
+    }
+
+    /// Calls `f` with the index and contents of every `size`-long chunk of
+    /// `data` (the last may be shorter).
+    pub fn for_each_chunk_mut<T: Send>(
+        &self,
+        data: &mut [T],
+        size: usize,
+        f: impl Fn(usize, &mut [T]) + Sync + Send,
+    ) {
+        let size = size.max(1);
+        let each = |(i, chunk): (usize, &mut [T])| f(i, chunk);
+        match self.threads {
+            1 => data.chunks_mut(size).enumerate().for_each(each),
+            0 => data.par_chunks_mut(size).enumerate().for_each(each),
+            _ => match self.pool() {
+                Some(pool) => pool.install(|| data.par_chunks_mut(size).enumerate().for_each(each)),
+                None => data.par_chunks_mut(size).enumerate().for_each(each),
+            },
+        }
+    }
+}
