@@ -131,8 +131,8 @@ impl Reader {
             flags,
             headers,
             tables,
-            options,
             workers: Workers::new(options.threads),
+            options,
             path: None,
         })
     }
