@@ -26,6 +26,8 @@ pub mod meta;
 mod parallel;
 pub mod pixels;
 pub mod read;
+pub mod write;
 
 pub use error::{Error, Result};
 pub use read::{ReadOptions, Reader};
+pub use write::{PartDesc, WriteOptions, Writer};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{Error, Result};
 
 /// Where a writer's bytes go.
-pub trait Sink: Send {
+pub trait Sink: Send + Sync {
     /// Writes `bytes` at `offset`, growing the output as needed.
     fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<()>;
 

@@ -1,0 +1,193 @@
+//! Headers a writer produces: the standard attributes of a part
+//! description, checked by the same rules the reader applies, then laid out
+//! as OpenEXR lays them out (attributes sorted by name).
+
+use super::PartDesc;
+use crate::error::{Error, Result};
+use crate::meta::attribute::Attribute;
+use crate::meta::channel::Channel;
+use crate::meta::encode;
+use crate::meta::geometry::Geometry;
+use crate::meta::header::{Header, HeaderContext};
+use crate::meta::text::Text;
+use crate::meta::types::Storage;
+use crate::meta::version::VersionFlags;
+
+/// Longest name a file without the long-names flag may hold.
+const SHORT_NAME_LEN: usize = 31;
+
+/// A part as the caller describes it before the header is written.
+#[derive(Debug, Clone)]
+pub(crate) struct PartBuild {
+    pub desc: PartDesc,
+    pub channels: Vec<Channel>,
+    /// Attributes the caller set: name, type name, value bytes.
+    pub extra: Vec<(Text, Text, Text)>,
+}
+
+/// An error in what the caller described.
+fn invalid(part: usize, e: Error) -> Error {
+    Error::InvalidArgument(format!("part {part}: {}", e.message()))
+}
+
+/// The chunk layout `desc` implies.
+fn geometry(desc: &PartDesc) -> Result<Geometry> {
+    match (desc.storage, desc.tiles) {
+        (Storage::Tiled, Some(tiles)) => Geometry::tiles(desc.data_window, tiles),
+        (Storage::Tiled, None) => Err(Error::InvalidArgument(
+            "a tiled part needs a tile description".into(),
+        )),
+        (Storage::Scanline, _) => {
+            Geometry::scanlines(desc.data_window, desc.compression.lines_per_chunk())
+        }
+        (other, _) => Err(Error::Unsupported(format!(
+            "writing {} parts is not supported yet",
+            other.type_name()
+        ))),
+    }
+}
+
+/// The attributes of part `index` of `count`: the standard ones from its
+/// description, then the caller's, each name once (the caller's win).
+fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text)>> {
+    let desc = &part.desc;
+    let text = |s: &str| Text::new(s.as_bytes());
+    let mut list: Vec<(Text, Text, Text)> = vec![
+        (
+            text("channels"),
+            text("chlist"),
+            Text::from_vec(encode::chlist(&part.channels)),
+        ),
+        (
+            text("compression"),
+            text("compression"),
+            Text::from_vec(encode::compression(desc.compression)),
+        ),
+        (
+            text("dataWindow"),
+            text("box2i"),
+            Text::from_vec(encode::box2i(desc.data_window)),
+        ),
+        (
+            text("displayWindow"),
+            text("box2i"),
+            Text::from_vec(encode::box2i(desc.display_window)),
+        ),
+        (
+            text("lineOrder"),
+            text("lineOrder"),
+            Text::from_vec(encode::line_order(desc.line_order)),
+        ),
+        (
+            text("pixelAspectRatio"),
+            text("float"),
+            Text::from_vec(encode::float(1.0)),
+        ),
+        (
+            text("screenWindowCenter"),
+            text("v2f"),
+            Text::from_vec(encode::v2f(0.0, 0.0)),
+        ),
+        (
+            text("screenWindowWidth"),
+            text("float"),
+            Text::from_vec(encode::float(1.0)),
+        ),
+    ];
+    if let Some(tiles) = desc.tiles.filter(|_| desc.storage.is_tiled()) {
+        list.push((
+            text("tiles"),
+            text("tiledesc"),
+            Text::from_vec(encode::tiledesc(tiles)),
+        ));
+    }
+    if let Some(name) = &desc.name {
+        list.push((text("name"), text("string"), Text::new(name.as_bytes())));
+    }
+    if multipart {
+        let chunks = geometry(desc)?.chunk_count();
+        let chunks = i32::try_from(chunks).map_err(|_| {
+            Error::InvalidArgument(format!("{chunks} chunks are too many for a part"))
+        })?;
+        list.push((
+            text("type"),
+            text("string"),
+            Text::new(desc.storage.type_name().as_bytes()),
+        ));
+        list.push((
+            text("chunkCount"),
+            text("int"),
+            Text::from_vec(encode::int(chunks)),
+        ));
+    }
+    for (name, type_name, data) in &part.extra {
+        list.retain(|(n, _, _)| n != name);
+        list.push((name.clone(), type_name.clone(), data.clone()));
+    }
+    list.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Ok(list)
+}
+
+/// The headers of `parts`, checked, with the version flags of the file and
+/// the bytes that open it (magic, flags, headers), offset tables excluded.
+pub(crate) fn build(parts: &[PartBuild]) -> Result<(VersionFlags, Vec<Header>, Vec<u8>)> {
+    if parts.is_empty() {
+        return Err(Error::BadState("the file has no parts".into()));
+    }
+    let multipart = parts.len() > 1;
+    if multipart {
+        for (i, part) in parts.iter().enumerate() {
+            let Some(name) = &part.desc.name else {
+                return Err(Error::InvalidArgument(format!(
+                    "part {i}: every part of a multipart file needs a name"
+                )));
+            };
+            if parts[..i]
+                .iter()
+                .any(|p| p.desc.name.as_ref() == Some(name))
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "part {i}: another part is already named '{name}'"
+                )));
+            }
+        }
+    }
+    let lists = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| attributes(p, multipart).map_err(|e| invalid(i, e)))
+        .collect::<Result<Vec<_>>>()?;
+    let long_names = lists.iter().flatten().any(|(name, type_name, _)| {
+        name.len() > SHORT_NAME_LEN || type_name.len() > SHORT_NAME_LEN
+    }) || parts
+        .iter()
+        .flat_map(|p| &p.channels)
+        .any(|c| c.name.len() > SHORT_NAME_LEN);
+    let tiled = !multipart && parts[0].desc.storage == Storage::Tiled;
+    let flags = VersionFlags::new(tiled, long_names, false, multipart);
+    let ctx = HeaderContext {
+        flags,
+        strict: true,
+    };
+    let mut bytes = flags.to_bytes().to_vec();
+    let mut headers = Vec::with_capacity(parts.len());
+    for (i, list) in lists.into_iter().enumerate() {
+        let mut attributes = Vec::with_capacity(list.len());
+        for (name, type_name, data) in list {
+            encode::attribute(
+                &mut bytes,
+                name.as_bytes(),
+                type_name.as_bytes(),
+                data.as_bytes(),
+            );
+            attributes
+                .push(Attribute::parse(name, type_name, data, true).map_err(|e| invalid(i, e))?);
+        }
+        bytes.push(0);
+        headers.push(Header::from_attributes(attributes, ctx).map_err(|e| invalid(i, e))?);
+    }
+    if multipart {
+        bytes.push(0);
+    }
+    Ok((flags, headers, bytes))
+}

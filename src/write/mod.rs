@@ -1,0 +1,539 @@
+//! The writer: parts described, headers written, chunks compressed in
+//! parallel and written in the order the file needs, offset tables filled
+//! in at the end, and the file renamed into place only when complete.
+
+mod header;
+mod order;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use header::PartBuild;
+use order::{rank, Queue};
+
+use crate::codec::{self, BlockLayout};
+use crate::error::{Error, Result};
+use crate::io::{FileSink, MemorySink, Sink};
+use crate::meta::channel::Channel;
+use crate::meta::compression::Compression;
+use crate::meta::header::Header;
+use crate::meta::text::Text;
+use crate::meta::types::{Box2i, LineOrder, Storage, TileDesc};
+use crate::parallel::Workers;
+use crate::pixels::gather::Source;
+use crate::pixels::FrameBuffer;
+use crate::read::ProgressFn;
+
+/// How a writer works.
+#[derive(Clone, Default)]
+pub struct WriteOptions {
+    /// Encoding threads: 0 uses the global pool, 1 the calling thread.
+    pub threads: u32,
+    /// Called after each chunk written; returning `false` cancels.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for WriteOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteOptions")
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What a part is: storage, compression, windows, line order and tiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartDesc {
+    /// The part's name (required in multipart files).
+    pub name: Option<String>,
+    /// Scanline or tiled.
+    pub storage: Storage,
+    /// How chunks are compressed.
+    pub compression: Compression,
+    /// The pixels the part holds (inclusive).
+    pub data_window: Box2i,
+    /// The full frame (inclusive).
+    pub display_window: Box2i,
+    /// The order chunks are stored in (RANDOM_Y for tiled parts only).
+    pub line_order: LineOrder,
+    /// Tile size and levels, for tiled parts.
+    pub tiles: Option<TileDesc>,
+    /// Deflate level for ZIP, ZIPS and PXR24 (`None`: OpenEXR's default).
+    pub zip_level: Option<u32>,
+}
+
+impl PartDesc {
+    /// A scanline part of `window` with ZIP compression.
+    pub fn scanline(window: Box2i) -> Self {
+        Self {
+            name: None,
+            storage: Storage::Scanline,
+            compression: Compression::Zip,
+            data_window: window,
+            display_window: window,
+            line_order: LineOrder::IncreasingY,
+            tiles: None,
+            zip_level: None,
+        }
+    }
+}
+
+/// A part once its header is written.
+#[derive(Debug)]
+struct PartOutput {
+    header: Header,
+    zip_level: Option<u32>,
+    /// File offset of its offset table.
+    table_at: u64,
+    /// Each chunk's file offset, 0 until written.
+    offsets: Vec<u64>,
+    queue: Queue,
+}
+
+/// Everything the writing threads share, behind one lock taken only to
+/// place finished chunks.
+struct Output {
+    sink: Box<dyn Sink>,
+    /// Where the next chunk goes.
+    end: u64,
+    parts: Vec<PartOutput>,
+    multipart: bool,
+}
+
+enum State {
+    Describing(Vec<PartBuild>),
+    Writing(Mutex<Output>),
+    Finished(Box<dyn Sink>),
+    Failed,
+}
+
+/// Writes one OpenEXR file: describe parts, write the header, write every
+/// chunk, finish.
+pub struct Writer {
+    state: State,
+    workers: Workers,
+    options: WriteOptions,
+    sink: Option<Box<dyn Sink>>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    /// A writer for the file at `path`, written under a temporary name
+    /// beside it and renamed into place by [`Writer::finish`].
+    pub fn create(path: impl AsRef<Path>, options: WriteOptions) -> Result<Self> {
+        Ok(Self::to_sink(
+            Box::new(FileSink::create(path.as_ref())?),
+            options,
+        ))
+    }
+
+    /// A writer that keeps the file in memory ([`Writer::bytes`]).
+    pub fn to_memory(options: WriteOptions) -> Self {
+        Self::to_sink(Box::<MemorySink>::default(), options)
+    }
+
+    /// A writer into any sink.
+    pub fn to_sink(sink: Box<dyn Sink>, options: WriteOptions) -> Self {
+        Self {
+            state: State::Describing(Vec::new()),
+            workers: Workers::new(options.threads),
+            options,
+            sink: Some(sink),
+        }
+    }
+
+    fn describing(&mut self, what: &str) -> Result<&mut Vec<PartBuild>> {
+        match &mut self.state {
+            State::Describing(parts) => Ok(parts),
+            _ => Err(Error::BadState(format!(
+                "{what} is only possible before the header is written"
+            ))),
+        }
+    }
+
+    /// Adds a part; returns its index.
+    pub fn add_part(&mut self, desc: PartDesc) -> Result<usize> {
+        let parts = self.describing("adding a part")?;
+        parts.push(PartBuild {
+            desc,
+            channels: Vec::new(),
+            extra: Vec::new(),
+        });
+        Ok(parts.len() - 1)
+    }
+
+    fn part_build(&mut self, part: usize, what: &str) -> Result<&mut PartBuild> {
+        let parts = self.describing(what)?;
+        let count = parts.len();
+        parts.get_mut(part).ok_or_else(|| {
+            Error::InvalidArgument(format!("part {part} does not exist; the file has {count}"))
+        })
+    }
+
+    /// Adds a channel to `part`, kept in name order as files store them.
+    pub fn add_channel(&mut self, part: usize, channel: Channel) -> Result<()> {
+        let build = self.part_build(part, "adding a channel")?;
+        if channel.name.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: a channel needs a name"
+            )));
+        }
+        let at = match build
+            .channels
+            .binary_search_by(|c| c.name.as_bytes().cmp(channel.name.as_bytes()))
+        {
+            Ok(_) => {
+                return Err(Error::InvalidArgument(format!(
+                    "part {part}: channel '{}' already exists",
+                    channel.name
+                )))
+            }
+            Err(at) => at,
+        };
+        build.channels.insert(at, channel);
+        Ok(())
+    }
+
+    /// Sets attribute `name` of `part` to `bytes` of type `type_name`, as
+    /// the file stores them; replaces an attribute of that name, standard
+    /// ones included. The value must decode as its type says.
+    pub fn set_attribute(
+        &mut self,
+        part: usize,
+        name: &str,
+        type_name: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let build = self.part_build(part, "setting an attribute")?;
+        let (name, type_name, data) = (
+            Text::new(name.as_bytes()),
+            Text::new(type_name.as_bytes()),
+            Text::new(bytes),
+        );
+        crate::meta::attribute::Attribute::parse(
+            name.clone(),
+            type_name.clone(),
+            data.clone(),
+            true,
+        )
+        .map_err(|e| Error::InvalidArgument(format!("part {part}: {}", e.message())))?;
+        build.extra.retain(|(n, _, _)| *n != name);
+        build.extra.push((name, type_name, data));
+        Ok(())
+    }
+
+    /// Checks every part and writes the header and room for the offset
+    /// tables; chunks may be written after this.
+    pub fn write_header(&mut self) -> Result<()> {
+        let parts = self.describing("writing the header")?;
+        let (flags, headers, mut bytes) = header::build(parts)?;
+        let zip_levels: Vec<Option<u32>> = parts.iter().map(|p| p.desc.zip_level).collect();
+        for (i, h) in headers.iter().enumerate() {
+            if h.line_order() == LineOrder::RandomY && !h.storage().is_tiled() {
+                return Err(Error::InvalidArgument(format!(
+                    "part {i}: RANDOM_Y line order needs a tiled part"
+                )));
+            }
+        }
+        let mut sink = self
+            .sink
+            .take()
+            .ok_or_else(|| Error::BadState("the writer has no output".into()))?;
+        let mut outputs = Vec::with_capacity(headers.len());
+        let mut table_at = bytes.len() as u64;
+        for (header, zip_level) in headers.into_iter().zip(zip_levels) {
+            let count = header.geometry().chunk_count();
+            let len = usize::try_from(count)
+                .ok()
+                .and_then(|n| n.checked_mul(8))
+                .ok_or_else(|| {
+                    Error::LimitExceeded(format!("{count} chunks do not fit in memory"))
+                })?;
+            bytes.try_reserve(len)?;
+            bytes.resize(bytes.len() + len, 0);
+            outputs.push(PartOutput {
+                header,
+                zip_level,
+                table_at,
+                offsets: vec![0; len / 8],
+                queue: Queue::default(),
+            });
+            table_at += len as u64;
+        }
+        sink.write_at(0, &bytes)?;
+        self.state = State::Writing(Mutex::new(Output {
+            sink,
+            end: bytes.len() as u64,
+            parts: outputs,
+            multipart: flags.multipart,
+        }));
+        Ok(())
+    }
+
+    fn output(&self) -> Result<&Mutex<Output>> {
+        match &self.state {
+            State::Writing(output) => Ok(output),
+            State::Describing(_) => {
+                Err(Error::BadState("write the header before any chunk".into()))
+            }
+            State::Finished(_) => Err(Error::BadState("the file is already finished".into())),
+            State::Failed => Err(Error::BadState("an earlier write failed".into())),
+        }
+    }
+
+    /// The header of `part` as written.
+    pub fn header(&self, part: usize) -> Result<Header> {
+        let output = self.output()?.lock().unwrap_or_else(|e| e.into_inner());
+        output
+            .parts
+            .get(part)
+            .map(|p| p.header.clone())
+            .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))
+    }
+
+    /// Writes chunk `chunk` of `part` from already-compressed `packed`
+    /// bytes (as [`crate::Reader::read_chunk`] gives them).
+    pub fn write_chunk(&self, part: usize, chunk: u64, packed: &[u8]) -> Result<()> {
+        let output = self.output()?;
+        let mut out = output.lock().unwrap_or_else(|e| e.into_inner());
+        let multipart = out.multipart;
+        let p = out
+            .parts
+            .get(part)
+            .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))?;
+        let Some(region) = p.header.geometry().chunk_region(chunk) else {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: chunk {chunk} does not exist; the part has {}",
+                p.header.geometry().chunk_count()
+            )));
+        };
+        let size = i32::try_from(packed.len()).map_err(|_| {
+            Error::InvalidArgument(format!("chunk of {} bytes is too large", packed.len()))
+        })?;
+        let mut bytes = Vec::with_capacity(packed.len() + 24);
+        if multipart {
+            bytes.extend_from_slice(&(part as i32).to_le_bytes());
+        }
+        if p.header.storage().is_tiled() {
+            for v in [region.tile_x, region.tile_y, region.level_x, region.level_y] {
+                bytes.extend_from_slice(&(v as i32).to_le_bytes());
+            }
+        } else {
+            bytes.extend_from_slice(&region.pixels.min_y.to_le_bytes());
+        }
+        bytes.extend_from_slice(&size.to_le_bytes());
+        bytes.extend_from_slice(packed);
+        out.place(part, chunk, bytes)
+    }
+
+    /// Compresses and writes chunk `chunk` of `part` from `fb`, whose
+    /// window must cover the chunk's pixels. May be called from many
+    /// threads at once, in any order.
+    pub fn write_block(&self, part: usize, chunk: u64, fb: &FrameBuffer<'_>) -> Result<()> {
+        let (header, zip_level) = {
+            let out = self.output()?.lock().unwrap_or_else(|e| e.into_inner());
+            let p = out
+                .parts
+                .get(part)
+                .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))?;
+            (p.header.clone(), p.zip_level)
+        };
+        let source = Source::new(header.channels(), fb)?;
+        let packed = encode_chunk(&header, zip_level, &source, chunk)?;
+        self.write_chunk(part, chunk, &packed)
+    }
+
+    /// Compresses and writes every chunk of level (`level_x`, `level_y`) of
+    /// `part` from `fb`, whose window must cover the level, on the writer's
+    /// threads, in the order the file needs.
+    pub fn write_image(
+        &self,
+        part: usize,
+        level_x: u32,
+        level_y: u32,
+        fb: &FrameBuffer<'_>,
+    ) -> Result<()> {
+        let (header, zip_level) = {
+            let out = self.output()?.lock().unwrap_or_else(|e| e.into_inner());
+            let p = out
+                .parts
+                .get(part)
+                .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))?;
+            (p.header.clone(), p.zip_level)
+        };
+        let geometry = header.geometry();
+        let Some((across, down)) = geometry.tiles_in_level(level_x, level_y).or_else(|| {
+            (geometry.tile_desc().is_none() && (level_x, level_y) == (0, 0))
+                .then(|| (1, geometry.chunk_count()))
+        }) else {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: level ({level_x}, {level_y}) does not exist"
+            )));
+        };
+        let chunks: Vec<u64> = if geometry.tile_desc().is_some() {
+            (0..down)
+                .flat_map(|ty| (0..across).map(move |tx| (tx, ty)))
+                .filter_map(|(tx, ty)| geometry.tile_chunk(tx as u32, ty as u32, level_x, level_y))
+                .collect()
+        } else {
+            (0..geometry.chunk_count()).collect()
+        };
+        let mut in_order = chunks;
+        in_order.sort_by_key(|&c| rank(&header, c));
+        let source = Source::new(header.channels(), fb)?;
+        let batch = (self.workers.count() * 4).max(1);
+        let first_error: Mutex<Option<Error>> = Mutex::new(None);
+        for group in in_order.chunks(batch) {
+            self.workers.for_each_index(0..group.len() as u64, |i| {
+                let chunk = group[i as usize];
+                let result = encode_chunk(&header, zip_level, &source, chunk)
+                    .and_then(|packed| self.write_chunk(part, chunk, &packed));
+                if let Err(e) = result {
+                    let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                    first.get_or_insert(e);
+                }
+            });
+            if let Some(e) = first_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every chunk was written, fills in the offset tables and
+    /// completes the output (renaming a file into place).
+    pub fn finish(&mut self) -> Result<()> {
+        let state = std::mem::replace(&mut self.state, State::Failed);
+        let State::Writing(output) = state else {
+            let message = match state {
+                State::Describing(_) => "write the header and every chunk before finishing",
+                _ => "the file is already finished",
+            };
+            self.state = state;
+            return Err(Error::BadState(message.into()));
+        };
+        let mut out = output.into_inner().unwrap_or_else(|e| e.into_inner());
+        let missing = out.parts.iter().enumerate().find_map(|(i, p)| {
+            let missing = p.offsets.iter().position(|&o| o == 0)?;
+            let region = p.header.geometry().chunk_region(missing as u64)?;
+            let written = p.offsets.iter().filter(|&&o| o != 0).count();
+            Some(format!(
+                "part {i}: chunk {missing} (level {}, {}, pixels {:?}) was never written; {written} of {} were",
+                region.level_x,
+                region.level_y,
+                region.pixels,
+                p.offsets.len()
+            ))
+        });
+        if let Some(message) = missing {
+            self.state = State::Writing(Mutex::new(out));
+            return Err(Error::BadState(message));
+        }
+        let result = (|| {
+            for p in &out.parts {
+                let table: Vec<u8> = p.offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+                out.sink.write_at(p.table_at, &table)?;
+            }
+            out.sink.finish()
+        })();
+        match result {
+            Ok(()) => {
+                self.state = State::Finished(out.sink);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The finished file's bytes, for writers made by [`Writer::to_memory`].
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::Finished(sink) => sink.bytes(),
+            _ => None,
+        }
+    }
+}
+
+impl Output {
+    /// Places a chunk (leader and data) of `part`: at the end of the file if
+    /// it is its part's next in order, else held until its turn.
+    fn place(&mut self, part: usize, chunk: u64, bytes: Vec<u8>) -> Result<()> {
+        let p = &mut self.parts[part];
+        if p.offsets[chunk as usize] != 0 {
+            return Err(Error::BadState(format!(
+                "part {part}: chunk {chunk} was already written"
+            )));
+        }
+        if p.header.line_order() == LineOrder::RandomY {
+            return self.append(part, chunk, &bytes);
+        }
+        let r = rank(&p.header, chunk);
+        if r != p.queue.next {
+            if r < p.queue.next || p.queue.early.insert(r, bytes).is_some() {
+                return Err(Error::BadState(format!(
+                    "part {part}: chunk {chunk} was already written"
+                )));
+            }
+            return Ok(());
+        }
+        self.append(part, chunk, &bytes)?;
+        loop {
+            let p = &mut self.parts[part];
+            p.queue.next += 1;
+            let next = p.queue.next;
+            let Some(bytes) = p.queue.early.remove(&next) else {
+                return Ok(());
+            };
+            let chunk = rank(&p.header, next);
+            self.append(part, chunk, &bytes)?;
+        }
+    }
+
+    fn append(&mut self, part: usize, chunk: u64, bytes: &[u8]) -> Result<()> {
+        self.sink.write_at(self.end, bytes)?;
+        self.parts[part].offsets[chunk as usize] = self.end;
+        self.end += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// Gathers and compresses one chunk.
+fn encode_chunk(
+    header: &Header,
+    zip_level: Option<u32>,
+    source: &Source<'_, '_>,
+    chunk: u64,
+) -> Result<Vec<u8>> {
+    let Some(region) = header.geometry().chunk_region(chunk) else {
+        return Err(Error::InvalidArgument(format!(
+            "chunk {chunk} does not exist; the part has {}",
+            header.geometry().chunk_count()
+        )));
+    };
+    source.check_covers(region.pixels)?;
+    let layout = BlockLayout::new(header.channels(), region.pixels)?;
+    let mut unpacked = vec![0u8; layout.unpacked_size];
+    let mut line = Vec::new();
+    // SAFETY: the frame buffer's constructors guarantee its slices, and the
+    // window covers the region as just checked.
+    unsafe { source.read_block(&layout, &mut unpacked, &mut line) };
+    let mut packed = Vec::new();
+    let mut scratch = codec::Scratch::default();
+    codec::compress(
+        header.compression(),
+        zip_level,
+        &layout,
+        &unpacked,
+        &mut packed,
+        &mut scratch,
+    )?;
+    Ok(packed)
+}
