@@ -8,6 +8,11 @@
 #include <stdint.h>
 
 /**
+ * The deflate level OpenEXR 3.5 uses when none is set.
+ */
+#define DEFAULT_ZIP_LEVEL 4
+
+/**
  * Reject what OpenEXR's strict header parsing rejects.
  */
 #define EXRKIT_READ_STRICT 1
@@ -43,6 +48,12 @@
  * `const exrkit_reader *` may be called from any number of threads at once.
  */
 typedef struct exrkit_reader exrkit_reader;
+
+/**
+ * An open writer. `exrkit_write_block` may be called from many threads at
+ * once; every other function on a writer is single-threaded.
+ */
+typedef struct exrkit_writer exrkit_writer;
 
 /**
  * The result of every fallible exrkit function: `EXRKIT_OK` (0) or an error
@@ -804,6 +815,87 @@ typedef struct exrkit_chunk_info {
 } exrkit_chunk_info;
 
 /**
+ * How a writer works. Fill with exrkit_write_options_init, then change
+ * fields.
+ */
+typedef struct exrkit_write_options {
+    /**
+     * sizeof(exrkit_write_options), set by exrkit_write_options_init.
+     */
+    size_t struct_size;
+    /**
+     * EXRKIT_FORMAT_EXR (QOI arrives with its own issue).
+     */
+    exrkit_format format;
+    /**
+     * Encode threads: 0 = all cores (shared pool), 1 = the calling thread.
+     */
+    uint32_t threads;
+    /**
+     * Optional progress callback, called after each chunk written.
+     */
+    exrkit_progress_fn progress;
+    /**
+     * Passed to `progress` unchanged.
+     */
+    void *progress_user;
+} exrkit_write_options;
+
+/**
+ * What a part is. Fill with exrkit_part_desc_init, then change fields.
+ */
+typedef struct exrkit_part_desc {
+    /**
+     * sizeof(exrkit_part_desc), set by exrkit_part_desc_init.
+     */
+    size_t struct_size;
+    /**
+     * Part name (NUL-terminated; required in multipart files), or NULL.
+     */
+    const char *name;
+    /**
+     * EXRKIT_STORAGE_SCANLINE or EXRKIT_STORAGE_TILED.
+     */
+    exrkit_storage storage;
+    /**
+     * EXRKIT_COMPRESSION_*.
+     */
+    exrkit_compression compression;
+    /**
+     * Pixels the part holds (inclusive).
+     */
+    struct exrkit_box2i data_window;
+    /**
+     * The full frame (inclusive).
+     */
+    struct exrkit_box2i display_window;
+    /**
+     * EXRKIT_LINE_ORDER_* (RANDOM_Y for tiled parts only).
+     */
+    exrkit_line_order line_order;
+    /**
+     * Tile width (tiled parts).
+     */
+    uint32_t tile_width;
+    /**
+     * Tile height (tiled parts).
+     */
+    uint32_t tile_height;
+    /**
+     * EXRKIT_LEVEL_* (tiled parts).
+     */
+    exrkit_level_mode level_mode;
+    /**
+     * EXRKIT_ROUND_* (tiled parts).
+     */
+    exrkit_rounding_mode rounding_mode;
+    /**
+     * Deflate level 1-12 for ZIP, ZIPS and PXR24; 0 = OpenEXR's default (4).
+     */
+    float compression_level;
+} exrkit_part_desc;
+
+/**
  * A type exrkit does not know: only the raw bytes are meaningful.
  */
 #define EXRKIT_ATTR_OPAQUE 0
@@ -1446,6 +1538,164 @@ uint32_t exrkit_version(void);
  * The library's version as static text, e.g. "0.1.0".
  */
 const char *exrkit_version_string(void);
+
+/**
+ * Fills `options` with the defaults: EXR, all cores, no progress callback.
+ *
+ * # Safety
+ * `options` must be NULL or point to a writable exrkit_write_options.
+ */
+exrkit_status exrkit_write_options_init(struct exrkit_write_options *options);
+
+/**
+ * Fills `desc` with the defaults: a 64x64 scanline part at the origin, ZIP,
+ * increasing line order, 64x64 single-level tiles if made tiled.
+ *
+ * # Safety
+ * `desc` must be NULL or point to a writable exrkit_part_desc.
+ */
+exrkit_status exrkit_part_desc_init(struct exrkit_part_desc *desc);
+
+/**
+ * Creates a writer for the file at `path`. The file is written under a
+ * temporary name in the same folder and renamed into place by
+ * exrkit_finish; a writer freed before finishing, or a failed write,
+ * leaves `path` as it was.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use.
+ */
+exrkit_status exrkit_create(const char *path,
+                            const struct exrkit_write_options *options,
+                            struct exrkit_writer **writer);
+
+/**
+ * Creates a writer that keeps the file in memory; after exrkit_finish,
+ * exrkit_writer_memory gives its bytes.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use.
+ */
+exrkit_status exrkit_create_memory(const struct exrkit_write_options *options,
+                                   struct exrkit_writer **writer);
+
+/**
+ * Frees a writer; an unfinished file is discarded and its target left as
+ * it was. NULL is ignored.
+ *
+ * # Safety
+ * `writer` must be NULL or come from exrkit_create* and not be freed yet.
+ */
+void exrkit_writer_free(struct exrkit_writer *writer);
+
+/**
+ * Adds a part described by `desc`; `*part` receives its index.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use.
+ */
+exrkit_status exrkit_add_part(struct exrkit_writer *writer,
+                              const struct exrkit_part_desc *desc,
+                              uint32_t *part);
+
+/**
+ * Adds a channel to `part` (any order; files keep channels sorted by name).
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use.
+ */
+exrkit_status exrkit_add_channel(struct exrkit_writer *writer,
+                                 uint32_t part,
+                                 const struct exrkit_channel *channel);
+
+/**
+ * Sets attribute `name` of `part` to `size` bytes of type `type_name`, as
+ * the file stores them (little-endian values; for `string`, the text
+ * without a NUL). Replaces an attribute of that name, standard ones
+ * included; the bytes must decode as their type says.
+ *
+ * # Safety
+ * Strings must be NUL-terminated; `bytes` must hold `size` bytes.
+ */
+exrkit_status exrkit_set_attribute(struct exrkit_writer *writer,
+                                   uint32_t part,
+                                   const char *name,
+                                   const char *type_name,
+                                   const void *bytes,
+                                   size_t size);
+
+/**
+ * Checks every part and writes the header; chunks may follow.
+ *
+ * # Safety
+ * `writer` must be NULL or come from exrkit_create* and not be freed.
+ */
+exrkit_status exrkit_write_header(struct exrkit_writer *writer);
+
+/**
+ * Compresses and writes chunk `chunk` of `part` from `fb`, whose window
+ * must cover the chunk's pixels. May be called from many threads at once
+ * and in any order: chunks arriving early are held until the file's order
+ * reaches them.
+ *
+ * # Safety
+ * `writer` must come from exrkit_create* and not be freed; `fb` must be
+ * valid, with slice memory readable for every pixel of its window.
+ */
+exrkit_status exrkit_write_block(struct exrkit_writer *writer,
+                                 uint32_t part,
+                                 uint64_t chunk,
+                                 const struct exrkit_framebuffer *fb);
+
+/**
+ * Compresses and writes every chunk of level (`level_x`, `level_y`) of
+ * `part` from `fb`, whose window must cover the level, on the writer's
+ * threads.
+ *
+ * # Safety
+ * As for exrkit_write_block.
+ */
+exrkit_status exrkit_write_image(struct exrkit_writer *writer,
+                                 uint32_t part,
+                                 int32_t level_x,
+                                 int32_t level_y,
+                                 const struct exrkit_framebuffer *fb);
+
+/**
+ * Writes chunk `chunk` of `part` from `size` already-compressed bytes, as
+ * exrkit_read_chunk gives them, so a file can be re-wrapped without
+ * recompressing.
+ *
+ * # Safety
+ * `writer` must come from exrkit_create* and not be freed; `packed` must
+ * hold `size` bytes.
+ */
+exrkit_status exrkit_write_chunk(struct exrkit_writer *writer,
+                                 uint32_t part,
+                                 uint64_t chunk,
+                                 const void *packed,
+                                 size_t size);
+
+/**
+ * Checks that every chunk of every level was written, writes the offset
+ * tables and completes the file (renaming it into place).
+ *
+ * # Safety
+ * `writer` must be NULL or come from exrkit_create* and not be freed.
+ */
+exrkit_status exrkit_finish(struct exrkit_writer *writer);
+
+/**
+ * After exrkit_finish on a writer from exrkit_create_memory, points `*data`
+ * at the file's bytes (owned by the writer, valid until it is freed) and
+ * writes their count to `*size`.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use.
+ */
+exrkit_status exrkit_writer_memory(const struct exrkit_writer *writer,
+                                   const void **data,
+                                   size_t *size);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -69,7 +69,7 @@ pub struct exrkit_framebuffer {
 /// # Safety
 /// `fb` must be valid, its slices array must hold `slice_count` slices, and
 /// each slice's memory must be as `exrkit_slice` describes.
-unsafe fn frame_buffer<'a>(fb: *const exrkit_framebuffer) -> Result<FrameBuffer<'a>> {
+pub(crate) unsafe fn frame_buffer<'a>(fb: *const exrkit_framebuffer) -> Result<FrameBuffer<'a>> {
     // SAFETY: per this function's contract.
     let fb = unsafe { arg(fb, "framebuffer") }?;
     let slices: &[exrkit_slice] = match fb.slice_count {

@@ -14,3 +14,4 @@ pub mod status;
 pub mod stream;
 pub mod types;
 pub mod version;
+pub mod writer;

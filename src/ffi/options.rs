@@ -84,31 +84,63 @@ unsafe impl Send for ProgressUser {}
 // SAFETY: as above; the pointer is only passed back to the caller's callback.
 unsafe impl Sync for ProgressUser {}
 
+/// A C progress callback and its user pointer as a Rust callback.
+pub(crate) fn c_progress(
+    callback: exrkit_progress_fn,
+    user: *mut c_void,
+) -> Option<crate::read::ProgressFn> {
+    callback.map(|callback| {
+        let user = ProgressUser(user);
+        Arc::new(move |done: u64, total: u64| {
+            let user = &user;
+            // SAFETY: the caller supplied this callback and its user pointer.
+            unsafe { callback(user.0, done, total) }
+        }) as crate::read::ProgressFn
+    })
+}
+
+/// Reads a caller's struct that starts with `struct_size` (NULL gives
+/// `defaults`): fields past a shorter, older struct keep their defaults.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to at least `struct_size` readable bytes.
+pub(crate) unsafe fn versioned<T: Copy>(
+    ptr: *const T,
+    min_size: usize,
+    defaults: T,
+    what: &str,
+) -> Result<T> {
+    let mut value = defaults;
+    if ptr.is_null() {
+        return Ok(value);
+    }
+    // SAFETY: non-NULL; struct_size is the struct's first field.
+    let size = unsafe { ptr.cast::<usize>().read_unaligned() };
+    if !(min_size..=1 << 16).contains(&size) {
+        return Err(Error::InvalidArgument(format!(
+            "{what}.struct_size is {size}; call its _init function first"
+        )));
+    }
+    let n = size.min(std::mem::size_of::<T>());
+    // SAFETY: the caller's struct has `size` bytes and ours has at least `n`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            ptr.cast::<u8>(),
+            std::ptr::from_mut(&mut value).cast::<u8>(),
+            n,
+        )
+    };
+    Ok(value)
+}
+
 /// Converts C read options (NULL = defaults) into the Rust ones, honouring
 /// `struct_size` so older callers with shorter structs keep working.
 ///
 /// # Safety
 /// A non-NULL `options` must point to at least `struct_size` readable bytes.
 pub(crate) unsafe fn read_options(options: *const exrkit_read_options) -> Result<ReadOptions> {
-    let mut c = read_defaults();
-    if !options.is_null() {
-        // SAFETY: non-NULL; struct_size is the struct's first field.
-        let size = unsafe { options.cast::<usize>().read_unaligned() };
-        if !(READ_OPTIONS_MIN_SIZE..=1 << 16).contains(&size) {
-            return Err(Error::InvalidArgument(format!(
-                "options.struct_size is {size}; call exrkit_read_options_init first"
-            )));
-        }
-        let n = size.min(std::mem::size_of::<exrkit_read_options>());
-        // SAFETY: the caller's struct has `size` bytes and ours has at least `n`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                options.cast::<u8>(),
-                std::ptr::from_mut(&mut c).cast::<u8>(),
-                n,
-            )
-        };
-    }
+    // SAFETY: forwarded from the caller.
+    let c = unsafe { versioned(options, READ_OPTIONS_MIN_SIZE, read_defaults(), "options") }?;
     let known = EXRKIT_READ_STRICT | EXRKIT_READ_NO_RECONSTRUCTION;
     if c.flags & !known != 0 {
         return Err(Error::InvalidArgument(format!(
@@ -116,14 +148,7 @@ pub(crate) unsafe fn read_options(options: *const exrkit_read_options) -> Result
             c.flags & !known
         )));
     }
-    let progress = c.progress.map(|callback| {
-        let user = ProgressUser(c.progress_user);
-        Arc::new(move |done: u64, total: u64| {
-            let user = &user;
-            // SAFETY: the caller supplied this callback and its user pointer.
-            unsafe { callback(user.0, done, total) }
-        }) as crate::read::ProgressFn
-    });
+    let progress = c_progress(c.progress, c.progress_user);
     Ok(ReadOptions {
         threads: c.threads,
         strict: c.flags & EXRKIT_READ_STRICT != 0,

@@ -147,13 +147,13 @@ pub unsafe extern "C" fn exrkit_open(
 }
 
 #[cfg(unix)]
-fn path_from_c(bytes: &[u8]) -> PathBuf {
+pub(crate) fn path_from_c(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
 }
 
 #[cfg(not(unix))]
-fn path_from_c(bytes: &[u8]) -> PathBuf {
+pub(crate) fn path_from_c(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 

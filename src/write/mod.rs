@@ -391,11 +391,22 @@ impl Writer {
         let source = Source::new(header.channels(), fb)?;
         let batch = (self.workers.count() * 4).max(1);
         let first_error: Mutex<Option<Error>> = Mutex::new(None);
+        let total = in_order.len() as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
         for group in in_order.chunks(batch) {
             self.workers.for_each_index(0..group.len() as u64, |i| {
                 let chunk = group[i as usize];
                 let result = encode_chunk(&header, zip_level, &source, chunk)
-                    .and_then(|packed| self.write_chunk(part, chunk, &packed));
+                    .and_then(|packed| self.write_chunk(part, chunk, &packed))
+                    .and_then(|()| {
+                        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        match &self.options.progress {
+                            Some(progress) if !progress(finished, total) => Err(Error::Cancelled(format!(
+                                "part {part}: the progress callback stopped the write after {finished} of {total} chunks"
+                            ))),
+                            _ => Ok(()),
+                        }
+                    });
                 if let Err(e) = result {
                     let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
                     first.get_or_insert(e);

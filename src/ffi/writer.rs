@@ -1,0 +1,585 @@
+//! The writer handle: describing parts, writing the header and chunks, and
+//! finishing the file.
+
+use std::ffi::{c_char, c_void, CStr};
+
+use super::decode::{exrkit_framebuffer, frame_buffer};
+use super::guard::{arg, arg_str, guard, guard_silent, out, write};
+use super::options::{c_progress, exrkit_progress_fn, versioned};
+use super::reader::path_from_c;
+use super::status::exrkit_status;
+use super::types::{
+    exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
+    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, pixel_type, EXRKIT_FORMAT_EXR,
+};
+use crate::error::{Error, Result};
+use crate::meta::channel::Channel;
+use crate::meta::compression::Compression;
+use crate::meta::text::Text;
+use crate::meta::types::{LevelMode, LineOrder, RoundingMode, Storage, TileDesc};
+use crate::write::{PartDesc, WriteOptions, Writer};
+
+/// How a writer works. Fill with exrkit_write_options_init, then change
+/// fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct exrkit_write_options {
+    /// sizeof(exrkit_write_options), set by exrkit_write_options_init.
+    pub struct_size: usize,
+    /// EXRKIT_FORMAT_EXR (QOI arrives with its own issue).
+    pub format: exrkit_format,
+    /// Encode threads: 0 = all cores (shared pool), 1 = the calling thread.
+    pub threads: u32,
+    /// Optional progress callback, called after each chunk written.
+    pub progress: exrkit_progress_fn,
+    /// Passed to `progress` unchanged.
+    pub progress_user: *mut c_void,
+}
+
+const WRITE_OPTIONS_MIN_SIZE: usize = std::mem::offset_of!(exrkit_write_options, progress);
+
+fn write_defaults() -> exrkit_write_options {
+    exrkit_write_options {
+        struct_size: std::mem::size_of::<exrkit_write_options>(),
+        format: EXRKIT_FORMAT_EXR,
+        threads: 0,
+        progress: None,
+        progress_user: std::ptr::null_mut(),
+    }
+}
+
+/// What a part is. Fill with exrkit_part_desc_init, then change fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct exrkit_part_desc {
+    /// sizeof(exrkit_part_desc), set by exrkit_part_desc_init.
+    pub struct_size: usize,
+    /// Part name (NUL-terminated; required in multipart files), or NULL.
+    pub name: *const c_char,
+    /// EXRKIT_STORAGE_SCANLINE or EXRKIT_STORAGE_TILED.
+    pub storage: exrkit_storage,
+    /// EXRKIT_COMPRESSION_*.
+    pub compression: exrkit_compression,
+    /// Pixels the part holds (inclusive).
+    pub data_window: exrkit_box2i,
+    /// The full frame (inclusive).
+    pub display_window: exrkit_box2i,
+    /// EXRKIT_LINE_ORDER_* (RANDOM_Y for tiled parts only).
+    pub line_order: exrkit_line_order,
+    /// Tile width (tiled parts).
+    pub tile_width: u32,
+    /// Tile height (tiled parts).
+    pub tile_height: u32,
+    /// EXRKIT_LEVEL_* (tiled parts).
+    pub level_mode: exrkit_level_mode,
+    /// EXRKIT_ROUND_* (tiled parts).
+    pub rounding_mode: exrkit_rounding_mode,
+    /// Deflate level 1-12 for ZIP, ZIPS and PXR24; 0 = OpenEXR's default (4).
+    pub compression_level: f32,
+}
+
+const PART_DESC_MIN_SIZE: usize = std::mem::size_of::<exrkit_part_desc>();
+
+fn part_defaults() -> exrkit_part_desc {
+    let window = super::types::exrkit_box2i {
+        min_x: 0,
+        min_y: 0,
+        max_x: 63,
+        max_y: 63,
+    };
+    exrkit_part_desc {
+        struct_size: std::mem::size_of::<exrkit_part_desc>(),
+        name: std::ptr::null(),
+        storage: Storage::Scanline as u32,
+        compression: Compression::Zip as u32,
+        data_window: window,
+        display_window: window,
+        line_order: LineOrder::IncreasingY as u32,
+        tile_width: 64,
+        tile_height: 64,
+        level_mode: LevelMode::One as u32,
+        rounding_mode: RoundingMode::Down as u32,
+        compression_level: 0.0,
+    }
+}
+
+/// An open writer. `exrkit_write_block` may be called from many threads at
+/// once; every other function on a writer is single-threaded.
+pub struct exrkit_writer {
+    writer: Writer,
+}
+
+/// Fills `options` with the defaults: EXR, all cores, no progress callback.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable exrkit_write_options.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_options_init(
+    options: *mut exrkit_write_options,
+) -> exrkit_status {
+    guard(|| {
+        let options = out(options, "options")?;
+        // SAFETY: checked non-NULL; the caller provides a whole struct.
+        unsafe { write(options, write_defaults()) };
+        Ok(())
+    })
+}
+
+/// Fills `desc` with the defaults: a 64x64 scanline part at the origin, ZIP,
+/// increasing line order, 64x64 single-level tiles if made tiled.
+///
+/// # Safety
+/// `desc` must be NULL or point to a writable exrkit_part_desc.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_part_desc_init(desc: *mut exrkit_part_desc) -> exrkit_status {
+    guard(|| {
+        let desc = out(desc, "desc")?;
+        // SAFETY: checked non-NULL; the caller provides a whole struct.
+        unsafe { write(desc, part_defaults()) };
+        Ok(())
+    })
+}
+
+/// Rust write options from C ones (NULL = defaults).
+///
+/// # Safety
+/// A non-NULL `options` must point to at least `struct_size` readable bytes.
+unsafe fn write_options(options: *const exrkit_write_options) -> Result<WriteOptions> {
+    // SAFETY: forwarded from the caller.
+    let c = unsafe { versioned(options, WRITE_OPTIONS_MIN_SIZE, write_defaults(), "options") }?;
+    if c.format != EXRKIT_FORMAT_EXR {
+        return Err(Error::Unsupported(format!(
+            "writing format {} is not supported yet",
+            c.format
+        )));
+    }
+    Ok(WriteOptions {
+        threads: c.threads,
+        progress: c_progress(c.progress, c.progress_user),
+    })
+}
+
+fn finish_create(writer: Writer, out_writer: *mut *mut exrkit_writer) {
+    let handle = Box::new(exrkit_writer { writer });
+    // SAFETY: out_writer was checked non-NULL by the caller of this function.
+    unsafe { write(out_writer, Box::into_raw(handle)) };
+}
+
+/// Creates a writer for the file at `path`. The file is written under a
+/// temporary name in the same folder and renamed into place by
+/// exrkit_finish; a writer freed before finishing, or a failed write,
+/// leaves `path` as it was.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_create(
+    path: *const c_char,
+    options: *const exrkit_write_options,
+    writer: *mut *mut exrkit_writer,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: the caller passes a NUL-terminated path or NULL.
+        let path = unsafe { arg_str(path, "path") }?;
+        let out_writer = out(writer, "writer")?;
+        // SAFETY: the caller passes a valid options struct or NULL.
+        let options = unsafe { write_options(options) }?;
+        finish_create(
+            Writer::create(path_from_c(path.to_bytes()), options)?,
+            out_writer,
+        );
+        Ok(())
+    })
+}
+
+/// Creates a writer that keeps the file in memory; after exrkit_finish,
+/// exrkit_writer_memory gives its bytes.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_create_memory(
+    options: *const exrkit_write_options,
+    writer: *mut *mut exrkit_writer,
+) -> exrkit_status {
+    guard(|| {
+        let out_writer = out(writer, "writer")?;
+        // SAFETY: the caller passes a valid options struct or NULL.
+        let options = unsafe { write_options(options) }?;
+        finish_create(Writer::to_memory(options), out_writer);
+        Ok(())
+    })
+}
+
+/// Frees a writer; an unfinished file is discarded and its target left as
+/// it was. NULL is ignored.
+///
+/// # Safety
+/// `writer` must be NULL or come from exrkit_create* and not be freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_writer_free(writer: *mut exrkit_writer) {
+    guard_silent(|| {
+        if !writer.is_null() {
+            // SAFETY: a pointer from exrkit_create*, freed once.
+            drop(unsafe { Box::from_raw(writer) });
+        }
+    });
+}
+
+/// Borrows the writer behind a C pointer.
+///
+/// # Safety
+/// A non-NULL pointer must come from exrkit_create* and not be freed.
+unsafe fn handle<'a>(writer: *mut exrkit_writer) -> Result<&'a mut exrkit_writer> {
+    // SAFETY: per this function's contract.
+    unsafe { writer.as_mut() }.ok_or_else(|| Error::InvalidArgument("'writer' is NULL".into()))
+}
+
+/// Borrows the writer behind a C pointer for the calls many threads may
+/// make at once.
+///
+/// # Safety
+/// A non-NULL pointer must come from exrkit_create* and not be freed, and
+/// no single-threaded call may run on it meanwhile.
+unsafe fn shared<'a>(writer: *const exrkit_writer) -> Result<&'a exrkit_writer> {
+    // SAFETY: per this function's contract.
+    unsafe { arg(writer, "writer") }
+}
+
+fn enum_value<T>(value: u32, what: &str, known: &[(u32, T)]) -> Result<T>
+where
+    T: Copy,
+{
+    known
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|&(_, t)| t)
+        .ok_or_else(|| Error::InvalidArgument(format!("{what} {value} is not a known value")))
+}
+
+/// Rust part description from a C one.
+///
+/// # Safety
+/// `desc` must point to at least `struct_size` readable bytes, and a
+/// non-NULL name must be NUL-terminated.
+unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
+    // SAFETY: forwarded from the caller.
+    let c = unsafe {
+        versioned(
+            arg(desc, "desc")?,
+            PART_DESC_MIN_SIZE,
+            part_defaults(),
+            "desc",
+        )
+    }?;
+    let name = if c.name.is_null() {
+        None
+    } else {
+        // SAFETY: a NUL-terminated name per this function's contract.
+        let bytes = unsafe { CStr::from_ptr(c.name) }.to_bytes();
+        Some(
+            String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::InvalidArgument("desc.name is not UTF-8".into()))?,
+        )
+    };
+    let storage = enum_value(
+        c.storage,
+        "desc.storage",
+        &[
+            (0, Storage::Scanline),
+            (1, Storage::Tiled),
+            (2, Storage::DeepScanline),
+            (3, Storage::DeepTiled),
+        ],
+    )?;
+    let compression = u8::try_from(c.compression)
+        .ok()
+        .and_then(|id| Compression::from_exr_id(id).ok())
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "desc.compression {} is not a known value",
+                c.compression
+            ))
+        })?;
+    let line_order = enum_value(
+        c.line_order,
+        "desc.line_order",
+        &[
+            (0, LineOrder::IncreasingY),
+            (1, LineOrder::DecreasingY),
+            (2, LineOrder::RandomY),
+        ],
+    )?;
+    let tiles = if storage.is_tiled() {
+        let level_mode = enum_value(
+            c.level_mode,
+            "desc.level_mode",
+            &[
+                (0, LevelMode::One),
+                (1, LevelMode::Mipmap),
+                (2, LevelMode::Ripmap),
+            ],
+        )?;
+        let rounding_mode = enum_value(
+            c.rounding_mode,
+            "desc.rounding_mode",
+            &[(0, RoundingMode::Down), (1, RoundingMode::Up)],
+        )?;
+        Some(TileDesc {
+            width: c.tile_width,
+            height: c.tile_height,
+            level_mode,
+            rounding_mode,
+        })
+    } else {
+        None
+    };
+    let zip_level = match c.compression_level {
+        l if l == 0.0 => None,
+        l if (1.0..=12.0).contains(&l) => Some(l as u32),
+        l => {
+            return Err(Error::InvalidArgument(format!(
+                "desc.compression_level {l} is outside 1-12 (or 0 for the default)"
+            )))
+        }
+    };
+    Ok(PartDesc {
+        name,
+        storage,
+        compression,
+        data_window: c.data_window.into(),
+        display_window: c.display_window.into(),
+        line_order,
+        tiles,
+        zip_level,
+    })
+}
+
+/// Adds a part described by `desc`; `*part` receives its index.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_add_part(
+    writer: *mut exrkit_writer,
+    desc: *const exrkit_part_desc,
+    part: *mut u32,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { handle(writer) }?;
+        let part = out(part, "part")?;
+        // SAFETY: the caller passes a valid description.
+        let desc = unsafe { part_desc(desc) }?;
+        let index = w.writer.add_part(desc)?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(part, index as u32) };
+        Ok(())
+    })
+}
+
+/// Adds a channel to `part` (any order; files keep channels sorted by name).
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_add_channel(
+    writer: *mut exrkit_writer,
+    part: u32,
+    channel: *const exrkit_channel,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { handle(writer) }?;
+        // SAFETY: a valid channel or NULL.
+        let c = unsafe { arg(channel, "channel") }?;
+        // SAFETY: the channel's name is NUL-terminated or NULL.
+        let name = unsafe { arg_str(c.name, "channel.name") }?;
+        let pixel_type = pixel_type(c.r#type, "channel.type")?;
+        if pixel_type == crate::meta::types::PixelType::U8 {
+            return Err(Error::InvalidArgument(
+                "EXR channels are UINT, HALF or FLOAT".into(),
+            ));
+        }
+        w.writer.add_channel(
+            part as usize,
+            Channel {
+                name: Text::new(name.to_bytes()),
+                pixel_type,
+                p_linear: c.p_linear,
+                x_sampling: c.x_sampling,
+                y_sampling: c.y_sampling,
+            },
+        )
+    })
+}
+
+/// Sets attribute `name` of `part` to `size` bytes of type `type_name`, as
+/// the file stores them (little-endian values; for `string`, the text
+/// without a NUL). Replaces an attribute of that name, standard ones
+/// included; the bytes must decode as their type says.
+///
+/// # Safety
+/// Strings must be NUL-terminated; `bytes` must hold `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_set_attribute(
+    writer: *mut exrkit_writer,
+    part: u32,
+    name: *const c_char,
+    type_name: *const c_char,
+    bytes: *const c_void,
+    size: usize,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { handle(writer) }?;
+        // SAFETY: NUL-terminated strings or NULL.
+        let (name, type_name) =
+            unsafe { (arg_str(name, "name")?, arg_str(type_name, "type_name")?) };
+        let data: &[u8] = match size {
+            0 => &[],
+            // SAFETY: the caller provides `size` readable bytes.
+            n => unsafe { std::slice::from_raw_parts(arg(bytes.cast::<u8>(), "bytes")?, n) },
+        };
+        let name = std::str::from_utf8(name.to_bytes())
+            .map_err(|_| Error::InvalidArgument("attribute names must be UTF-8".into()))?;
+        let type_name = std::str::from_utf8(type_name.to_bytes())
+            .map_err(|_| Error::InvalidArgument("type names must be UTF-8".into()))?;
+        w.writer.set_attribute(part as usize, name, type_name, data)
+    })
+}
+
+/// Checks every part and writes the header; chunks may follow.
+///
+/// # Safety
+/// `writer` must be NULL or come from exrkit_create* and not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_header(writer: *mut exrkit_writer) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        unsafe { handle(writer) }?.writer.write_header()
+    })
+}
+
+/// Compresses and writes chunk `chunk` of `part` from `fb`, whose window
+/// must cover the chunk's pixels. May be called from many threads at once
+/// and in any order: chunks arriving early are held until the file's order
+/// reaches them.
+///
+/// # Safety
+/// `writer` must come from exrkit_create* and not be freed; `fb` must be
+/// valid, with slice memory readable for every pixel of its window.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_block(
+    writer: *mut exrkit_writer,
+    part: u32,
+    chunk: u64,
+    fb: *const exrkit_framebuffer,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
+        let w = unsafe { shared(writer) }?;
+        // SAFETY: the caller vouches for the frame buffer.
+        let frame = unsafe { frame_buffer(fb) }?;
+        w.writer.write_block(part as usize, chunk, &frame)
+    })
+}
+
+/// Compresses and writes every chunk of level (`level_x`, `level_y`) of
+/// `part` from `fb`, whose window must cover the level, on the writer's
+/// threads.
+///
+/// # Safety
+/// As for exrkit_write_block.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_image(
+    writer: *mut exrkit_writer,
+    part: u32,
+    level_x: i32,
+    level_y: i32,
+    fb: *const exrkit_framebuffer,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { shared(writer) }?;
+        let (Ok(lx), Ok(ly)) = (u32::try_from(level_x), u32::try_from(level_y)) else {
+            return Err(Error::InvalidArgument(format!(
+                "level ({level_x}, {level_y}) is negative"
+            )));
+        };
+        // SAFETY: the caller vouches for the frame buffer.
+        let frame = unsafe { frame_buffer(fb) }?;
+        w.writer.write_image(part as usize, lx, ly, &frame)
+    })
+}
+
+/// Writes chunk `chunk` of `part` from `size` already-compressed bytes, as
+/// exrkit_read_chunk gives them, so a file can be re-wrapped without
+/// recompressing.
+///
+/// # Safety
+/// `writer` must come from exrkit_create* and not be freed; `packed` must
+/// hold `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_chunk(
+    writer: *mut exrkit_writer,
+    part: u32,
+    chunk: u64,
+    packed: *const c_void,
+    size: usize,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { shared(writer) }?;
+        let data: &[u8] = match size {
+            0 => &[],
+            // SAFETY: the caller provides `size` readable bytes.
+            n => unsafe { std::slice::from_raw_parts(arg(packed.cast::<u8>(), "packed")?, n) },
+        };
+        w.writer.write_chunk(part as usize, chunk, data)
+    })
+}
+
+/// Checks that every chunk of every level was written, writes the offset
+/// tables and completes the file (renaming it into place).
+///
+/// # Safety
+/// `writer` must be NULL or come from exrkit_create* and not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_finish(writer: *mut exrkit_writer) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        unsafe { handle(writer) }?.writer.finish()
+    })
+}
+
+/// After exrkit_finish on a writer from exrkit_create_memory, points `*data`
+/// at the file's bytes (owned by the writer, valid until it is freed) and
+/// writes their count to `*size`.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_writer_memory(
+    writer: *const exrkit_writer,
+    data: *mut *const c_void,
+    size: *mut usize,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { arg(writer, "writer") }?;
+        let data = out(data, "data")?;
+        let size = out(size, "size")?;
+        let Some(bytes) = w.writer.bytes() else {
+            return Err(Error::BadState(
+                "only a finished writer from exrkit_create_memory holds bytes".into(),
+            ));
+        };
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            write(data, bytes.as_ptr().cast());
+            write(size, bytes.len());
+        }
+        Ok(())
+    })
+}
