@@ -896,6 +896,37 @@ typedef struct exrkit_part_desc {
 } exrkit_part_desc;
 
 /**
+ * Positioned-write callbacks for exrkit_create_stream. The writer calls
+ * them from one thread at a time.
+ */
+typedef struct exrkit_output_stream {
+    /**
+     * sizeof(exrkit_output_stream).
+     */
+    size_t struct_size;
+    /**
+     * Passed to every callback unchanged.
+     */
+    void *user;
+    /**
+     * Writes all `size` bytes of `buffer` at `offset`, growing the output
+     * as needed; returns 0, or a negative value on error (the write then
+     * fails with EXRKIT_ERR_IO).
+     */
+    int32_t (*write_at)(void *user, uint64_t offset, const void *buffer, size_t size);
+    /**
+     * Optional: called by exrkit_finish once every byte is written, e.g. to
+     * rename a temporary file into place; a negative return fails the
+     * finish. Never called for a writer freed or failed before finishing.
+     */
+    int32_t (*finish)(void *user);
+    /**
+     * Optional: called once when the writer is freed.
+     */
+    void (*release)(void *user);
+} exrkit_output_stream;
+
+/**
  * A type exrkit does not know: only the raw bytes are meaningful.
  */
 #define EXRKIT_ATTR_OPAQUE 0
@@ -1577,6 +1608,19 @@ exrkit_status exrkit_create(const char *path,
  * Pointers must be NULL or valid for their documented use.
  */
 exrkit_status exrkit_create_memory(const struct exrkit_write_options *options,
+                                   struct exrkit_writer **writer);
+
+/**
+ * Creates a writer whose bytes go to `stream`'s positioned-write
+ * callbacks; its `finish` callback runs only when exrkit_finish completes
+ * the file, so a stream can make its output appear atomically.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use; the callbacks
+ * must stay callable until the writer is freed.
+ */
+exrkit_status exrkit_create_stream(const struct exrkit_output_stream *stream,
+                                   const struct exrkit_write_options *options,
                                    struct exrkit_writer **writer);
 
 /**

@@ -147,3 +147,97 @@ impl Drop for CallbackSource {
         }
     }
 }
+
+/// Positioned-write callbacks for exrkit_create_stream. The writer calls
+/// them from one thread at a time.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct exrkit_output_stream {
+    /// sizeof(exrkit_output_stream).
+    pub struct_size: usize,
+    /// Passed to every callback unchanged.
+    pub user: *mut c_void,
+    /// Writes all `size` bytes of `buffer` at `offset`, growing the output
+    /// as needed; returns 0, or a negative value on error (the write then
+    /// fails with EXRKIT_ERR_IO).
+    pub write_at: Option<
+        unsafe extern "C" fn(
+            user: *mut c_void,
+            offset: u64,
+            buffer: *const c_void,
+            size: usize,
+        ) -> i32,
+    >,
+    /// Optional: called by exrkit_finish once every byte is written, e.g. to
+    /// rename a temporary file into place; a negative return fails the
+    /// finish. Never called for a writer freed or failed before finishing.
+    pub finish: Option<unsafe extern "C" fn(user: *mut c_void) -> i32>,
+    /// Optional: called once when the writer is freed.
+    pub release: Option<unsafe extern "C" fn(user: *mut c_void)>,
+}
+
+/// A caller's output callbacks.
+pub(crate) struct CallbackSink {
+    stream: exrkit_output_stream,
+}
+
+// SAFETY: the writer calls the callbacks from one thread at a time (under
+// its output lock); exrkit_create_stream documents that they may be called
+// from any thread.
+unsafe impl Send for CallbackSink {}
+// SAFETY: as above; no two calls overlap.
+unsafe impl Sync for CallbackSink {}
+
+impl CallbackSink {
+    /// Checks the callbacks.
+    pub(crate) fn new(stream: exrkit_output_stream) -> Result<Self> {
+        if stream.struct_size < std::mem::size_of::<exrkit_output_stream>() {
+            return Err(Error::InvalidArgument(format!(
+                "stream.struct_size is {}; set it to sizeof(exrkit_output_stream)",
+                stream.struct_size
+            )));
+        }
+        if stream.write_at.is_none() {
+            return Err(Error::InvalidArgument("stream.write_at is NULL".into()));
+        }
+        Ok(Self { stream })
+    }
+}
+
+impl crate::io::Sink for CallbackSink {
+    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
+        let Some(write_at) = self.stream.write_at else {
+            return Err(Error::Internal("stream.write_at vanished".into()));
+        };
+        // SAFETY: the caller's callback, given a valid buffer of this size.
+        let status =
+            unsafe { write_at(self.stream.user, offset, bytes.as_ptr().cast(), bytes.len()) };
+        if status < 0 {
+            return Err(Error::Io(format!(
+                "the stream's write_at failed ({status}) writing {} bytes at {offset}",
+                bytes.len()
+            )));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(finish) = self.stream.finish {
+            // SAFETY: the caller's callback.
+            let status = unsafe { finish(self.stream.user) };
+            if status < 0 {
+                return Err(Error::Io(format!("the stream's finish failed ({status})")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for CallbackSink {
+    fn drop(&mut self) {
+        if let Some(release) = self.stream.release {
+            // SAFETY: the caller's callback, called once.
+            unsafe { release(self.stream.user) };
+        }
+    }
+}

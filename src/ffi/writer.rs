@@ -8,6 +8,7 @@ use super::guard::{arg, arg_str, guard, guard_silent, out, write};
 use super::options::{c_progress, exrkit_progress_fn, versioned};
 use super::reader::path_from_c;
 use super::status::exrkit_status;
+use super::stream::{exrkit_output_stream, CallbackSink};
 use super::types::{
     exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
     exrkit_line_order, exrkit_rounding_mode, exrkit_storage, pixel_type, EXRKIT_FORMAT_EXR,
@@ -207,6 +208,31 @@ pub unsafe extern "C" fn exrkit_create_memory(
         // SAFETY: the caller passes a valid options struct or NULL.
         let options = unsafe { write_options(options) }?;
         finish_create(Writer::to_memory(options), out_writer);
+        Ok(())
+    })
+}
+
+/// Creates a writer whose bytes go to `stream`'s positioned-write
+/// callbacks; its `finish` callback runs only when exrkit_finish completes
+/// the file, so a stream can make its output appear atomically.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use; the callbacks
+/// must stay callable until the writer is freed.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_create_stream(
+    stream: *const exrkit_output_stream,
+    options: *const exrkit_write_options,
+    writer: *mut *mut exrkit_writer,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a valid stream struct or NULL.
+        let stream = *unsafe { arg(stream, "stream") }?;
+        let out_writer = out(writer, "writer")?;
+        // SAFETY: the caller passes a valid options struct or NULL.
+        let options = unsafe { write_options(options) }?;
+        let sink = CallbackSink::new(stream)?;
+        finish_create(Writer::to_sink(Box::new(sink), options), out_writer);
         Ok(())
     })
 }
