@@ -1669,6 +1669,21 @@ exrkit_status exrkit_set_attribute(struct exrkit_writer *writer,
                                    size_t size);
 
 /**
+ * Adds a part with the header of part `src_part` of `reader`: storage,
+ * compression, windows, line order, tiles, channels and every other
+ * attribute (chunkCount and the like are recomputed); `*part` receives
+ * its index. The read-modify-write path: change it with
+ * exrkit_set_attribute before exrkit_write_header.
+ *
+ * # Safety
+ * Pointers must be NULL or valid for their documented use.
+ */
+exrkit_status exrkit_copy_header(struct exrkit_writer *writer,
+                                 const struct exrkit_reader *reader,
+                                 uint32_t src_part,
+                                 uint32_t *part);
+
+/**
  * Checks every part and writes the header; chunks may follow.
  *
  * # Safety

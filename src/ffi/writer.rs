@@ -475,6 +475,35 @@ pub unsafe extern "C" fn exrkit_set_attribute(
     })
 }
 
+/// Adds a part with the header of part `src_part` of `reader`: storage,
+/// compression, windows, line order, tiles, channels and every other
+/// attribute (chunkCount and the like are recomputed); `*part` receives
+/// its index. The read-modify-write path: change it with
+/// exrkit_set_attribute before exrkit_write_header.
+///
+/// # Safety
+/// Pointers must be NULL or valid for their documented use.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_copy_header(
+    writer: *mut exrkit_writer,
+    reader: *const super::reader::exrkit_reader,
+    src_part: u32,
+    part: *mut u32,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { handle(writer) }?;
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { super::reader::handle(reader) }?;
+        let part = out(part, "part")?;
+        let header = r.reader.header(src_part as usize)?;
+        let index = w.writer.copy_header(header)?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(part, index as u32) };
+        Ok(())
+    })
+}
+
 /// Checks every part and writes the header; chunks may follow.
 ///
 /// # Safety

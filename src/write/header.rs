@@ -104,16 +104,17 @@ fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text
     if let Some(name) = &desc.name {
         list.push((text("name"), text("string"), Text::new(name.as_bytes())));
     }
+    // OpenEXR has written the part type in every file since 2.0.
+    list.push((
+        text("type"),
+        text("string"),
+        Text::new(desc.storage.type_name().as_bytes()),
+    ));
     if multipart {
         let chunks = geometry(desc)?.chunk_count();
         let chunks = i32::try_from(chunks).map_err(|_| {
             Error::InvalidArgument(format!("{chunks} chunks are too many for a part"))
         })?;
-        list.push((
-            text("type"),
-            text("string"),
-            Text::new(desc.storage.type_name().as_bytes()),
-        ));
         list.push((
             text("chunkCount"),
             text("int"),

@@ -230,6 +230,51 @@ impl Writer {
         Ok(())
     }
 
+    /// Adds a part with the header of a part read elsewhere: its storage,
+    /// compression, windows, line order, tiles, channels and every other
+    /// attribute (the ones the writer derives itself, such as chunkCount,
+    /// are recomputed). Returns the new part's index.
+    pub fn copy_header(&mut self, header: &Header) -> Result<usize> {
+        const DERIVED: [&[u8]; 10] = [
+            b"channels",
+            b"chunkCount",
+            b"compression",
+            b"dataWindow",
+            b"displayWindow",
+            b"lineOrder",
+            b"name",
+            b"tiles",
+            b"type",
+            b"version",
+        ];
+        let desc = PartDesc {
+            name: header
+                .name()
+                .map(|n| String::from_utf8_lossy(n.as_bytes()).into_owned()),
+            storage: header.storage(),
+            compression: header.compression(),
+            data_window: header.data_window(),
+            display_window: header.display_window(),
+            line_order: header.line_order(),
+            tiles: header.geometry().tile_desc(),
+            zip_level: None,
+        };
+        let part = self.add_part(desc)?;
+        for channel in header.channels() {
+            self.add_channel(part, channel.clone())?;
+        }
+        let build = self.part_build(part, "copying a header")?;
+        for a in header.attributes() {
+            if !DERIVED.contains(&a.name.as_bytes()) {
+                build.extra.retain(|(n, _, _)| *n != a.name);
+                build
+                    .extra
+                    .push((a.name.clone(), a.type_name.clone(), a.data.clone()));
+            }
+        }
+        Ok(part)
+    }
+
     /// Checks every part and writes the header and room for the offset
     /// tables; chunks may be written after this.
     pub fn write_header(&mut self) -> Result<()> {
