@@ -16,8 +16,13 @@
 //! there, so a third byte of 52 or more marks the 3-byte form: the first
 //! sample alone, repeated.
 //!
-//! Samples of perceptually linear (pLinear) channels were mapped through
-//! `exp(x / 8)` before coding, and are mapped back through `8 * ln(x)` here.
+//! Samples of perceptually linear (pLinear) channels are mapped through
+//! `exp(x / 8)` before coding, and back through `8 * ln(x)` after decoding.
+//!
+//! The encoder picks, for each block, the smallest shift at which every
+//! difference of the rounded distances to the block's largest sample fits in
+//! six bits, rounding as OpenEXR does so that its decoder and this one give
+//! the same pixels back.
 
 use std::sync::OnceLock;
 
@@ -298,6 +303,182 @@ fn to_linear(bits: u16) -> u16 {
     f16::from_f32(8.0 * f16::from_bits(bits).to_f32().ln()).to_bits()
 }
 
+/// Packs one B44 block (B44A when `flat_blocks`, which stores blocks of
+/// equal samples in 3 bytes) into `out`.
+pub fn compress(
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    flat_blocks: bool,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    if unpacked.len() != layout.unpacked_size {
+        return Err(layout_mismatch(layout));
+    }
+    find_line_offsets(layout, &mut scratch.line_offsets, &mut scratch.next_line)?;
+    out.reserve(unpacked.len());
+    let mut first_line = 0usize;
+    for channel in &layout.channels {
+        let lines = scratch
+            .line_offsets
+            .get(first_line..first_line + channel.height)
+            .ok_or_else(|| layout_mismatch(layout))?;
+        first_line += channel.height;
+        let len = channel.line_bytes();
+        if channel.pixel_type != PixelType::Half {
+            for &start in lines {
+                out.extend_from_slice(line(unpacked, start, len)?);
+            }
+            continue;
+        }
+        if channel.width == 0 {
+            continue;
+        }
+        let exp = if channel.p_linear {
+            Some(exp_table()?)
+        } else {
+            None
+        };
+        for band in lines.chunks(4) {
+            // Missing lines of the last band repeat the band's last line.
+            let row = |i: usize| line(unpacked, band[i.min(band.len() - 1)], len);
+            let rows = [row(0)?, row(1)?, row(2)?, row(3)?];
+            for x in (0..channel.width).step_by(4) {
+                let mut block: Block = [0; 16];
+                for (r, samples) in rows.iter().zip(block.chunks_exact_mut(4)) {
+                    for (i, sample) in samples.iter_mut().enumerate() {
+                        // Missing columns repeat the line's last sample.
+                        let at = 2 * (x + i).min(channel.width - 1);
+                        *sample = u16::from_le_bytes([r[at], r[at + 1]]);
+                    }
+                }
+                if let Some(exp) = exp {
+                    for sample in &mut block {
+                        *sample = exp[usize::from(*sample)];
+                    }
+                }
+                pack(&block, flat_blocks, !channel.p_linear, out);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The samples of one line of the unpacked block.
+fn line(unpacked: &[u8], start: usize, len: usize) -> Result<&[u8]> {
+    start
+        .checked_add(len)
+        .and_then(|end| unpacked.get(start..end))
+        .ok_or_else(|| Error::Internal(format!("B44 line at {start} runs past the block")))
+}
+
+/// The ordered integer a half stands for (see [`to_half`]); infinities and
+/// NaNs stand for zero, as B44 cannot hold them.
+fn to_ordered(bits: u16) -> u16 {
+    if bits & 0x7c00 == 0x7c00 {
+        0x8000
+    } else if bits & 0x8000 != 0 {
+        !bits
+    } else {
+        bits | 0x8000
+    }
+}
+
+/// `x / 2^shift` rounded to the nearest integer, ties to even.
+fn shift_and_round(x: i32, shift: u32) -> i32 {
+    let doubled = x << 1;
+    let below_half = (1 << shift) - 1;
+    let odd = (doubled >> (shift + 1)) & 1;
+    (doubled + below_half + odd) >> (shift + 1)
+}
+
+/// Which two samples each of the 15 differences connects, in the order they
+/// are stored: down the first column, then along each line.
+const STEPS: [(usize, usize); 15] = [
+    (0, 4),
+    (4, 8),
+    (8, 12),
+    (0, 1),
+    (4, 5),
+    (8, 9),
+    (12, 13),
+    (1, 2),
+    (5, 6),
+    (9, 10),
+    (13, 14),
+    (2, 3),
+    (6, 7),
+    (10, 11),
+    (14, 15),
+];
+
+/// The bias that makes a difference of six bits unsigned.
+const BIAS: i32 = 0x20;
+
+/// Appends the 14 bytes (or, with `flat_blocks` and all samples equal, the 3
+/// bytes) that code the 16 halves of `block`. With `exact_max` the first
+/// sample is moved so that the block's largest sample decodes exactly.
+fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
+    let t = block.map(to_ordered);
+    let max = t.iter().copied().max().unwrap_or(0);
+    let distances = t.map(|t| i32::from(max - t));
+    // Rounding moves a scaled difference by less than one, so no shift at
+    // which the widest step between neighbours still spans 64 or more can
+    // fit in six bits: the search starts above those.
+    let widest = STEPS
+        .iter()
+        .map(|&(from, to)| distances[from].abs_diff(distances[to]))
+        .max()
+        .unwrap_or(0);
+    let mut shift = (u32::BITS - widest.leading_zeros()).saturating_sub(6);
+    let (d, r) = loop {
+        let d = distances.map(|x| shift_and_round(x, shift));
+        let r = STEPS.map(|(from, to)| d[from] - d[to] + BIAS);
+        if r.iter().all(|r| (0..=0x3f).contains(r)) {
+            break (d, r);
+        }
+        shift += 1;
+    };
+    if flat_blocks && r.iter().all(|&r| r == BIAS) {
+        let [high, low] = t[0].to_be_bytes();
+        out.extend_from_slice(&[high, low, 0xfc]);
+        return;
+    }
+    let first = if exact_max {
+        max.wrapping_sub((d[0] as u16).wrapping_shl(shift))
+    } else {
+        t[0]
+    };
+    let mut bits = u128::from(shift) << 90;
+    for (i, &r) in r.iter().enumerate() {
+        bits |= u128::from(r as u8) << (84 - 6 * i);
+    }
+    out.extend_from_slice(&first.to_be_bytes());
+    out.extend_from_slice(&bits.to_be_bytes()[4..]);
+}
+
+/// The halves pLinear samples are coded as: `exp(x / 8)` of each half,
+/// computed in single precision as OpenEXR does, indexed by its bits. Built
+/// once, on first use.
+fn exp_table() -> Result<&'static [u16; 0x10000]> {
+    static TABLE: OnceLock<Box<[u16]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| (0..=u16::MAX).map(from_linear).collect());
+    <&[u16; 0x10000]>::try_from(&table[..])
+        .map_err(|_| Error::Internal("the pLinear table has the wrong size".into()))
+}
+
+/// `exp(x / 8)` of a half: zero for infinities and NaNs, the largest half
+/// for values whose exponential would not fit.
+fn from_linear(bits: u16) -> u16 {
+    if bits & 0x7c00 == 0x7c00 {
+        return 0;
+    }
+    if (0x558c..0x8000).contains(&bits) {
+        return 0x7bff;
+    }
+    f16::from_f32((f16::from_bits(bits).to_f32() / 8.0).exp()).to_bits()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,18 +683,98 @@ mod tests {
             }
         }
     }
-}
 
-/// Packs one B44 block into `out` (placeholder: the encoder is being written).
-pub fn compress(
-    layout: &BlockLayout,
-    unpacked: &[u8],
-    flat_blocks: bool,
-    out: &mut Vec<u8>,
-    scratch: &mut Scratch,
-) -> Result<()> {
-    let _ = (unpacked, out, scratch);
-    Err(crate::error::Error::Unsupported(
-        "B44 encoding is being written".into(),
-    ))
+    /// Packs `block` and decodes it again.
+    fn packed_and_back(block: &Block, flat_blocks: bool, exact_max: bool) -> (usize, Block) {
+        let mut out = Vec::new();
+        pack(block, flat_blocks, exact_max, &mut out);
+        let mut packed = &out[..];
+        let back = read(&mut packed).unwrap();
+        assert!(packed.is_empty());
+        (out.len(), back)
+    }
+
+    #[test]
+    fn smooth_blocks_pack_exactly() {
+        let block: Block = std::array::from_fn(|i| 0x3c00 + i as u16);
+        assert_eq!(packed_and_back(&block, false, true), (14, block));
+        let negative = block.map(|h| h | 0x8000);
+        assert_eq!(packed_and_back(&negative, true, true), (14, negative));
+    }
+
+    #[test]
+    fn flat_blocks_take_three_bytes_only_in_b44a() {
+        let block = [0xc000; 16];
+        assert_eq!(packed_and_back(&block, true, true), (3, block));
+        assert_eq!(packed_and_back(&block, false, true), (14, block));
+    }
+
+    #[test]
+    fn wide_blocks_keep_their_largest_sample_exactly() {
+        let mut block: Block = std::array::from_fn(|i| (i as u16) * 0x0777);
+        block[5] = 0x7bff;
+        block[9] = 0xfbff;
+        let (len, back) = packed_and_back(&block, true, true);
+        assert_eq!(len, 14);
+        assert_eq!(back[5], 0x7bff);
+        // Infinities and NaNs are coded as zero.
+        let mut special = [0x3c00; 16];
+        special[0] = 0x7c00;
+        special[1] = 0xfe00;
+        let (_, back) = packed_and_back(&special, true, true);
+        assert_eq!(back[0] & 0x7fff, 0);
+        assert_eq!(back[1] & 0x7fff, 0);
+    }
+
+    #[test]
+    fn ties_round_to_even() {
+        assert_eq!(shift_and_round(3, 1), 2);
+        assert_eq!(shift_and_round(5, 1), 2);
+        assert_eq!(shift_and_round(6, 2), 2);
+        assert_eq!(shift_and_round(10, 2), 2);
+        assert_eq!(shift_and_round(11, 2), 3);
+        assert_eq!(shift_and_round(0xffff, 12), 16);
+    }
+
+    #[test]
+    fn exp_and_log_tables_undo_each_other_near_one() {
+        assert_eq!(from_linear(0x0000), 0x3c00);
+        assert_eq!(from_linear(0x8000), 0x3c00);
+        assert_eq!(from_linear(0x4800), 0x4170); // exp(1)
+        assert_eq!(from_linear(0x558c), 0x7bff);
+        assert_eq!(from_linear(0x7c00), 0);
+        assert_eq!(exp_table().unwrap()[0x4800], 0x4170);
+    }
+
+    #[test]
+    fn blocks_round_trip_through_the_channels() {
+        let layout = layout();
+        let mut unpacked = vec![0u8; layout.unpacked_size];
+        decompress(&layout, &packed(), &mut unpacked, &mut Scratch::default()).unwrap();
+        for flat_blocks in [false, true] {
+            let mut scratch = Scratch::default();
+            let mut packed = Vec::new();
+            compress(&layout, &unpacked, flat_blocks, &mut packed, &mut scratch).unwrap();
+            let mut back = vec![0u8; layout.unpacked_size];
+            decompress(&layout, &packed, &mut back, &mut scratch).unwrap();
+            assert_eq!(back, unpacked);
+        }
+    }
+
+    #[test]
+    fn an_empty_block_packs_to_nothing() {
+        let layout = BlockLayout {
+            region: Box2i {
+                min_x: 0,
+                min_y: 0,
+                max_x: -1,
+                max_y: -1,
+            },
+            channels: vec![],
+            unpacked_size: 0,
+        };
+        let mut packed = Vec::new();
+        compress(&layout, &[], true, &mut packed, &mut Scratch::default()).unwrap();
+        assert!(packed.is_empty());
+    }
 }

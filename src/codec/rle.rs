@@ -1,7 +1,7 @@
 //! RLE: runs of repeated bytes and literal stretches, over predicted and
 //! interleaved bytes.
 
-use super::predictor::{deinterleave, undo_predictor};
+use super::predictor::{deinterleave, interleave_and_predict, undo_predictor};
 use crate::error::{corrupt, Result};
 
 /// Unpacks one RLE block into `out`.
@@ -47,6 +47,57 @@ fn expand_runs(mut packed: &[u8], out: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
+/// Packs one RLE block into `out`, after interleaving and predicting its
+/// bytes into `predicted`.
+pub fn compress(unpacked: &[u8], out: &mut Vec<u8>, predicted: &mut Vec<u8>) -> Result<()> {
+    interleave_and_predict(unpacked, predicted);
+    pack_runs(predicted, out);
+    Ok(())
+}
+
+/// The longest run one count byte codes: a count of 127 stands for 128
+/// copies.
+const MAX_RUN: usize = 128;
+/// The longest literal one count byte codes.
+const MAX_LITERAL: usize = 127;
+/// Runs shorter than this are cheaper inside literals.
+const MIN_RUN: usize = 3;
+
+/// Appends to `out` the runs and literals that [`expand_runs`] turns back
+/// into `bytes`: every stretch of three or more equal bytes becomes a run,
+/// everything between them literals.
+fn pack_runs(bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len() + bytes.len() / MAX_LITERAL + 1);
+    let mut literal_start = 0usize;
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let value = bytes[at];
+        let run = bytes[at..]
+            .iter()
+            .take(MAX_RUN)
+            .take_while(|&&b| b == value)
+            .count();
+        if run >= MIN_RUN {
+            push_literals(&bytes[literal_start..at], out);
+            out.push((run - 1) as u8);
+            out.push(value);
+            at += run;
+            literal_start = at;
+        } else {
+            at += run;
+        }
+    }
+    push_literals(&bytes[literal_start..], out);
+}
+
+/// Appends `bytes` as literals of at most [`MAX_LITERAL`] bytes each.
+fn push_literals(bytes: &[u8], out: &mut Vec<u8>) {
+    for literal in bytes.chunks(MAX_LITERAL) {
+        out.push((literal.len() as i8).wrapping_neg() as u8);
+        out.extend_from_slice(literal);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,12 +117,43 @@ mod tests {
         assert!(expand_runs(&[0xff], &mut out).is_err());
         assert!(expand_runs(&[0, 1], &mut out).is_err());
     }
-}
 
-/// Packs one RLE block into `out` (placeholder: the encoder is being written).
-pub fn compress(unpacked: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
-    let _ = (unpacked, out, scratch);
-    Err(crate::error::Error::Unsupported(
-        "RLE encoding is being written".into(),
-    ))
+    fn round_trip(bytes: &[u8]) -> Vec<u8> {
+        let mut packed = Vec::new();
+        pack_runs(bytes, &mut packed);
+        let mut back = vec![0u8; bytes.len()];
+        expand_runs(&packed, &mut back).unwrap();
+        assert_eq!(back, bytes);
+        packed
+    }
+
+    #[test]
+    fn runs_of_three_or_more_become_runs() {
+        assert_eq!(round_trip(&[7, 7, 7, 1, 2, 9]), [2, 7, 0xfd, 1, 2, 9]);
+        assert_eq!(round_trip(&[1, 1, 2, 2]), [0xfc, 1, 1, 2, 2]);
+        assert!(round_trip(&[]).is_empty());
+        assert_eq!(round_trip(&[5]), [0xff, 5]);
+    }
+
+    #[test]
+    fn long_runs_and_literals_split() {
+        let packed = round_trip(&[4; 300]);
+        assert_eq!(packed, [127, 4, 127, 4, 43, 4]);
+        let literal: Vec<u8> = (0..300).map(|i| (i % 251) as u8).collect();
+        assert_eq!(round_trip(&literal).len(), 300 + 3);
+        // A run cut at 128 leaves a tail of one or two for the literal.
+        let mut mixed = vec![9u8; 129];
+        mixed.extend_from_slice(&[1, 2, 3, 3, 3, 3]);
+        round_trip(&mixed);
+    }
+
+    #[test]
+    fn blocks_round_trip_through_the_predictor() {
+        let unpacked: Vec<u8> = (0..1000u32).map(|i| ((i / 7) % 256) as u8).collect();
+        let (mut packed, mut predicted) = (Vec::new(), Vec::new());
+        compress(&unpacked, &mut packed, &mut predicted).unwrap();
+        let mut back = vec![0u8; unpacked.len()];
+        decompress(&packed, &mut back, &mut predicted).unwrap();
+        assert_eq!(back, unpacked);
+    }
 }

@@ -383,7 +383,7 @@ mod tests {
 
 /// Packs one PIZ block into `out` (placeholder: the encoder is being written).
 pub fn compress(
-    layout: &BlockLayout,
+    _layout: &BlockLayout,
     unpacked: &[u8],
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
