@@ -506,9 +506,9 @@ mod tests {
 
 /// Packs one B44 block into `out` (placeholder: the encoder is being written).
 pub fn compress(
-    layout: &BlockLayout,
+    _layout: &BlockLayout,
     unpacked: &[u8],
-    flat_blocks: bool,
+    _flat_blocks: bool,
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Result<()> {

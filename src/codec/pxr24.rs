@@ -271,9 +271,9 @@ mod tests {
 
 /// Packs one PXR24 block into `out` (placeholder: the encoder is being written).
 pub fn compress(
-    layout: &BlockLayout,
+    _layout: &BlockLayout,
     unpacked: &[u8],
-    level: u32,
+    _level: u32,
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Result<()> {

@@ -56,7 +56,7 @@ pub fn decompress(packed: &[u8], out: &mut [u8], scratch: &mut Scratch) -> Resul
 /// Packs one ZIP block into `out` (placeholder: the encoder is being written).
 pub fn compress(
     unpacked: &[u8],
-    level: u32,
+    _level: u32,
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Result<()> {

@@ -338,7 +338,7 @@ mod tests {
             [5, 10, 3, 4, 0]
         );
         // Lengths 1, a run of 3 without a code (60), 2, 2; padded.
-        let table = [0b000001_11, 0b1100_0000, 0b10_000010];
+        let table = [0b0000_0111, 0b1100_0000, 0b1000_0010];
         assert_eq!(coded[20..23], table);
         // Canonical codes: 5 is 1, 9 is 00, 10 is 01. Data 1 00 1.
         assert_eq!(coded[23..], [0b1001_0000]);
