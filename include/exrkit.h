@@ -8,11 +8,6 @@
 #include <stdint.h>
 
 /**
- * The deflate level OpenEXR 3.5 uses when none is set.
- */
-#define DEFAULT_ZIP_LEVEL 4
-
-/**
  * Reject what OpenEXR's strict header parsing rejects.
  */
 #define EXRKIT_READ_STRICT 1

@@ -16,7 +16,27 @@ use exrkit::pixels::FrameBuffer;
 use exrkit::{PartDesc, ReadOptions, Reader, WriteOptions, Writer};
 
 /// Codecs with encoders in this build.
-const ENCODED: [Compression; 1] = [Compression::None];
+const ENCODED: [Compression; 8] = [
+    Compression::None,
+    Compression::Rle,
+    Compression::Zips,
+    Compression::Zip,
+    Compression::Piz,
+    Compression::Pxr24,
+    Compression::B44,
+    Compression::B44a,
+];
+
+/// Whether `compression` changes samples of `pixel_type` (PXR24 rounds
+/// FLOAT to 24 bits, B44 codes HALF in blocks): such channels are compared
+/// with OpenEXR's decode of the same file instead of with what was written.
+fn lossy(compression: Compression, pixel_type: PixelType) -> bool {
+    matches!(
+        (compression, pixel_type),
+        (Compression::Pxr24, PixelType::Float)
+            | (Compression::B44 | Compression::B44a, PixelType::Half)
+    )
+}
 
 /// Deterministic samples of `pixel_type` for one channel of one level.
 fn samples(seed: u64, pixel_type: PixelType, count: usize) -> Vec<u8> {
@@ -253,6 +273,9 @@ fn written_files_read_back_everywhere_with_the_written_pixels() {
                     .expect("slice");
                     reader.decode_image(p, lx, ly, &mut fb).expect("decode");
                     drop(fb);
+                    if lossy(header.compression(), ch.pixel_type) {
+                        continue;
+                    }
                     assert!(
                         got == want,
                         "{}: part {p} level ({lx}, {ly}) channel {}",
@@ -284,7 +307,7 @@ fn written_files_read_back_everywhere_with_the_written_pixels() {
     let Some(reference) = common::openexr_decode(&dir.join("ref"), &files) else {
         return;
     };
-    let mut checked = 0;
+    let (mut checked, mut lossy_checked) = (0, 0);
     for r in &reference {
         assert_ne!(
             r.pixel_type,
@@ -302,11 +325,24 @@ fn written_files_read_back_everywhere_with_the_written_pixels() {
             .iter()
             .position(|ch| ch.name.to_string() == r.name)
             .expect("channel written");
-        let header = Reader::open(&r.file, ReadOptions::default())
-            .expect("open")
-            .headers()[r.part]
-            .clone();
-        let want = expected(seed(i, r.part, c, 0, 0), &channels[c], header.data_window());
+        let reader = Reader::open(&r.file, ReadOptions::default()).expect("open");
+        let header = reader.headers()[r.part].clone();
+        let ch = &channels[c];
+        let mut want = expected(seed(i, r.part, c, 0, 0), ch, header.data_window());
+        if lossy(header.compression(), ch.pixel_type) {
+            let mut fb = FrameBuffer::new(header.data_window()).expect("window");
+            fb.add_bytes(
+                ch.name.as_bytes(),
+                ch.pixel_type,
+                &mut want,
+                ch.x_sampling,
+                ch.y_sampling,
+                0.0,
+            )
+            .expect("slice");
+            reader.decode_image(r.part, 0, 0, &mut fb).expect("decode");
+            lossy_checked += 1;
+        }
         assert!(
             r.bytes == want,
             "OpenEXR reads other pixels: {} part {} channel {}",
@@ -317,7 +353,7 @@ fn written_files_read_back_everywhere_with_the_written_pixels() {
         checked += 1;
     }
     println!(
-        "PyPI OpenEXR read {checked} channels of {} files with the written pixels",
+        "PyPI OpenEXR read {checked} channels of {} files as written ({lossy_checked} lossy ones as exrkit decodes them)",
         files.len()
     );
     assert!(checked > 0);

@@ -169,7 +169,7 @@ pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
 }
 
 /// The deflate level OpenEXR 3.5 uses when none is set.
-pub const DEFAULT_ZIP_LEVEL: u32 = 4;
+pub(crate) const DEFAULT_ZIP_LEVEL: u32 = 4;
 
 /// Packs the unpacked block `unpacked` (laid out as `layout` says) with
 /// `compression` into `out`, replacing its contents. `zip_level` (1 to 12,

@@ -361,7 +361,7 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
         None
     };
     let zip_level = match c.compression_level {
-        l if l == 0.0 => None,
+        0.0 => None,
         l if (1.0..=12.0).contains(&l) => Some(l as u32),
         l => {
             return Err(Error::InvalidArgument(format!(

@@ -16,17 +16,17 @@
 use crate::error::{corrupt, Error, Result};
 
 /// Longest code a length field can describe.
-const MAX_LENGTH: usize = 58;
+pub(super) const MAX_LENGTH: usize = 58;
 /// Length fields from this one up stand for runs of symbols without a code.
-const SHORT_RUN: u8 = 59;
+pub(super) const SHORT_RUN: u8 = 59;
 /// The length field followed by 8 bits of run length.
-const LONG_RUN: u8 = 63;
+pub(super) const LONG_RUN: u8 = 63;
 /// Symbols in the shortest run a [`LONG_RUN`] field describes.
-const SHORTEST_LONG_RUN: u32 = 6;
+pub(super) const SHORTEST_LONG_RUN: u32 = 6;
 /// Every 16-bit word plus the run symbol.
 const SYMBOL_LIMIT: u32 = 1 << 16;
 /// Bytes before the code-length table.
-const HEADER_BYTES: usize = 20;
+pub(super) const HEADER_BYTES: usize = 20;
 /// Most bits a single table lookup resolves; longer codes take a slower
 /// search. Blocks whose codes are all shorter use a smaller table.
 const TABLE_BITS: u32 = 14;

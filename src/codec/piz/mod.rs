@@ -7,8 +7,13 @@
 //! values, wavelet-transformed (see [`wavelet`]) channel by channel: each
 //! channel's samples of the whole block, line after line, HALF as one word
 //! per sample, FLOAT and UINT as two.
+//!
+//! The encoder makes the same choices as OpenEXR (see [`code_lengths`]), so
+//! its blocks are the ones OpenEXR writes for the same samples.
 
+mod code_lengths;
 mod huffman;
+mod huffman_encode;
 mod range;
 mod wavelet;
 
@@ -22,6 +27,8 @@ pub struct Scratch {
     words: Vec<u16>,
     values: range::ValueTable,
     huffman: huffman::Scratch,
+    used: range::UsedValues,
+    encoder: huffman_encode::Scratch,
     /// Where each channel's words lie in `words`.
     planes: Vec<Plane>,
 }
@@ -83,6 +90,82 @@ pub fn decompress(
         rest = tail;
     }
     interleave(layout, scratch, out)
+}
+
+/// Packs the unpacked block `unpacked`, laid out as `layout` says, into
+/// `out` (appending to it). When the coded data would be too long for the
+/// block's 32-bit bit count, `out` holds the block raw, as OpenEXR stores
+/// it then.
+pub fn compress(
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let word_count = find_planes(layout, &mut scratch.planes)?;
+    if word_count.checked_mul(2) != Some(unpacked.len()) {
+        return Err(mismatch(layout));
+    }
+    scratch.words.resize(word_count, 0);
+    separate(layout, unpacked, scratch)?;
+    let used = &mut scratch.used;
+    used.clear();
+    used.mark(&scratch.words);
+    let start = out.len();
+    let max_value = used.write(out);
+    used.apply(&mut scratch.words);
+    let mut rest = scratch.words.as_mut_slice();
+    for (channel, plane) in layout.channels.iter().zip(&scratch.planes) {
+        // The planes' lengths add up to the words'.
+        let (words, tail) = rest.split_at_mut(plane.len);
+        wavelet::encode(
+            words,
+            channel.width,
+            channel.height,
+            plane.per_sample,
+            max_value,
+        );
+        rest = tail;
+    }
+    let size_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let fits = huffman_encode::encode(&scratch.words, out, &mut scratch.encoder)?;
+    let coded_len = u32::try_from(out.len() - size_at - 4);
+    match (fits, coded_len) {
+        (true, Ok(len)) => out[size_at..size_at + 4].copy_from_slice(&len.to_le_bytes()),
+        _ => {
+            out.truncate(start);
+            out.extend_from_slice(unpacked);
+        }
+    }
+    Ok(())
+}
+
+/// Copies the channels' lines of `unpacked` into their planes in
+/// `scratch.words`, which holds as many words as `unpacked` bytes.
+fn separate(layout: &BlockLayout, mut unpacked: &[u8], scratch: &mut Scratch) -> Result<()> {
+    for y in layout.lines() {
+        for (channel, plane) in layout.channels.iter().zip(&mut scratch.planes) {
+            if !channel.has_line(y) {
+                continue;
+            }
+            let len = channel.width * plane.per_sample;
+            let target = scratch.words.get_mut(plane.next..plane.next + len);
+            let (Some(target), Some((line, rest))) = (target, unpacked.split_at_checked(2 * len))
+            else {
+                return Err(mismatch(layout));
+            };
+            for (word, bytes) in target.iter_mut().zip(line.chunks_exact(2)) {
+                *word = u16::from_le_bytes([bytes[0], bytes[1]]);
+            }
+            plane.next += len;
+            unpacked = rest;
+        }
+    }
+    if !unpacked.is_empty() {
+        return Err(mismatch(layout));
+    }
+    Ok(())
 }
 
 /// Fills `planes` with where each channel's words lie; returns the words of
@@ -289,9 +372,8 @@ mod tests {
         )
     }
 
-    #[test]
-    fn block_written_by_openexr_unpacks_to_its_samples() {
-        let layout = openexr_layout();
+    /// The samples of [`OPENEXR_BLOCK`], unpacked.
+    fn openexr_samples() -> Vec<u8> {
         let mut expected = Vec::new();
         for y in 0..32u32 {
             for x in 0..40 {
@@ -305,6 +387,13 @@ mod tests {
                 expected.extend_from_slice(&(x * y).to_le_bytes());
             }
         }
+        expected
+    }
+
+    #[test]
+    fn block_written_by_openexr_unpacks_to_its_samples() {
+        let layout = openexr_layout();
+        let expected = openexr_samples();
         assert!(OPENEXR_BLOCK.len() < layout.unpacked_size);
         let unpacked = unpack(&layout, OPENEXR_BLOCK, &mut Scratch::default()).unwrap();
         assert!(unpacked == expected);
@@ -379,17 +468,108 @@ mod tests {
         let result = decompress(&layout, &packed, &mut out, &mut Scratch::default());
         assert!(matches!(result, Err(Error::Unsupported(_))));
     }
-}
 
-/// Packs one PIZ block into `out` (placeholder: the encoder is being written).
-pub fn compress(
-    _layout: &BlockLayout,
-    unpacked: &[u8],
-    out: &mut Vec<u8>,
-    scratch: &mut Scratch,
-) -> Result<()> {
-    let _ = (unpacked, out, scratch);
-    Err(crate::error::Error::Unsupported(
-        "PIZ encoding is being written".into(),
-    ))
+    fn pack(layout: &BlockLayout, unpacked: &[u8], scratch: &mut Scratch) -> Vec<u8> {
+        let mut out = vec![0xee];
+        compress(layout, unpacked, &mut out, scratch).unwrap();
+        assert_eq!(out[0], 0xee);
+        out.remove(0);
+        out
+    }
+
+    #[test]
+    fn encoder_writes_the_block_openexr_wrote() {
+        let layout = openexr_layout();
+        let packed = pack(&layout, &openexr_samples(), &mut Scratch::default());
+        assert!(packed == OPENEXR_BLOCK);
+    }
+
+    fn noise_words(n: usize, seed: u32, word: impl Fn(usize, u32) -> u16) -> Vec<u8> {
+        let mut state = seed;
+        (0..n / 2)
+            .flat_map(|i| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                word(i, state >> 8).to_le_bytes()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn encoded_blocks_decode_to_their_samples() {
+        use PixelType::{Float, Half, Uint};
+        let shapes = [
+            (region(67, 32, -5), vec![(Half, 1), (Half, 1), (Half, 1)]),
+            (region(1, 1, 0), vec![(Half, 1)]),
+            (region(1, 1, 0), vec![(Float, 1), (Uint, 1)]),
+            (region(2, 1, 3), vec![(Half, 1)]),
+            (region(3, 70, 7), vec![(Float, 1), (Half, 2), (Uint, 1)]),
+            (region(129, 17, -9), vec![(Half, 2), (Float, 3), (Uint, 1)]),
+            (region(16, 16, 0), vec![(Uint, 1)]),
+            (region(5, 2, 1), vec![(Half, 2)]),
+            (region(1, 3, 1), vec![(Half, 4)]),
+            (region(256, 256, 0), vec![(Half, 1), (Float, 1)]),
+        ];
+        type Gen = fn(usize, u32) -> u16;
+        let generators: [(&str, Gen); 7] = [
+            ("zero", |_, _| 0),
+            ("constant", |_, _| 0x3c00),
+            ("single top value", |_, _| u16::MAX),
+            ("smooth", |i, r| (i / 7) as u16 + (r % 4) as u16),
+            ("14-bit noise", |_, r| (r % (1 << 14)) as u16),
+            ("noise", |_, r| r as u16),
+            ("every value", |i, _| (i as u16).wrapping_mul(40_503)),
+        ];
+        let mut scratch = Scratch::default();
+        let mut decode_scratch = Scratch::default();
+        for (seed, (region, channels)) in shapes.iter().enumerate() {
+            let layout = layout(*region, channels);
+            for (name, generator) in generators {
+                let unpacked = noise_words(layout.unpacked_size, seed as u32, generator);
+                let packed = pack(&layout, &unpacked, &mut scratch);
+                let decoded = unpack(&layout, &packed, &mut decode_scratch).unwrap();
+                assert!(decoded == unpacked, "{name} {region:?} {channels:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn all_65536_values_round_trip() {
+        let layout = layout(region(256, 256, 0), &[(PixelType::Half, 1)]);
+        let unpacked: Vec<u8> = (0..=u16::MAX)
+            .map(|i| i.wrapping_mul(7919))
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let packed = pack(&layout, &unpacked, &mut Scratch::default());
+        // The bitmap lists every value.
+        assert_eq!(packed[..4], [0, 0, 0xff, 0x1f]);
+        let decoded = unpack(&layout, &packed, &mut Scratch::default()).unwrap();
+        assert!(decoded == unpacked);
+    }
+
+    #[test]
+    fn flat_blocks_pack_small_and_empty_blocks_pack_to_their_header() {
+        let layout = layout(region(200, 32, 0), &[(PixelType::Float, 1)]);
+        let flat: Vec<u8> = std::iter::repeat(1.5f32.to_le_bytes())
+            .take(200 * 32)
+            .flatten()
+            .collect();
+        let packed = pack(&layout, &flat, &mut Scratch::default());
+        assert!(packed.len() < 200, "{}", packed.len());
+        let empty = layout_of_nothing();
+        let packed = pack(&empty, &[], &mut Scratch::default());
+        assert_eq!(packed, [0xff, 0x1f, 0, 0, 0, 0, 0, 0]);
+    }
+
+    /// A block whose only channel is subsampled past its one line.
+    fn layout_of_nothing() -> BlockLayout {
+        layout(region(4, 1, 1), &[(PixelType::Half, 2)])
+    }
+
+    #[test]
+    fn mismatched_blocks_are_refused() {
+        let layout = layout(region(4, 4, 0), &[(PixelType::Half, 1)]);
+        let mut out = Vec::new();
+        let result = compress(&layout, &[0; 30], &mut out, &mut Scratch::default());
+        assert!(matches!(result, Err(Error::Internal(_))));
+    }
 }

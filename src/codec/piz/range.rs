@@ -1,5 +1,6 @@
 //! PIZ's range compression: a bitmap of the 16-bit values a block uses, and
-//! the table that maps the dense indices the encoder coded back to values.
+//! the tables that map used values to dense indices (encoding) and back
+//! (decoding).
 
 use crate::error::{corrupt, Result};
 
@@ -75,6 +76,96 @@ impl ValueTable {
     /// needs no check; `None` before the first [`ValueTable::read`].
     pub fn as_array(&self) -> Option<&[u16; VALUE_COUNT]> {
         self.values.as_slice().try_into().ok()
+    }
+}
+
+/// The values a block uses, as the encoder collects them, and the dense
+/// index of each: zero is index 0 whether or not the block uses it, the
+/// other used values follow in increasing order.
+#[derive(Default)]
+pub struct UsedValues {
+    /// One bit per value, value `v` at bit `v % 8` of byte `v / 8`.
+    bitmap: Vec<u8>,
+    /// Value to index; only the entries of used values are current.
+    indices: Vec<u16>,
+}
+
+impl UsedValues {
+    /// Forgets the values of the previous block.
+    pub fn clear(&mut self) {
+        self.bitmap.clear();
+        self.bitmap.resize(usize::from(BITMAP_BYTES), 0);
+    }
+
+    /// Marks every word of `words` as used.
+    pub fn mark(&mut self, words: &[u16]) {
+        let Some(bitmap) = self.bitmap_array() else {
+            return;
+        };
+        for &w in words {
+            bitmap[usize::from(w >> 3)] |= 1 << (w & 7);
+        }
+    }
+
+    /// Writes the bitmap as a PIZ block starts: the first and last byte
+    /// with a bit other than zero's, as little-endian `u16`, then the bytes
+    /// between them (none, and a first byte of 8191 and last of 0, when the
+    /// block uses no value but zero). Numbers the used values; returns the
+    /// largest index.
+    pub fn write(&mut self, out: &mut Vec<u8>) -> u16 {
+        self.clear_if_unset();
+        if self.indices.len() != VALUE_COUNT {
+            self.indices = vec![0; VALUE_COUNT];
+        }
+        // Zero is implied.
+        self.bitmap[0] &= !1;
+        let first = self.bitmap.iter().position(|&b| b != 0);
+        let last = self.bitmap.iter().rposition(|&b| b != 0);
+        let (Some(first), Some(last)) = (first, last) else {
+            out.extend_from_slice(&(BITMAP_BYTES - 1).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes());
+            return 0;
+        };
+        // Both are below 8192.
+        out.extend_from_slice(&(first as u16).to_le_bytes());
+        out.extend_from_slice(&(last as u16).to_le_bytes());
+        out.extend_from_slice(&self.bitmap[first..=last]);
+        self.indices[0] = 0;
+        let mut next = 1u16;
+        for (byte, &bits) in self.bitmap[first..=last].iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let value = (first + byte) * 8 + bits.trailing_zeros() as usize;
+                self.indices[value] = next;
+                // At most 65535 values besides zero, so the last increment
+                // may wrap only past the last index.
+                next = next.wrapping_add(1);
+                bits &= bits - 1;
+            }
+        }
+        next.wrapping_sub(1)
+    }
+
+    /// Replaces every word of `words`, each marked and numbered by
+    /// [`UsedValues::write`], with its index.
+    pub fn apply(&self, words: &mut [u16]) {
+        let Ok(indices) = <&[u16; VALUE_COUNT]>::try_from(self.indices.as_slice()) else {
+            return;
+        };
+        for w in words {
+            *w = indices[usize::from(*w)];
+        }
+    }
+
+    fn clear_if_unset(&mut self) {
+        if self.bitmap.len() != usize::from(BITMAP_BYTES) {
+            self.clear();
+        }
+    }
+
+    fn bitmap_array(&mut self) -> Option<&mut [u8; BITMAP_BYTES as usize]> {
+        self.clear_if_unset();
+        self.bitmap.as_mut_slice().try_into().ok()
     }
 }
 
