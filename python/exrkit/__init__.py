@@ -1,4 +1,5 @@
-"""exrkit: read OpenEXR (and QOI) images into numpy arrays.
+"""exrkit: read OpenEXR (and QOI) images into numpy arrays, and write
+OpenEXR files from them.
 
 A pure-ctypes binding over the exrkit shared library; nothing to compile.
 
@@ -9,6 +10,8 @@ A pure-ctypes binding over the exrkit shared library; nothing to compile.
         print(part.compression, part.data_window, [c.name for c in part.channels])
         pixels = reader.read()              # {"B": array, "G": array, "R": array}
         rgba = reader.read_rgba()           # (rows, columns, 4) float32
+
+    exrkit.write("out.exr", {"R": r, "G": g, "B": b}, compression="zip")
 
 The library is looked for next to this package, then at the path in
 ``EXRKIT_LIBRARY``, then in the CMake build directory (``$EXRKIT_BUILD_DIR/lib``,
@@ -35,6 +38,7 @@ from .errors import (
 from .part import Part
 from .reader import Reader, open
 from .values import Channel, Chromaticities, ChunkInfo, KeyCode, TileDescription, TimeCode
+from .writer import encode_attribute, write
 
 
 def version() -> str:
@@ -68,5 +72,7 @@ __all__ = [
     "UnsupportedError",
     "library_path",
     "open",
+    "encode_attribute",
     "version",
+    "write",
 ]

@@ -129,6 +129,10 @@ class exrkit_reader(Structure):
     """Opaque reader handle; only pointers to it exist."""
 
 
+class exrkit_writer(Structure):
+    """Opaque writer handle; only pointers to it exist."""
+
+
 exrkit_status = c_uint32
 exrkit_pixel_type = c_uint32
 exrkit_format = c_uint32
@@ -391,9 +395,37 @@ class exrkit_chunk_info(Structure):
     ]
 
 
+class exrkit_write_options(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("format", exrkit_format),
+        ("threads", c_uint32),
+        ("progress", exrkit_progress_fn),
+        ("progress_user", c_void_p),
+    ]
+
+
+class exrkit_part_desc(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("name", c_char_p),
+        ("storage", exrkit_storage),
+        ("compression", exrkit_compression),
+        ("data_window", exrkit_box2i),
+        ("display_window", exrkit_box2i),
+        ("line_order", exrkit_line_order),
+        ("tile_width", c_uint32),
+        ("tile_height", c_uint32),
+        ("level_mode", exrkit_level_mode),
+        ("rounding_mode", exrkit_rounding_mode),
+        ("compression_level", c_float),
+    ]
+
+
 # --- functions: name -> (return type, argument types) ------------------------
 
 _reader_p = POINTER(exrkit_reader)
+_writer_p = POINTER(exrkit_writer)
 
 FUNCTIONS = {
     "exrkit_decode_block": (
@@ -446,4 +478,33 @@ FUNCTIONS = {
     "exrkit_last_error_message": (c_char_p, []),
     "exrkit_version": (c_uint32, []),
     "exrkit_version_string": (c_char_p, []),
+    "exrkit_write_options_init": (exrkit_status, [POINTER(exrkit_write_options)]),
+    "exrkit_part_desc_init": (exrkit_status, [POINTER(exrkit_part_desc)]),
+    "exrkit_create": (
+        exrkit_status,
+        [c_char_p, POINTER(exrkit_write_options), POINTER(_writer_p)],
+    ),
+    "exrkit_create_memory": (exrkit_status, [POINTER(exrkit_write_options), POINTER(_writer_p)]),
+    "exrkit_writer_free": (None, [_writer_p]),
+    "exrkit_add_part": (exrkit_status, [_writer_p, POINTER(exrkit_part_desc), POINTER(c_uint32)]),
+    "exrkit_add_channel": (exrkit_status, [_writer_p, c_uint32, POINTER(exrkit_channel)]),
+    "exrkit_set_attribute": (
+        exrkit_status,
+        [_writer_p, c_uint32, c_char_p, c_char_p, c_void_p, c_size_t],
+    ),
+    "exrkit_write_header": (exrkit_status, [_writer_p]),
+    "exrkit_write_block": (
+        exrkit_status,
+        [_writer_p, c_uint32, c_uint64, POINTER(exrkit_framebuffer)],
+    ),
+    "exrkit_write_image": (
+        exrkit_status,
+        [_writer_p, c_uint32, c_int32, c_int32, POINTER(exrkit_framebuffer)],
+    ),
+    "exrkit_write_chunk": (exrkit_status, [_writer_p, c_uint32, c_uint64, c_void_p, c_size_t]),
+    "exrkit_finish": (exrkit_status, [_writer_p]),
+    "exrkit_writer_memory": (
+        exrkit_status,
+        [_writer_p, POINTER(c_void_p), POINTER(c_size_t)],
+    ),
 }
