@@ -40,7 +40,10 @@
  *
  * --verify compares exactly unless the codec is lossy for a channel's type
  * (b44 and b44a for HALF, pxr24 for FLOAT, dwaa and dwab for both), where
- * it accepts a difference of 1% of the value.
+ * it accepts a difference of 1% of the value, or 15% for B44, whose 4x4
+ * blocks keep only 6 bits for each sample's distance from the block's
+ * largest (sharp edges lose the most). That OpenEXR decodes the written
+ * files to exactly what exrkit decodes is checked by written_vs_openexr.
  *
  * Exits with 1 on any error, after a message naming what failed.
  */
@@ -508,6 +511,11 @@ static int verify_part(exrkit_reader *in, exrkit_reader *out, uint32_t part)
     rc = 0;
     for (c = 0; c < hi.channel_count; c++) {
         const int lossy = codec >= 0 && lossy_for(codec, channels[c].type);
+        const double tolerance =
+            lossy && channels[c].type == EXRKIT_PIXEL_HALF &&
+                    (codecs[codec].id == EXRKIT_COMPRESSION_B44 || codecs[codec].id == EXRKIT_COMPRESSION_B44A)
+                ? 0.15
+                : 0.01;
         n = (size_t)(plane_columns(&want, c) * plane_rows(&want, c));
         if (plane_type(&channels[c]) == EXRKIT_PIXEL_UINT || !lossy) {
             if (memcmp(want.planes[c], got.planes[c], n * 4) != 0) {
@@ -520,7 +528,7 @@ static int verify_part(exrkit_reader *in, exrkit_reader *out, uint32_t part)
         for (k = 0; k < n; k++) {
             double w = ((const float *)want.planes[c])[k], g = ((const float *)got.planes[c])[k];
             double e = (w == g || (isnan(w) && isnan(g))) ? 0.0 : fabs(g - w) / (1.0 + fabs(w));
-            if (!(e <= 0.01)) {
+            if (!(e <= tolerance)) {
                 differing++;
                 if (!(e <= worst))
                     worst = e;
@@ -528,7 +536,7 @@ static int verify_part(exrkit_reader *in, exrkit_reader *out, uint32_t part)
         }
     }
     if (differing) {
-        fprintf(stderr, "exrconvert: part %u: %lu samples differ by more than 1%% (at most %g)\n",
+        fprintf(stderr, "exrconvert: part %u: %lu samples differ beyond the codec's tolerance (at most %g)\n",
                 part, (unsigned long)differing, worst);
         rc = 1;
     }

@@ -405,6 +405,16 @@ class exrkit_write_options(Structure):
     ]
 
 
+class exrkit_output_stream(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("user", c_void_p),
+        ("write_at", CFUNCTYPE(c_int32, c_void_p, c_uint64, c_void_p, c_size_t)),
+        ("finish", CFUNCTYPE(c_int32, c_void_p)),
+        ("release", CFUNCTYPE(None, c_void_p)),
+    ]
+
+
 class exrkit_part_desc(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -485,6 +495,14 @@ FUNCTIONS = {
         [c_char_p, POINTER(exrkit_write_options), POINTER(_writer_p)],
     ),
     "exrkit_create_memory": (exrkit_status, [POINTER(exrkit_write_options), POINTER(_writer_p)]),
+    "exrkit_create_stream": (
+        exrkit_status,
+        [POINTER(exrkit_output_stream), POINTER(exrkit_write_options), POINTER(_writer_p)],
+    ),
+    "exrkit_copy_header": (
+        exrkit_status,
+        [_writer_p, _reader_p, c_uint32, POINTER(c_uint32)],
+    ),
     "exrkit_writer_free": (None, [_writer_p]),
     "exrkit_add_part": (exrkit_status, [_writer_p, POINTER(exrkit_part_desc), POINTER(c_uint32)]),
     "exrkit_add_channel": (exrkit_status, [_writer_p, c_uint32, POINTER(exrkit_channel)]),

@@ -16,11 +16,10 @@ import exrkit
 
 pytestmark = pytest.mark.usefixtures("library")
 
-#: Codecs every test writes with. Only NONE today: the other encoders are
-#: not on this branch yet (codec::compress answers UNSUPPORTED); widen to
-#: ("none", "rle", "zips", "zip", "piz") once they are merged (the lossy
-#: ones, pxr24 and b44/b44a, need tolerant comparisons for FLOAT and HALF).
-CODECS = ("none",)
+#: Codecs every test writes with: the lossless ones, whose pixels must come
+#: back exactly (the lossy ones are compared with OpenEXR's own encode in
+#: the Rust tests and through the C examples).
+CODECS = ("none", "rle", "zips", "zip", "piz")
 
 
 OPENEXR_COMPRESSION = {"none": "NO_COMPRESSION"}
