@@ -5,8 +5,9 @@
 mod header;
 mod order;
 
+use std::cell::Cell;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use header::PartBuild;
 use order::{rank, Queue};
@@ -82,7 +83,7 @@ impl PartDesc {
 /// A part once its header is written.
 #[derive(Debug)]
 struct PartOutput {
-    header: Header,
+    header: Arc<Header>,
     zip_level: Option<u32>,
     /// File offset of its offset table.
     table_at: u64,
@@ -305,7 +306,7 @@ impl Writer {
             bytes.try_reserve(len)?;
             bytes.resize(bytes.len() + len, 0);
             outputs.push(PartOutput {
-                header,
+                header: Arc::new(header),
                 zip_level,
                 table_at,
                 offsets: vec![0; len / 8],
@@ -340,7 +341,7 @@ impl Writer {
         output
             .parts
             .get(part)
-            .map(|p| p.header.clone())
+            .map(|p| Header::clone(&p.header))
             .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))
     }
 
@@ -383,17 +384,20 @@ impl Writer {
     /// window must cover the chunk's pixels. May be called from many
     /// threads at once, in any order.
     pub fn write_block(&self, part: usize, chunk: u64, fb: &FrameBuffer<'_>) -> Result<()> {
-        let (header, zip_level) = {
-            let out = self.output()?.lock().unwrap_or_else(|e| e.into_inner());
-            let p = out
-                .parts
-                .get(part)
-                .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))?;
-            (p.header.clone(), p.zip_level)
-        };
+        let (header, zip_level) = self.part_header(part)?;
         let source = Source::new(header.channels(), fb)?;
         let packed = encode_chunk(&header, zip_level, &source, chunk)?;
         self.write_chunk(part, chunk, &packed)
+    }
+
+    /// The written header of `part` and its deflate level.
+    fn part_header(&self, part: usize) -> Result<(Arc<Header>, Option<u32>)> {
+        let out = self.output()?.lock().unwrap_or_else(|e| e.into_inner());
+        let p = out
+            .parts
+            .get(part)
+            .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))?;
+        Ok((Arc::clone(&p.header), p.zip_level))
     }
 
     /// Compresses and writes every chunk of level (`level_x`, `level_y`) of
@@ -406,14 +410,7 @@ impl Writer {
         level_y: u32,
         fb: &FrameBuffer<'_>,
     ) -> Result<()> {
-        let (header, zip_level) = {
-            let out = self.output()?.lock().unwrap_or_else(|e| e.into_inner());
-            let p = out
-                .parts
-                .get(part)
-                .ok_or_else(|| Error::InvalidArgument(format!("part {part} does not exist")))?;
-            (p.header.clone(), p.zip_level)
-        };
+        let (header, zip_level) = self.part_header(part)?;
         let geometry = header.geometry();
         let Some((across, down)) = geometry.tiles_in_level(level_x, level_y).or_else(|| {
             (geometry.tile_desc().is_none() && (level_x, level_y) == (0, 0))
@@ -561,7 +558,22 @@ impl Output {
     }
 }
 
-/// Gathers and compresses one chunk.
+/// Buffers one encoding thread reuses from chunk to chunk.
+#[derive(Default)]
+struct EncodeScratch {
+    unpacked: Vec<u8>,
+    line: Vec<u8>,
+    codec: codec::Scratch,
+}
+
+/// Scratch buffers above this size are released after each chunk.
+const KEEP_LIMIT: usize = 64 << 20;
+
+thread_local! {
+    static SCRATCH: Cell<Option<Box<EncodeScratch>>> = const { Cell::new(None) };
+}
+
+/// Gathers and compresses one chunk with this thread's scratch buffers.
 fn encode_chunk(
     header: &Header,
     zip_level: Option<u32>,
@@ -576,20 +588,31 @@ fn encode_chunk(
     };
     source.check_covers(region.pixels)?;
     let layout = BlockLayout::new(header.channels(), region.pixels)?;
-    let mut unpacked = vec![0u8; layout.unpacked_size];
-    let mut line = Vec::new();
-    // SAFETY: the frame buffer's constructors guarantee its slices, and the
-    // window covers the region as just checked.
-    unsafe { source.read_block(&layout, &mut unpacked, &mut line) };
-    let mut packed = Vec::new();
-    let mut scratch = codec::Scratch::default();
-    codec::compress(
-        header.compression(),
-        zip_level,
-        &layout,
-        &unpacked,
-        &mut packed,
-        &mut scratch,
-    )?;
-    Ok(packed)
+    let mut scratch = SCRATCH.with(Cell::take).unwrap_or_default();
+    let result = (|| {
+        let unpacked = &mut scratch.unpacked;
+        if unpacked.len() < layout.unpacked_size {
+            unpacked.try_reserve(layout.unpacked_size - unpacked.len())?;
+        }
+        unpacked.resize(layout.unpacked_size, 0);
+        // SAFETY: the frame buffer's constructors guarantee its slices, and
+        // the window covers the region as just checked.
+        unsafe { source.read_block(&layout, unpacked, &mut scratch.line) };
+        let mut packed = Vec::new();
+        codec::compress(
+            header.compression(),
+            zip_level,
+            &layout,
+            &scratch.unpacked,
+            &mut packed,
+            &mut scratch.codec,
+        )?;
+        Ok(packed)
+    })();
+    let held =
+        scratch.unpacked.capacity() + scratch.line.capacity() + scratch.codec.retained_bytes();
+    if held <= KEEP_LIMIT {
+        SCRATCH.with(|cell| cell.set(Some(scratch)));
+    }
+    result
 }
