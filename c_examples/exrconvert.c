@@ -32,7 +32,8 @@
  * scanline input). A tiled output part written as scanlines keeps level 0
  * only. Each level is decoded whole with exrkit_decode_image and encoded
  * with exrkit_write_image (HALF and FLOAT samples travel as FLOAT, which
- * holds both exactly; UINT as UINT), so memory holds the level being
+ * holds both exactly, but for signalling HALF NaNs, which come back quiet;
+ * UINT as UINT), so memory holds the level being
  * written and, while making levels, two smaller ones.
  *
  * Deep parts are refused. So are subsampled channels in tiled output, as

@@ -1,13 +1,15 @@
 # Helpers for the C examples and C tests. Included by the top-level
 # CMakeLists.txt when EXRKIT_BUILD_TESTS is on.
 #
-# exrkit_add_c_program(<source> PREFIX <prefix> [LABELS <label>...] [HEADER_TEST] [PLAIN_NAME])
+# exrkit_add_c_program(<source> PREFIX <prefix> [LABELS <label>...] [HEADER_TEST] [PLAIN_NAME]
+#                      [NO_VALGRIND])
 #
 # Builds <source> (.c as C99, .cpp as C++11) into the target <prefix><name>
 # (file: bin/<prefix><name>, or bin/<name> with PLAIN_NAME, as for the
 # examples, which are tools), linked to exrkit::exrkit, with -Wall -Wextra -Werror
 # (HEADER_TEST adds -pedantic, and -Wstrict-prototypes for C), and registers it
-# as the CTest test <prefix><name>.
+# as the CTest test <prefix><name>, run under valgrind when that is on (see
+# below) unless NO_VALGRIND says the test would take too long there.
 #
 # Test arguments: if <dir>/<name>.args exists, its contents are the arguments,
 # split like a shell would (quotes work; lines starting with # are comments).
@@ -38,7 +40,7 @@ if(EXRKIT_TEST_VALGRIND AND EXRKIT_VALGRIND)
 endif()
 
 function(exrkit_add_c_program src)
-  cmake_parse_arguments(ARG "HEADER_TEST;PLAIN_NAME" "PREFIX" "LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "HEADER_TEST;PLAIN_NAME;NO_VALGRIND" "PREFIX" "LABELS" ${ARGN})
   get_filename_component(name "${src}" NAME_WE)
   get_filename_component(dir "${src}" DIRECTORY)
   get_filename_component(ext "${src}" LAST_EXT)
@@ -101,7 +103,11 @@ function(exrkit_add_c_program src)
     endforeach()
   endif()
 
-  add_test(NAME ${target} COMMAND ${_exrkit_test_launcher} $<TARGET_FILE:${target}> ${args})
+  set(launcher ${_exrkit_test_launcher})
+  if(ARG_NO_VALGRIND)
+    set(launcher "")
+  endif()
+  add_test(NAME ${target} COMMAND ${launcher} $<TARGET_FILE:${target}> ${args})
   set_tests_properties(${target} PROPERTIES
     WORKING_DIRECTORY "${workdir}"
     LABELS "${ARG_LABELS}"

@@ -1751,6 +1751,366 @@ exrkit_status exrkit_writer_memory(const struct exrkit_writer *writer,
                                    const void **data,
                                    size_t *size);
 
+/**
+ * Sets an `int` attribute.
+ *
+ * # Safety
+ * `writer` must be NULL or come from exrkit_create* and not be freed;
+ * `name` must be NULL or NUL-terminated. The same holds for every
+ * exrkit_set_attribute_* function, with the pointers each documents.
+ */
+exrkit_status exrkit_set_attribute_int(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       int32_t value);
+
+/**
+ * Sets a `float` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_float(struct exrkit_writer *writer,
+                                         uint32_t part,
+                                         const char *name,
+                                         float value);
+
+/**
+ * Sets a `double` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_double(struct exrkit_writer *writer,
+                                          uint32_t part,
+                                          const char *name,
+                                          double value);
+
+/**
+ * Sets a `string` attribute to the NUL-terminated `value` (stored without
+ * the NUL).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or NUL-terminated.
+ */
+exrkit_status exrkit_set_attribute_string(struct exrkit_writer *writer,
+                                          uint32_t part,
+                                          const char *name,
+                                          const char *value);
+
+/**
+ * Sets a `stringvector` attribute to `count` NUL-terminated strings.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `strings` must hold `count` pointers
+ * to NUL-terminated strings (NULL when `count` is 0).
+ */
+exrkit_status exrkit_set_attribute_stringvector(struct exrkit_writer *writer,
+                                                uint32_t part,
+                                                const char *name,
+                                                const char *const *strings,
+                                                size_t count);
+
+/**
+ * Sets a `floatvector` attribute to `count` floats.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `values` must hold `count` floats
+ * (NULL when `count` is 0).
+ */
+exrkit_status exrkit_set_attribute_floatvector(struct exrkit_writer *writer,
+                                               uint32_t part,
+                                               const char *name,
+                                               const float *values,
+                                               size_t count);
+
+/**
+ * Sets a `v2i` attribute to (`x`, `y`).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_v2i(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       int32_t x,
+                                       int32_t y);
+
+/**
+ * Sets a `v2f` attribute to (`x`, `y`).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_v2f(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       float x,
+                                       float y);
+
+/**
+ * Sets a `v2d` attribute to (`x`, `y`).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_v2d(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       double x,
+                                       double y);
+
+/**
+ * Sets a `v3i` attribute to (`x`, `y`, `z`).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_v3i(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       int32_t x,
+                                       int32_t y,
+                                       int32_t z);
+
+/**
+ * Sets a `v3f` attribute to (`x`, `y`, `z`).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_v3f(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       float x,
+                                       float y,
+                                       float z);
+
+/**
+ * Sets a `v3d` attribute to (`x`, `y`, `z`).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_v3d(struct exrkit_writer *writer,
+                                       uint32_t part,
+                                       const char *name,
+                                       double x,
+                                       double y,
+                                       double z);
+
+/**
+ * Sets a `box2i` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_box2i(struct exrkit_writer *writer,
+                                         uint32_t part,
+                                         const char *name,
+                                         const struct exrkit_box2i *value);
+
+/**
+ * Sets a `box2f` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_box2f(struct exrkit_writer *writer,
+                                         uint32_t part,
+                                         const char *name,
+                                         const struct exrkit_box2f *value);
+
+/**
+ * Sets an `m33f` attribute to the 9 floats at `values`, row-major.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `values` must hold 9 floats.
+ */
+exrkit_status exrkit_set_attribute_m33f(struct exrkit_writer *writer,
+                                        uint32_t part,
+                                        const char *name,
+                                        const float *values);
+
+/**
+ * Sets an `m33d` attribute to the 9 doubles at `values`, row-major.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `values` must hold 9 doubles.
+ */
+exrkit_status exrkit_set_attribute_m33d(struct exrkit_writer *writer,
+                                        uint32_t part,
+                                        const char *name,
+                                        const double *values);
+
+/**
+ * Sets an `m44f` attribute to the 16 floats at `values`, row-major.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `values` must hold 16 floats.
+ */
+exrkit_status exrkit_set_attribute_m44f(struct exrkit_writer *writer,
+                                        uint32_t part,
+                                        const char *name,
+                                        const float *values);
+
+/**
+ * Sets an `m44d` attribute to the 16 doubles at `values`, row-major.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `values` must hold 16 doubles.
+ */
+exrkit_status exrkit_set_attribute_m44d(struct exrkit_writer *writer,
+                                        uint32_t part,
+                                        const char *name,
+                                        const double *values);
+
+/**
+ * Sets a `chromaticities` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_chromaticities(struct exrkit_writer *writer,
+                                                  uint32_t part,
+                                                  const char *name,
+                                                  const struct exrkit_chromaticities *value);
+
+/**
+ * Sets a `keycode` attribute. OpenEXR refuses to open a file whose
+ * keycode has perfs_per_frame outside 1-15 or perfs_per_count outside
+ * 20-120.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_keycode(struct exrkit_writer *writer,
+                                           uint32_t part,
+                                           const char *name,
+                                           const struct exrkit_keycode *value);
+
+/**
+ * Sets a `timecode` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_timecode(struct exrkit_writer *writer,
+                                            uint32_t part,
+                                            const char *name,
+                                            const struct exrkit_timecode *value);
+
+/**
+ * Sets a `rational` attribute.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_rational(struct exrkit_writer *writer,
+                                            uint32_t part,
+                                            const char *name,
+                                            const struct exrkit_rational *value);
+
+/**
+ * Sets a `compression` attribute to an EXRKIT_COMPRESSION_* value.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_compression(struct exrkit_writer *writer,
+                                               uint32_t part,
+                                               const char *name,
+                                               exrkit_compression value);
+
+/**
+ * Sets an `envmap` attribute: 0 latitude-longitude, 1 cube.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_envmap(struct exrkit_writer *writer,
+                                          uint32_t part,
+                                          const char *name,
+                                          uint32_t value);
+
+/**
+ * Sets a `lineOrder` attribute to an EXRKIT_LINE_ORDER_* value.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_lineorder(struct exrkit_writer *writer,
+                                             uint32_t part,
+                                             const char *name,
+                                             exrkit_line_order value);
+
+/**
+ * Sets a `tiledesc` attribute (level mode EXRKIT_LEVEL_*, rounding mode
+ * EXRKIT_ROUND_*).
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid.
+ */
+exrkit_status exrkit_set_attribute_tiledesc(struct exrkit_writer *writer,
+                                            uint32_t part,
+                                            const char *name,
+                                            const struct exrkit_tiledesc *value);
+
+/**
+ * Sets a `preview` attribute: `value->width` x `value->height` pixels of
+ * 8-bit RGBA at `value->rgba`, row-major, top row first.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `value` must be NULL or valid, its
+ * `rgba` holding width * height * 4 bytes.
+ */
+exrkit_status exrkit_set_attribute_preview(struct exrkit_writer *writer,
+                                           uint32_t part,
+                                           const char *name,
+                                           const struct exrkit_preview *value);
+
+/**
+ * Sets a `deepImageState` attribute: 0 messy, 1 sorted, 2
+ * non-overlapping, 3 tidy.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int.
+ */
+exrkit_status exrkit_set_attribute_deepimagestate(struct exrkit_writer *writer,
+                                                  uint32_t part,
+                                                  const char *name,
+                                                  uint32_t value);
+
+/**
+ * Sets a `bytes` attribute: a NUL-terminated `type_hint` naming what the
+ * payload holds (may be empty), and `size` payload bytes at `data`.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `type_hint` must be NULL or
+ * NUL-terminated, and `data` must hold `size` bytes (NULL when `size` is 0).
+ */
+exrkit_status exrkit_set_attribute_bytes(struct exrkit_writer *writer,
+                                         uint32_t part,
+                                         const char *name,
+                                         const char *type_hint,
+                                         const void *data,
+                                         size_t size);
+
+/**
+ * Sets a `chlist` attribute to `count` channels, stored in the order
+ * given (files keep channel lists sorted by name). An attribute named
+ * "channels" replaces the channels exrkit_add_channel gave the part.
+ *
+ * # Safety
+ * As for exrkit_set_attribute_int; `channels` must hold `count` channels
+ * with NUL-terminated names (NULL when `count` is 0).
+ */
+exrkit_status exrkit_set_attribute_chlist(struct exrkit_writer *writer,
+                                          uint32_t part,
+                                          const char *name,
+                                          const struct exrkit_channel *channels,
+                                          size_t count);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -48,6 +48,18 @@ pub(crate) unsafe fn arg<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
     unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
 }
 
+/// Borrows `count` values at `ptr`; NULL is allowed for none.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `count` valid values that outlive `'a`.
+pub(crate) unsafe fn arg_slice<'a, T>(ptr: *const T, count: usize, name: &str) -> Result<&'a [T]> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: non-NULL pointers hold `count` values per this function's contract.
+    Ok(unsafe { std::slice::from_raw_parts(arg(ptr, name)?, count) })
+}
+
 /// Checks an output pointer: returns it if non-NULL.
 pub(crate) fn out<T>(ptr: *mut T, name: &str) -> Result<*mut T> {
     if ptr.is_null() {

@@ -15,3 +15,4 @@ pub mod stream;
 pub mod types;
 pub mod version;
 pub mod writer;
+pub mod writer_attributes;

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void, CStr};
 
 use super::decode::{exrkit_framebuffer, frame_buffer};
-use super::guard::{arg, arg_str, guard, guard_silent, out, write};
+use super::guard::{arg, arg_slice, arg_str, guard, guard_silent, out, write};
 use super::options::{c_progress, exrkit_progress_fn, versioned};
 use super::reader::path_from_c;
 use super::status::exrkit_status;
@@ -16,6 +16,7 @@ use super::types::{
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
+use crate::meta::encode::Value;
 use crate::meta::text::Text;
 use crate::meta::types::{LevelMode, LineOrder, RoundingMode, Storage, TileDesc};
 use crate::write::{PartDesc, WriteOptions, Writer};
@@ -272,7 +273,15 @@ unsafe fn shared<'a>(writer: *const exrkit_writer) -> Result<&'a exrkit_writer> 
     unsafe { arg(writer, "writer") }
 }
 
-fn enum_value<T>(value: u32, what: &str, known: &[(u32, T)]) -> Result<T>
+/// The line orders by their C value.
+pub(super) const LINE_ORDERS: [(u32, LineOrder); 3] = [
+    (0, LineOrder::IncreasingY),
+    (1, LineOrder::DecreasingY),
+    (2, LineOrder::RandomY),
+];
+
+/// The Rust value of a C enum value, by a table of the known ones.
+pub(super) fn enum_value<T>(value: u32, what: &str, known: &[(u32, T)]) -> Result<T>
 where
     T: Copy,
 {
@@ -281,6 +290,98 @@ where
         .find(|(v, _)| *v == value)
         .map(|&(_, t)| t)
         .ok_or_else(|| Error::InvalidArgument(format!("{what} {value} is not a known value")))
+}
+
+/// A compression from its C id.
+pub(super) fn compression(id: exrkit_compression, what: &str) -> Result<Compression> {
+    u8::try_from(id)
+        .ok()
+        .and_then(|id| Compression::from_exr_id(id).ok())
+        .ok_or_else(|| Error::InvalidArgument(format!("{what} {id} is not a known value")))
+}
+
+/// A tile description from its C fields; `what` names them in errors.
+pub(super) fn tile_desc(
+    width: u32,
+    height: u32,
+    level_mode: exrkit_level_mode,
+    rounding_mode: exrkit_rounding_mode,
+    what: &str,
+) -> Result<TileDesc> {
+    let level_mode = enum_value(
+        level_mode,
+        &format!("{what}.level_mode"),
+        &[
+            (0, LevelMode::One),
+            (1, LevelMode::Mipmap),
+            (2, LevelMode::Ripmap),
+        ],
+    )?;
+    let rounding_mode = enum_value(
+        rounding_mode,
+        &format!("{what}.rounding_mode"),
+        &[(0, RoundingMode::Down), (1, RoundingMode::Up)],
+    )?;
+    Ok(TileDesc {
+        width,
+        height,
+        level_mode,
+        rounding_mode,
+    })
+}
+
+/// A channel from its C description; `what` names it in errors.
+///
+/// # Safety
+/// The channel's name must be NULL or NUL-terminated.
+pub(super) unsafe fn channel(c: &exrkit_channel, what: &str) -> Result<Channel> {
+    // SAFETY: the channel's name is NUL-terminated or NULL.
+    let name = unsafe { arg_str(c.name, &format!("{what}.name")) }?;
+    let pixel_type = pixel_type(c.r#type, &format!("{what}.type"))?;
+    if pixel_type == crate::meta::types::PixelType::U8 {
+        return Err(Error::InvalidArgument(
+            "EXR channels are UINT, HALF or FLOAT".into(),
+        ));
+    }
+    Ok(Channel {
+        name: Text::new(name.to_bytes()),
+        pixel_type,
+        p_linear: c.p_linear,
+        x_sampling: c.x_sampling,
+        y_sampling: c.y_sampling,
+    })
+}
+
+/// A NUL-terminated UTF-8 argument.
+///
+/// # Safety
+/// `ptr` must be NULL or NUL-terminated.
+pub(super) unsafe fn arg_utf8<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    // SAFETY: forwarded from the caller.
+    let text = unsafe { arg_str(ptr, what) }?;
+    std::str::from_utf8(text.to_bytes())
+        .map_err(|_| Error::InvalidArgument(format!("'{what}' is not UTF-8")))
+}
+
+/// Sets attribute `name` of `part` to the value `make` builds from the
+/// caller's arguments: what every typed exrkit_set_attribute_* does.
+///
+/// # Safety
+/// `writer` must be NULL or come from exrkit_create* and not be freed;
+/// `name` must be NULL or NUL-terminated.
+pub(super) unsafe fn set_value(
+    writer: *mut exrkit_writer,
+    part: u32,
+    name: *const c_char,
+    make: impl FnOnce() -> Result<Value>,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { handle(writer) }?;
+        // SAFETY: NUL-terminated or NULL.
+        let name = unsafe { arg_utf8(name, "name") }?;
+        w.writer.set_value(part as usize, name, &make()?)
+    })
 }
 
 /// Rust part description from a C one.
@@ -318,45 +419,16 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
             (3, Storage::DeepTiled),
         ],
     )?;
-    let compression = u8::try_from(c.compression)
-        .ok()
-        .and_then(|id| Compression::from_exr_id(id).ok())
-        .ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "desc.compression {} is not a known value",
-                c.compression
-            ))
-        })?;
-    let line_order = enum_value(
-        c.line_order,
-        "desc.line_order",
-        &[
-            (0, LineOrder::IncreasingY),
-            (1, LineOrder::DecreasingY),
-            (2, LineOrder::RandomY),
-        ],
-    )?;
+    let compression = compression(c.compression, "desc.compression")?;
+    let line_order = enum_value(c.line_order, "desc.line_order", &LINE_ORDERS)?;
     let tiles = if storage.is_tiled() {
-        let level_mode = enum_value(
+        Some(tile_desc(
+            c.tile_width,
+            c.tile_height,
             c.level_mode,
-            "desc.level_mode",
-            &[
-                (0, LevelMode::One),
-                (1, LevelMode::Mipmap),
-                (2, LevelMode::Ripmap),
-            ],
-        )?;
-        let rounding_mode = enum_value(
             c.rounding_mode,
-            "desc.rounding_mode",
-            &[(0, RoundingMode::Down), (1, RoundingMode::Up)],
-        )?;
-        Some(TileDesc {
-            width: c.tile_width,
-            height: c.tile_height,
-            level_mode,
-            rounding_mode,
-        })
+            "desc",
+        )?)
     } else {
         None
     };
@@ -417,26 +489,9 @@ pub unsafe extern "C" fn exrkit_add_channel(
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
         let w = unsafe { handle(writer) }?;
-        // SAFETY: a valid channel or NULL.
-        let c = unsafe { arg(channel, "channel") }?;
-        // SAFETY: the channel's name is NUL-terminated or NULL.
-        let name = unsafe { arg_str(c.name, "channel.name") }?;
-        let pixel_type = pixel_type(c.r#type, "channel.type")?;
-        if pixel_type == crate::meta::types::PixelType::U8 {
-            return Err(Error::InvalidArgument(
-                "EXR channels are UINT, HALF or FLOAT".into(),
-            ));
-        }
-        w.writer.add_channel(
-            part as usize,
-            Channel {
-                name: Text::new(name.to_bytes()),
-                pixel_type,
-                p_linear: c.p_linear,
-                x_sampling: c.x_sampling,
-                y_sampling: c.y_sampling,
-            },
-        )
+        // SAFETY: a valid channel or NULL, its name NUL-terminated or NULL.
+        let c = unsafe { self::channel(arg(channel, "channel")?, "channel") }?;
+        w.writer.add_channel(part as usize, c)
     })
 }
 
@@ -461,16 +516,9 @@ pub unsafe extern "C" fn exrkit_set_attribute(
         let w = unsafe { handle(writer) }?;
         // SAFETY: NUL-terminated strings or NULL.
         let (name, type_name) =
-            unsafe { (arg_str(name, "name")?, arg_str(type_name, "type_name")?) };
-        let data: &[u8] = match size {
-            0 => &[],
-            // SAFETY: the caller provides `size` readable bytes.
-            n => unsafe { std::slice::from_raw_parts(arg(bytes.cast::<u8>(), "bytes")?, n) },
-        };
-        let name = std::str::from_utf8(name.to_bytes())
-            .map_err(|_| Error::InvalidArgument("attribute names must be UTF-8".into()))?;
-        let type_name = std::str::from_utf8(type_name.to_bytes())
-            .map_err(|_| Error::InvalidArgument("type names must be UTF-8".into()))?;
+            unsafe { (arg_utf8(name, "name")?, arg_utf8(type_name, "type_name")?) };
+        // SAFETY: the caller provides `size` readable bytes.
+        let data = unsafe { arg_slice(bytes.cast::<u8>(), size, "bytes") }?;
         w.writer.set_attribute(part as usize, name, type_name, data)
     })
 }
@@ -586,11 +634,8 @@ pub unsafe extern "C" fn exrkit_write_chunk(
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
         let w = unsafe { shared(writer) }?;
-        let data: &[u8] = match size {
-            0 => &[],
-            // SAFETY: the caller provides `size` readable bytes.
-            n => unsafe { std::slice::from_raw_parts(arg(packed.cast::<u8>(), "packed")?, n) },
-        };
+        // SAFETY: the caller provides `size` readable bytes.
+        let data = unsafe { arg_slice(packed.cast::<u8>(), size, "packed") }?;
         w.writer.write_chunk(part as usize, chunk, data)
     })
 }

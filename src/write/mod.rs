@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::io::{FileSink, MemorySink, Sink};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
+use crate::meta::encode::Value;
 use crate::meta::header::Header;
 use crate::meta::text::Text;
 use crate::meta::types::{Box2i, LineOrder, Storage, TileDesc};
@@ -229,6 +230,12 @@ impl Writer {
         build.extra.retain(|(n, _, _)| *n != name);
         build.extra.push((name, type_name, data));
         Ok(())
+    }
+
+    /// Sets attribute `name` of `part` to `value`, encoded as its type
+    /// says; as [`Writer::set_attribute`] otherwise.
+    pub fn set_value(&mut self, part: usize, name: &str, value: &Value) -> Result<()> {
+        self.set_attribute(part, name, value.type_name(), &value.to_bytes())
     }
 
     /// Adds a part with the header of a part read elsewhere: its storage,
