@@ -1,5 +1,6 @@
-"""Decode benchmark driver: test images, the PyPI OpenEXR timer, and the run
-that times every implementation on the same files and prints markdown.
+"""Decode and encode benchmark driver: test images, the PyPI OpenEXR timers,
+and the run that times every implementation on the same files and prints
+markdown.
 benches/run.sh builds the other timers and calls this; run that instead.
 
     python3 bench.py generate DIR
@@ -9,9 +10,15 @@ benches/run.sh builds the other timers and calls this; run that instead.
         times OpenEXR.File(FILE, separate_channels=True) and prints
         "pyopenexr THREADS FILE ok BEST MEDIAN BEST_CPU" (tab-separated; the
         last is the least CPU time the calling thread spent on one run).
-    python3 bench.py run --rust BIN --cpp BIN --data DIR --samples DIR --reps N
-        times every implementation on every file at 1 and all threads and
-        prints the tables on stdout (progress on stderr).
+    python3 bench.py time-pyopenexr-encode THREADS REPS SOURCE CODEC OUT
+        reads SOURCE once, then times OpenEXR.File(header, channels).write(OUT)
+        with compression CODEC and prints "pyopenexr THREADS SOURCE CODEC ok
+        BEST MEDIAN BEST_CPU BYTES PIXELS" (tab-separated).
+    python3 bench.py run --rust BIN --rust-encode BIN --cpp BIN --cpp-encode BIN
+            --data DIR --samples DIR --out DIR --reps N
+        times every implementation decoding every file and encoding the 4K
+        images with every codec, at 1 and all threads, and prints the tables
+        on stdout (progress on stderr).
 """
 
 import argparse
@@ -133,25 +140,85 @@ def time_pyopenexr(threads, reps, path):
     print(f"pyopenexr\t{threads}\t{path}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}")
 
 
+PY_COMPRESSION = {
+    "none": "NO_COMPRESSION",
+    "rle": "RLE_COMPRESSION",
+    "zips": "ZIPS_COMPRESSION",
+    "zip": "ZIP_COMPRESSION",
+    "piz": "PIZ_COMPRESSION",
+    "pxr24": "PXR24_COMPRESSION",
+    "b44": "B44_COMPRESSION",
+    "b44a": "B44A_COMPRESSION",
+}
+
+
+def time_pyopenexr_encode(threads, reps, source, codec, out):
+    import OpenEXR
+
+    prefix = f"pyopenexr\t{threads}\t{source}\t{codec}"
+    count = 1 if threads == "1" else os.cpu_count() or 1
+    OpenEXR.set_global_thread_count(0 if count == 1 else count)
+    seconds = []
+    cpu = []
+    size = 0
+    try:
+        with OpenEXR.File(source, separate_channels=True) as f:
+            channels = {name: channel.pixels.copy() for name, channel in f.channels().items()}
+        height, width = next(iter(channels.values())).shape[:2]
+        header = {
+            "compression": getattr(OpenEXR, PY_COMPRESSION[codec]),
+            "type": OpenEXR.scanlineimage,
+        }
+        for _ in range(max(1, reps)):
+            cpu_start = time.thread_time()
+            start = time.perf_counter()
+            OpenEXR.File(header, channels).write(out)
+            stop = time.perf_counter()
+            cpu.append(time.thread_time() - cpu_start)
+            seconds.append(stop - start)
+            size = os.path.getsize(out)
+            os.remove(out)
+    except Exception as e:  # report any failure of the writer as a cell
+        if os.path.exists(out):
+            os.remove(out)
+        message = " ".join(str(e).split())
+        print(f"{prefix}\terror\t{message}")
+        return
+    seconds.sort()
+    median = seconds[len(seconds) // 2]
+    print(
+        f"{prefix}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}\t{size}"
+        f"\t{width * height}"
+    )
+
+
 class Result:
     """One implementation's timings of one file at one thread setting."""
 
-    def __init__(self):
+    def __init__(self, at=3):
+        # Decode lines have their status in field 3, encode lines (which
+        # also name the codec) in field 4.
+        self.at = at
         self.seconds = []
         self.cpu = []
+        self.size = None
         self.status = "ok"
 
     def add(self, fields):
-        status = fields[3] if len(fields) > 3 else "error"
+        at = self.at
+        status = fields[at] if len(fields) > at else "error"
         if status == "ok":
-            self.seconds.append(float(fields[4]))
-            if len(fields) > 6 and fields[6] != "-":
-                self.cpu.append(float(fields[6]))
+            self.seconds.append(float(fields[at + 1]))
+            if len(fields) > at + 3 and fields[at + 3] != "-":
+                self.cpu.append(float(fields[at + 3]))
+            if at == 4 and len(fields) > 8:
+                self.size = int(fields[8])
         elif self.status == "ok":
             self.status = status
             if status == "error":
-                detail = fields[4] if len(fields) > 4 else ""
-                print(f"error: {fields[0]} {fields[1]} {fields[2]}: {detail}", file=sys.stderr)
+                detail = fields[at + 1] if len(fields) > at + 1 else ""
+                what = " ".join(fields[:at])
+                print(f"error: {what}: {detail}", file=sys.stderr)
 
     @property
     def best(self):
@@ -163,13 +230,13 @@ class Result:
         return min(usable) if self.status == "ok" and usable else None
 
 
-def run_timer(command):
+def run_timer(command, at=3):
     out = subprocess.run(command, capture_output=True, text=True)
     lines = [line for line in out.stdout.splitlines() if line.strip()]
     if out.returncode != 0 or not lines:
         message = " ".join((out.stderr or "no output").split())[:200]
         print(f"failed: {' '.join(command)}: {message}", file=sys.stderr)
-        return ["", "", "", "error", message]
+        return [""] * at + ["error", message]
     return lines[-1].split("\t")
 
 
@@ -209,6 +276,46 @@ def measure(args, files):
                     if key == "exrkit" and len(fields) >= 10:
                         info[path] = (fields[7], int(fields[8]), int(fields[9]))
     return results, info
+
+
+def measure_encode(args, sources):
+    """Times every implementation writing each source image (decoded into
+    memory first, untimed) with every codec, to a file in args.out that the
+    timer removes after taking its size. As with decoding, each process
+    times one write and the runs go round the implementations REPS times;
+    the best is kept."""
+    rust = [args.rust_encode, "--bench", "time"]
+    timers = {
+        "exrkit": lambda t, f, c, o: rust + ["exrkit", t, "1", f, c, o],
+        "exrs": lambda t, f, c, o: rust + ["exrs", t, "1", f, c, o],
+        "openexr": lambda t, f, c, o: [args.cpp_encode, t, "1", f, c, o],
+        "pyopenexr": lambda t, f, c, o: [
+            sys.executable,
+            os.path.abspath(__file__),
+            "time-pyopenexr-encode",
+            t,
+            "1",
+            f,
+            c,
+            o,
+        ],
+    }
+    os.makedirs(args.out, exist_ok=True)
+    results = {}
+    keys = [key for key, _ in IMPLEMENTATIONS]
+    jobs = [(kind, source, codec) for kind, source in sources for codec in CODECS]
+    for index, (kind, source, codec) in enumerate(jobs):
+        print(f"[{index + 1}/{len(jobs)}] encode {kind} {codec}", file=sys.stderr)
+        for turn in range(max(1, args.reps)):
+            for threads in ("1", "all"):
+                shift = (index + turn) % len(keys)
+                for key in keys[shift:] + keys[:shift]:
+                    result = results.setdefault((key, threads, kind, codec), Result(at=4))
+                    if result.status != "ok":
+                        continue
+                    out = os.path.join(args.out, f"{key}-{threads}-{kind}-{codec}.exr")
+                    result.add(run_timer(timers[key](threads, source, codec, out), at=4))
+    return results
 
 
 def peak_memory(args, files):
@@ -340,6 +447,62 @@ def memory_table(rows, labels):
     return "\n".join(lines) + "\n"
 
 
+def encode_table(title, kind, threads, results):
+    others = [(key, name) for key, name in IMPLEMENTATIONS if key != "exrkit"]
+    header = ["codec"]
+    for _, name in IMPLEMENTATIONS:
+        header += [f"{name} MP/s", f"{name} bytes"]
+    header += [f"speed vs {name}" for _, name in others]
+    header += [f"size vs {name}" for _, name in others]
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|")
+    pixels = WIDTH * HEIGHT
+    for codec in CODECS:
+        found = {key: results.get((key, threads, kind, codec)) for key, _ in IMPLEMENTATIONS}
+        row = [codec.upper()]
+        for key, _ in IMPLEMENTATIONS:
+            result = found[key]
+            if result is None:
+                row += ["—", "—"]
+            elif result.best is None:
+                row += [result.status, "—"]
+            else:
+                row += [cell(pixels / result.best / 1e6), str(result.size)]
+        mine = found["exrkit"]
+        for key, _ in others:
+            row.append(ratio_cell(mine, found[key]))
+        for key, _ in others:
+            theirs = found[key]
+            if mine is None or theirs is None or mine.best is None or theirs.best is None:
+                row.append("—")
+            else:
+                row.append(f"{mine.size / theirs.size:.3f}")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def encode_scaling_table(results):
+    header = ["image", "codec"] + [f"{name} 1 -> all" for _, name in IMPLEMENTATIONS]
+    lines = [
+        "### Encode thread scaling on ZIP and PIZ (speed at all threads / speed at 1 thread)",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join([" --- "] * 2 + [" ---: "] * len(IMPLEMENTATIONS)) + "|",
+    ]
+    for kind in ("half", "float"):
+        for codec in ("zip", "piz"):
+            row = [f"4K RGBA {kind.upper()}", codec.upper()]
+            for key, _ in IMPLEMENTATIONS:
+                one = results.get((key, "1", kind, codec))
+                every = results.get((key, "all", kind, codec))
+                if one is None or every is None or one.best is None or every.best is None:
+                    row.append(one.status if one is not None and one.status != "ok" else "—")
+                else:
+                    row.append(f"{one.best / every.best:.2f}x")
+            lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def versions():
     import OpenEXR
 
@@ -402,6 +565,37 @@ def run(args):
     out.append(scaling_table(generated + samples, labels, results, info))
     out.append(memory_table(memory, labels))
     out.append(f"Measured in {elapsed:.0f} s; {load}.")
+    print("\n".join(out), flush=True)
+
+    started = time.time()
+    load_before = os.getloadavg()[0]
+    sources = [
+        (kind, os.path.join(args.data, generated_name(kind, "none"))) for kind in ("half", "float")
+    ]
+    encoded = measure_encode(args, sources)
+    elapsed = time.time() - started
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    out = [
+        "",
+        "## Encode benchmark",
+        "",
+        f"{versions()}, exrs {exrs_version}. Each implementation writes the 4K"
+        " image (decoded into memory beforehand, untimed) as a whole scanline"
+        f" file in {args.out} with each codec; the time covers creating,"
+        " compressing and completing the file. Best of"
+        f" {args.reps} runs per cell, each in a fresh process, taking turns with the"
+        f" other implementations; 'all' threads = {os.cpu_count()}."
+        " MP/s = megapixels per second, bytes = the file's size,"
+        " 'speed vs X' = exrkit's speed / X's speed (above 1: exrkit is faster),"
+        " 'size vs X' = exrkit's file size / X's (below 1: exrkit's file is smaller).",
+        "",
+    ]
+    for threads, words in (("1", "1 thread"), ("all", "all threads")):
+        for kind in ("half", "float"):
+            title = f"Encode 4K RGBA {kind.upper()}, {words}"
+            out.append(encode_table(title, kind, threads, encoded))
+    out.append(encode_scaling_table(encoded))
+    out.append(f"Measured in {elapsed:.0f} s; {load}.")
     print("\n".join(out))
 
 
@@ -414,9 +608,18 @@ def main():
     t.add_argument("threads", choices=["1", "all"])
     t.add_argument("reps", type=int)
     t.add_argument("file")
+    e = sub.add_parser("time-pyopenexr-encode")
+    e.add_argument("threads", choices=["1", "all"])
+    e.add_argument("reps", type=int)
+    e.add_argument("source")
+    e.add_argument("codec", choices=CODECS)
+    e.add_argument("out")
     r = sub.add_parser("run")
     r.add_argument("--rust", required=True)
+    r.add_argument("--rust-encode", required=True)
     r.add_argument("--cpp", required=True)
+    r.add_argument("--cpp-encode", required=True)
+    r.add_argument("--out", required=True)
     r.add_argument("--data", required=True)
     r.add_argument("--samples", required=True)
     r.add_argument("--reps", type=int, default=3)
@@ -426,6 +629,8 @@ def main():
         generate(args.dir)
     elif args.command == "time-pyopenexr":
         time_pyopenexr(args.threads, args.reps, args.file)
+    elif args.command == "time-pyopenexr-encode":
+        time_pyopenexr_encode(args.threads, args.reps, args.source, args.codec, args.out)
     else:
         run(args)
 
