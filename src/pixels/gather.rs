@@ -126,15 +126,24 @@ unsafe fn read_line(
         (first_x - slice.first_column, i64::from(y) - slice.first_row)
     };
     let size = slice.pixel_type.size();
+    let stride = slice.x_stride * step_x as isize;
+    let from = slice.at(column.max(0) as u64, row.max(0) as u64);
+    if slice.pixel_type == channel.pixel_type && stride == size as isize {
+        // SAFETY: the window covers the region, so the line's samples lie
+        // contiguously in the slice; `to` holds exactly as many bytes.
+        unsafe { std::ptr::copy_nonoverlapping(from, to.as_mut_ptr(), to.len()) };
+        return;
+    }
     line.clear();
     line.resize(channel.width * size, 0);
-    let stride = slice.x_stride * step_x as isize;
-    let mut from = slice.at(column.max(0) as u64, row.max(0) as u64);
-    for sample in line.chunks_exact_mut(size) {
-        // SAFETY: the window covers the region, so every sample of the line
-        // is one the slice addresses.
-        unsafe { std::ptr::copy_nonoverlapping(from, sample.as_mut_ptr(), size) };
-        from = from.wrapping_offset(stride);
+    // SAFETY: the window covers the region, so every sample of the line is
+    // one the slice addresses.
+    unsafe {
+        match size {
+            2 => gather_samples::<2>(from, stride, line),
+            4 => gather_samples::<4>(from, stride, line),
+            _ => gather_samples::<1>(from, stride, line),
+        }
     }
     // SAFETY: `to` holds exactly `channel.width` samples of the channel's type.
     unsafe {
@@ -147,4 +156,20 @@ unsafe fn read_line(
             channel.width,
         )
     };
+}
+
+/// Copies samples of `N` bytes, `stride` bytes apart from `from` on, into
+/// `line`.
+///
+/// # Safety
+/// Every address `from + i * stride` for the samples of `line` must be
+/// readable for `N` bytes.
+unsafe fn gather_samples<const N: usize>(from: *const u8, stride: isize, line: &mut [u8]) {
+    let mut from = from;
+    for sample in line.chunks_exact_mut(N) {
+        // SAFETY: per this function's contract; the read is unaligned.
+        let bytes: [u8; N] = unsafe { from.cast::<[u8; N]>().read_unaligned() };
+        sample.copy_from_slice(&bytes);
+        from = from.wrapping_offset(stride);
+    }
 }

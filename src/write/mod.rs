@@ -371,20 +371,24 @@ impl Writer {
         let size = i32::try_from(packed.len()).map_err(|_| {
             Error::InvalidArgument(format!("chunk of {} bytes is too large", packed.len()))
         })?;
-        let mut bytes = Vec::with_capacity(packed.len() + 24);
+        let mut leader = [0u8; 28];
+        let mut len = 0;
+        let mut put = |v: i32| {
+            leader[len..len + 4].copy_from_slice(&v.to_le_bytes());
+            len += 4;
+        };
         if multipart {
-            bytes.extend_from_slice(&(part as i32).to_le_bytes());
+            put(part as i32);
         }
         if p.header.storage().is_tiled() {
             for v in [region.tile_x, region.tile_y, region.level_x, region.level_y] {
-                bytes.extend_from_slice(&(v as i32).to_le_bytes());
+                put(v as i32);
             }
         } else {
-            bytes.extend_from_slice(&region.pixels.min_y.to_le_bytes());
+            put(region.pixels.min_y);
         }
-        bytes.extend_from_slice(&size.to_le_bytes());
-        bytes.extend_from_slice(packed);
-        out.place(part, chunk, bytes)
+        put(size);
+        out.place(part, chunk, &leader[..len], packed)
     }
 
     /// Compresses and writes chunk `chunk` of `part` from `fb`, whose
@@ -393,8 +397,9 @@ impl Writer {
     pub fn write_block(&self, part: usize, chunk: u64, fb: &FrameBuffer<'_>) -> Result<()> {
         let (header, zip_level) = self.part_header(part)?;
         let source = Source::new(header.channels(), fb)?;
-        let packed = encode_chunk(&header, zip_level, &source, chunk)?;
-        self.write_chunk(part, chunk, &packed)
+        encode_chunk(&header, zip_level, &source, chunk, |packed| {
+            self.write_chunk(part, chunk, packed)
+        })
     }
 
     /// The written header of `part` and its deflate level.
@@ -445,8 +450,9 @@ impl Writer {
         for group in in_order.chunks(batch) {
             self.workers.for_each_index(0..group.len() as u64, |i| {
                 let chunk = group[i as usize];
-                let result = encode_chunk(&header, zip_level, &source, chunk)
-                    .and_then(|packed| self.write_chunk(part, chunk, &packed))
+                let result = encode_chunk(&header, zip_level, &source, chunk, |packed| {
+                    self.write_chunk(part, chunk, packed)
+                })
                     .and_then(|()| {
                         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         match &self.options.progress {
@@ -525,7 +531,7 @@ impl Writer {
 impl Output {
     /// Places a chunk (leader and data) of `part`: at the end of the file if
     /// it is its part's next in order, else held until its turn.
-    fn place(&mut self, part: usize, chunk: u64, bytes: Vec<u8>) -> Result<()> {
+    fn place(&mut self, part: usize, chunk: u64, leader: &[u8], data: &[u8]) -> Result<()> {
         let p = &mut self.parts[part];
         if p.offsets[chunk as usize] != 0 {
             return Err(Error::BadState(format!(
@@ -533,18 +539,19 @@ impl Output {
             )));
         }
         if p.header.line_order() == LineOrder::RandomY {
-            return self.append(part, chunk, &bytes);
+            return self.append(part, chunk, leader, data);
         }
         let r = rank(&p.header, chunk);
         if r != p.queue.next {
-            if r < p.queue.next || p.queue.early.insert(r, bytes).is_some() {
+            if r < p.queue.next || p.queue.early.contains_key(&r) {
                 return Err(Error::BadState(format!(
                     "part {part}: chunk {chunk} was already written"
                 )));
             }
+            p.queue.early.insert(r, [leader, data].concat());
             return Ok(());
         }
-        self.append(part, chunk, &bytes)?;
+        self.append(part, chunk, leader, data)?;
         loop {
             let p = &mut self.parts[part];
             p.queue.next += 1;
@@ -553,14 +560,19 @@ impl Output {
                 return Ok(());
             };
             let chunk = rank(&p.header, next);
-            self.append(part, chunk, &bytes)?;
+            self.append(part, chunk, &bytes, &[])?;
         }
     }
 
-    fn append(&mut self, part: usize, chunk: u64, bytes: &[u8]) -> Result<()> {
-        self.sink.write_at(self.end, bytes)?;
-        self.parts[part].offsets[chunk as usize] = self.end;
-        self.end += bytes.len() as u64;
+    /// Writes a chunk's leader and data at the end of the file.
+    fn append(&mut self, part: usize, chunk: u64, leader: &[u8], data: &[u8]) -> Result<()> {
+        let at = self.end;
+        self.sink.write_at(at, leader)?;
+        if !data.is_empty() {
+            self.sink.write_at(at + leader.len() as u64, data)?;
+        }
+        self.parts[part].offsets[chunk as usize] = at;
+        self.end += (leader.len() + data.len()) as u64;
         Ok(())
     }
 }
@@ -569,6 +581,7 @@ impl Output {
 #[derive(Default)]
 struct EncodeScratch {
     unpacked: Vec<u8>,
+    packed: Vec<u8>,
     line: Vec<u8>,
     codec: codec::Scratch,
 }
@@ -580,13 +593,15 @@ thread_local! {
     static SCRATCH: Cell<Option<Box<EncodeScratch>>> = const { Cell::new(None) };
 }
 
-/// Gathers and compresses one chunk with this thread's scratch buffers.
+/// Gathers and compresses one chunk with this thread's scratch buffers,
+/// then hands the packed bytes to `write`.
 fn encode_chunk(
     header: &Header,
     zip_level: Option<u32>,
     source: &Source<'_, '_>,
     chunk: u64,
-) -> Result<Vec<u8>> {
+    write: impl FnOnce(&[u8]) -> Result<()>,
+) -> Result<()> {
     let Some(region) = header.geometry().chunk_region(chunk) else {
         return Err(Error::InvalidArgument(format!(
             "chunk {chunk} does not exist; the part has {}",
@@ -605,16 +620,18 @@ fn encode_chunk(
         // SAFETY: the frame buffer's constructors guarantee its slices, and
         // the window covers the region as just checked.
         unsafe { source.read_block(&layout, unpacked, &mut scratch.line) };
-        let mut packed = Vec::new();
+        if header.compression() == Compression::None {
+            return write(&scratch.unpacked);
+        }
         codec::compress(
             header.compression(),
             zip_level,
             &layout,
             &scratch.unpacked,
-            &mut packed,
+            &mut scratch.packed,
             &mut scratch.codec,
         )?;
-        Ok(packed)
+        write(&scratch.packed)
     })();
     let held =
         scratch.unpacked.capacity() + scratch.line.capacity() + scratch.codec.retained_bytes();
