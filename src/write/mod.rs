@@ -443,12 +443,20 @@ impl Writer {
         let mut in_order = chunks;
         in_order.sort_by_key(|&c| rank(&header, c));
         let source = Source::new(header.channels(), fb)?;
-        let batch = (self.workers.count() * 4).max(1);
+        // Uncompressed chunks are only copied: more threads would just queue
+        // on the output, so they go one after another on this thread.
+        let serial = Workers::new(1);
+        let workers = if header.compression() == Compression::None {
+            &serial
+        } else {
+            &self.workers
+        };
+        let batch = (workers.count() * 4).max(1);
         let first_error: Mutex<Option<Error>> = Mutex::new(None);
         let total = in_order.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
         for group in in_order.chunks(batch) {
-            self.workers.for_each_index(0..group.len() as u64, |i| {
+            workers.for_each_index(0..group.len() as u64, |i| {
                 let chunk = group[i as usize];
                 let result = encode_chunk(&header, zip_level, &source, chunk, |packed| {
                     self.write_chunk(part, chunk, packed)
