@@ -141,16 +141,19 @@ pub fn flat_unpacked_size(header: &Header, region: &ChunkRegion) -> u64 {
         .fold(0u64, u64::saturating_add)
 }
 
+/// The index `k` of the first sample `k * sampling` at or after `min`.
+pub fn first_sample_index(min: i32, sampling: i32) -> i64 {
+    let (min, s) = (i64::from(min), i64::from(sampling.max(1)));
+    min.div_euclid(s) + i64::from(min.rem_euclid(s) != 0)
+}
+
 /// How many of the coordinates `min..=max` are multiples of `sampling`.
 pub fn sampled_count(min: i32, max: i32, sampling: i32) -> u64 {
-    let s = i64::from(sampling.max(1));
-    let (min, max) = (i64::from(min), i64::from(max));
     if max < min {
         return 0;
     }
-    let first = min.div_euclid(s) + i64::from(min.rem_euclid(s) != 0);
-    let last = max.div_euclid(s);
-    (last - first + 1).max(0) as u64
+    let last = i64::from(max).div_euclid(i64::from(sampling.max(1)));
+    (last - first_sample_index(min, sampling) + 1).max(0) as u64
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod pxr24;
 mod rle;
 mod zip;
 
-use crate::chunk::sampled_count;
+use crate::chunk::{first_sample_index, sampled_count};
 use crate::error::{corrupt, Error, Result};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
@@ -41,6 +41,12 @@ impl ChannelLayout {
     /// Whether line `y` of the image holds samples of this channel.
     pub fn has_line(&self, y: i32) -> bool {
         y.rem_euclid(self.y_sampling.max(1)) == 0
+    }
+
+    /// The x coordinate of the first sample on a line of a region that
+    /// starts at `min_x`.
+    pub fn first_x(&self, min_x: i32) -> i64 {
+        first_sample_index(min_x, self.x_sampling) * i64::from(self.x_sampling)
     }
 
     /// Bytes of one line of samples.

@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 
 use super::convert::Sample;
-use crate::chunk::sampled_count;
+use crate::chunk::{first_sample_index, sampled_count};
 use crate::error::{Error, Result};
 use crate::meta::types::{Box2i, PixelType};
 
@@ -273,9 +273,6 @@ impl<'a> FrameBuffer<'a> {
                 raw.pixel_type.size()
             )));
         }
-        let first = |min: i32, s: i32| {
-            i64::from(min).div_euclid(i64::from(s)) + i64::from(min.rem_euclid(s) != 0)
-        };
         self.slices.push(Slice {
             channel: raw.channel.to_vec(),
             pixel_type: raw.pixel_type,
@@ -285,8 +282,8 @@ impl<'a> FrameBuffer<'a> {
             x_sampling: raw.x_sampling,
             y_sampling: raw.y_sampling,
             fill: raw.fill,
-            first_column: first(w.min_x, raw.x_sampling),
-            first_row: first(w.min_y, raw.y_sampling),
+            first_column: first_sample_index(w.min_x, raw.x_sampling),
+            first_row: first_sample_index(w.min_y, raw.y_sampling),
             columns,
             rows,
         });

@@ -111,10 +111,7 @@ unsafe fn read_line(
     line: &mut Vec<u8>,
 ) {
     let xs = i64::from(channel.x_sampling);
-    let first_x = {
-        let min = i64::from(region.min_x);
-        min + (-min).rem_euclid(xs)
-    };
+    let first_x = channel.first_x(region.min_x);
     // Slice coordinates of the line's first sample: compact slices count
     // samples, 1x1 slices count pixels.
     let (column, row) = if step_x == 1 && step_y == 1 {

@@ -4,6 +4,7 @@
 
 use super::convert::{convert_samples, fill_bytes};
 use super::framebuffer::{FrameBuffer, Slice};
+use crate::chunk::first_sample_index;
 use crate::codec::{BlockLayout, ChannelLayout};
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
@@ -148,8 +149,7 @@ impl<'f, 'a> Plan<'f, 'a> {
 
 /// The first multiple of `sampling` at or after `min`.
 fn first_sampled(min: i32, sampling: i32) -> i32 {
-    let min = i64::from(min);
-    (min + (-min).rem_euclid(i64::from(sampling))).min(i64::from(i32::MAX)) as i32
+    (first_sample_index(min, sampling) * i64::from(sampling)).min(i64::from(i32::MAX)) as i32
 }
 
 /// The last coordinate a sample at or before `max` covers.
@@ -185,10 +185,7 @@ unsafe fn write_line(
     line: &[u8],
 ) {
     let xs = i64::from(channel.x_sampling);
-    let first_x = {
-        let min = i64::from(region.min_x);
-        min + (-min).rem_euclid(xs)
-    };
+    let first_x = channel.first_x(region.min_x);
     let size = channel.pixel_type.size();
     match mode {
         Mode::Compact => {
@@ -273,14 +270,14 @@ unsafe fn fill(slice: &Slice, region: Box2i) {
         slice.first_row,
         slice.rows,
         1,
-        ceil_div(region.min_y, ys),
+        first_sample_index(region.min_y, slice.y_sampling),
         i64::from(region.max_y).div_euclid(ys),
     );
     let columns = sample_range(
         slice.first_column,
         slice.columns,
         1,
-        ceil_div(region.min_x, xs),
+        first_sample_index(region.min_x, slice.x_sampling),
         i64::from(region.max_x).div_euclid(xs),
     );
     let (Some((r0, r1)), Some((c0, c1))) = (rows, columns) else {
@@ -292,9 +289,4 @@ unsafe fn fill(slice: &Slice, region: Box2i) {
             unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), slice.at(column, row), size) };
         }
     }
-}
-
-fn ceil_div(v: i32, d: i64) -> i64 {
-    let v = i64::from(v);
-    v.div_euclid(d) + i64::from(v.rem_euclid(d) != 0)
 }
