@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void, CStr};
 use super::guard::{arg, guard};
 use super::reader::{exrkit_reader, handle};
 use super::status::exrkit_status;
-use super::types::{exrkit_box2i, exrkit_pixel_type, pixel_type};
+use super::types::{exrkit_box2i, exrkit_pixel_type, level, pixel_type};
 use crate::error::{Error, Result};
 use crate::pixels::{FrameBuffer, RawSlice};
 
@@ -154,11 +154,7 @@ pub unsafe extern "C" fn exrkit_decode_image(
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
         let r = unsafe { handle(reader) }?;
-        let (Ok(lx), Ok(ly)) = (u32::try_from(level_x), u32::try_from(level_y)) else {
-            return Err(Error::InvalidArgument(format!(
-                "level ({level_x}, {level_y}) is negative"
-            )));
-        };
+        let (lx, ly) = level(level_x, level_y)?;
         // SAFETY: the caller vouches for the frame buffer.
         let mut frame = unsafe { frame_buffer(fb) }?;
         r.reader

@@ -221,6 +221,16 @@ pub struct exrkit_chunk_info {
     pub read_size: u64,
 }
 
+/// A level a caller passed, checked not to be negative.
+pub(crate) fn level(level_x: i32, level_y: i32) -> Result<(u32, u32)> {
+    match (u32::try_from(level_x), u32::try_from(level_y)) {
+        (Ok(x), Ok(y)) => Ok((x, y)),
+        _ => Err(crate::Error::InvalidArgument(format!(
+            "level ({level_x}, {level_y}) is negative"
+        ))),
+    }
+}
+
 /// The sample type a caller passed, checked.
 pub(crate) fn pixel_type(code: exrkit_pixel_type, what: &str) -> Result<PixelType> {
     match code {

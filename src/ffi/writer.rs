@@ -11,7 +11,7 @@ use super::status::exrkit_status;
 use super::stream::{exrkit_output_stream, CallbackSink};
 use super::types::{
     exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
-    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, pixel_type, EXRKIT_FORMAT_EXR,
+    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, level, pixel_type, EXRKIT_FORMAT_EXR,
 };
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
@@ -605,11 +605,7 @@ pub unsafe extern "C" fn exrkit_write_image(
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
         let w = unsafe { shared(writer) }?;
-        let (Ok(lx), Ok(ly)) = (u32::try_from(level_x), u32::try_from(level_y)) else {
-            return Err(Error::InvalidArgument(format!(
-                "level ({level_x}, {level_y}) is negative"
-            )));
-        };
+        let (lx, ly) = level(level_x, level_y)?;
         // SAFETY: the caller vouches for the frame buffer.
         let frame = unsafe { frame_buffer(fb) }?;
         w.writer.write_image(part as usize, lx, ly, &frame)
