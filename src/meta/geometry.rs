@@ -20,6 +20,22 @@ pub struct ChunkRegion {
     pub pixels: Box2i,
 }
 
+/// The chunks of one level whose pixels meet a window: a grid of tiles, or
+/// a column of scanline blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkGrid {
+    level: (u32, u32),
+    tiles_x: (u32, u32),
+    tiles_y: (u32, u32),
+}
+
+impl ChunkGrid {
+    /// How many chunks the grid holds.
+    pub fn count(&self) -> u64 {
+        u64::from(self.tiles_x.1 - self.tiles_x.0) * u64::from(self.tiles_y.1 - self.tiles_y.0)
+    }
+}
+
 /// The chunk layout of one part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Geometry {
@@ -241,6 +257,41 @@ impl Geometry {
         };
         let start = *level_starts.get(level_index)?;
         Some(start + u64::from(tile_y) * tiles_x + u64::from(tile_x))
+    }
+
+    /// The chunks of level (`level_x`, `level_y`) whose pixels meet `window`
+    /// (in the level's coordinates), or `None` if there is no such level.
+    pub fn chunks_meeting(&self, level_x: u32, level_y: u32, window: Box2i) -> Option<ChunkGrid> {
+        let (width, height) = self.level_size(level_x, level_y)?;
+        let (tile_w, tile_h) = match &self.layout {
+            Layout::Tiles { desc, .. } => (i64::from(desc.width), i64::from(desc.height)),
+            Layout::Scanlines { lines_per_chunk } => (width as i64, i64::from(*lines_per_chunk)),
+        };
+        let span = |lo: i32, hi: i32, origin: i32, extent: u64, step: i64| -> (u32, u32) {
+            let lo = (i64::from(lo) - i64::from(origin)).max(0);
+            let hi = (i64::from(hi) - i64::from(origin)).min(extent as i64 - 1);
+            if lo > hi {
+                return (0, 0);
+            }
+            ((lo / step) as u32, (hi / step + 1) as u32)
+        };
+        let dw = self.data_window;
+        Some(ChunkGrid {
+            level: (level_x, level_y),
+            tiles_x: span(window.min_x, window.max_x, dw.min_x, width, tile_w),
+            tiles_y: span(window.min_y, window.max_y, dw.min_y, height, tile_h),
+        })
+    }
+
+    /// The `i`-th chunk of `grid`, row by row.
+    pub fn grid_chunk(&self, grid: &ChunkGrid, i: u64) -> Option<u64> {
+        let across = u64::from(grid.tiles_x.1 - grid.tiles_x.0);
+        let tx = grid.tiles_x.0 + u32::try_from(i.checked_rem(across)?).ok()?;
+        let ty = grid.tiles_y.0 + u32::try_from(i / across).ok()?;
+        match self.layout {
+            Layout::Tiles { .. } => self.tile_chunk(tx, ty, grid.level.0, grid.level.1),
+            Layout::Scanlines { .. } => Some(u64::from(ty)),
+        }
     }
 
     /// The pixels chunk `index` covers, or `None` if there is no such chunk.

@@ -11,6 +11,7 @@ use super::Reader;
 use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockLayout};
 use crate::error::{Error, Result};
+use crate::meta::geometry::ChunkGrid;
 use crate::meta::header::Header;
 use crate::meta::types::Box2i;
 use crate::pixels::scatter::Plan;
@@ -54,64 +55,6 @@ fn resize(buf: &mut Vec<u8>, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// The chunks of one level that meet a window, as a grid of tiles (a single
-/// column of chunks for scanline parts).
-struct ChunkGrid {
-    tiles_x: (u32, u32),
-    tiles_y: (u32, u32),
-}
-
-impl ChunkGrid {
-    fn count(&self) -> u64 {
-        u64::from(self.tiles_x.1 - self.tiles_x.0) * u64::from(self.tiles_y.1 - self.tiles_y.0)
-    }
-
-    /// The `i`-th chunk of the grid, row by row.
-    fn chunk(&self, header: &Header, level: (u32, u32), i: u64) -> Option<u64> {
-        let across = u64::from(self.tiles_x.1 - self.tiles_x.0);
-        let tx = self.tiles_x.0 + u32::try_from(i % across).ok()?;
-        let ty = self.tiles_y.0 + u32::try_from(i / across).ok()?;
-        let geometry = header.geometry();
-        match geometry.tile_desc() {
-            Some(_) => geometry.tile_chunk(tx, ty, level.0, level.1),
-            None => Some(u64::from(ty)),
-        }
-    }
-
-    /// The chunks of `level` whose pixels meet `window`.
-    fn meeting(header: &Header, level: (u32, u32), window: Box2i) -> Result<Self> {
-        let geometry = header.geometry();
-        let Some((width, height)) = geometry.level_size(level.0, level.1) else {
-            return Err(Error::InvalidArgument(format!(
-                "level ({}, {}) does not exist; the part has {:?} levels",
-                level.0,
-                level.1,
-                geometry.level_counts()
-            )));
-        };
-        let dw = header.data_window();
-        let (tile_w, tile_h) = match geometry.tile_desc() {
-            Some(desc) => (i64::from(desc.width), i64::from(desc.height)),
-            None => (
-                width as i64,
-                i64::from(geometry.lines_per_chunk().unwrap_or(1)),
-            ),
-        };
-        let span = |lo: i32, hi: i32, origin: i32, extent: u64, step: i64| -> (u32, u32) {
-            let lo = (i64::from(lo) - i64::from(origin)).max(0);
-            let hi = (i64::from(hi) - i64::from(origin)).min(extent as i64 - 1);
-            if lo > hi {
-                return (0, 0);
-            }
-            ((lo / step) as u32, (hi / step + 1) as u32)
-        };
-        Ok(Self {
-            tiles_x: span(window.min_x, window.max_x, dw.min_x, width, tile_w),
-            tiles_y: span(window.min_y, window.max_y, dw.min_y, height, tile_h),
-        })
-    }
-}
-
 /// Chunks finished and expected over a decode that may take several
 /// passes, for the progress callback.
 pub(super) struct Tally {
@@ -145,6 +88,21 @@ impl FirstError {
         let first = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
         first.map(|(_, e)| e)
     }
+}
+
+/// The chunks of `level` whose pixels meet `window`.
+fn chunk_grid(header: &Header, level: (u32, u32), window: Box2i) -> Result<ChunkGrid> {
+    let geometry = header.geometry();
+    geometry
+        .chunks_meeting(level.0, level.1, window)
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "level ({}, {}) does not exist; the part has {:?} levels",
+                level.0,
+                level.1,
+                geometry.level_counts()
+            ))
+        })
 }
 
 impl Reader {
@@ -189,7 +147,7 @@ impl Reader {
     /// The number of chunks of level 0 of `part` whose pixels meet `window`.
     pub(super) fn chunks_meeting(&self, part: usize, window: Box2i) -> Result<u64> {
         let header = self.flat_header(part)?;
-        Ok(ChunkGrid::meeting(header, (0, 0), window)?.count())
+        Ok(chunk_grid(header, (0, 0), window)?.count())
     }
 
     /// Decodes level 0 of `part` into `fb` as one step of a decode that
@@ -215,7 +173,7 @@ impl Reader {
     ) -> Result<()> {
         let header = self.flat_header(part)?;
         let plan = Plan::new(header.channels(), fb)?;
-        let grid = ChunkGrid::meeting(header, level, plan.reach_window())
+        let grid = chunk_grid(header, level, plan.reach_window())
             .map_err(|e| e.context(format_args!("part {part}")))?;
         let own;
         let tally = match tally {
@@ -225,7 +183,7 @@ impl Reader {
                 &own
             }
         };
-        self.decode_grid(part, header, level, &plan, &grid, tally)
+        self.decode_grid(part, header, &plan, &grid, tally)
     }
 
     /// Decodes the chunks of `grid` through `plan` on the reader's threads.
@@ -233,7 +191,6 @@ impl Reader {
         &self,
         part: usize,
         header: &Header,
-        level: (u32, u32),
         plan: &Plan<'_, '_>,
         grid: &ChunkGrid,
         tally: &Tally,
@@ -244,7 +201,7 @@ impl Reader {
             if cancelled.load(Ordering::Relaxed) {
                 return;
             }
-            let Some(chunk) = grid.chunk(header, level, i) else {
+            let Some(chunk) = header.geometry().grid_chunk(grid, i) else {
                 return;
             };
             let outcome =

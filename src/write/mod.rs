@@ -424,22 +424,14 @@ impl Writer {
     ) -> Result<()> {
         let (header, zip_level) = self.part_header(part)?;
         let geometry = header.geometry();
-        let Some((across, down)) = geometry.tiles_in_level(level_x, level_y).or_else(|| {
-            (geometry.tile_desc().is_none() && (level_x, level_y) == (0, 0))
-                .then(|| (1, geometry.chunk_count()))
-        }) else {
+        let Some(grid) = geometry.chunks_meeting(level_x, level_y, header.data_window()) else {
             return Err(Error::InvalidArgument(format!(
                 "part {part}: level ({level_x}, {level_y}) does not exist"
             )));
         };
-        let chunks: Vec<u64> = if geometry.tile_desc().is_some() {
-            (0..down)
-                .flat_map(|ty| (0..across).map(move |tx| (tx, ty)))
-                .filter_map(|(tx, ty)| geometry.tile_chunk(tx as u32, ty as u32, level_x, level_y))
-                .collect()
-        } else {
-            (0..geometry.chunk_count()).collect()
-        };
+        let chunks: Vec<u64> = (0..grid.count())
+            .filter_map(|i| geometry.grid_chunk(&grid, i))
+            .collect();
         let mut in_order = chunks;
         in_order.sort_by_key(|&c| rank(&header, c));
         let source = Source::new(header.channels(), fb)?;
