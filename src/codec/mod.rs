@@ -109,6 +109,24 @@ impl BlockLayout {
     pub fn lines(&self) -> std::ops::RangeInclusive<i32> {
         self.region.min_y..=self.region.max_y
     }
+
+    /// Every line of every channel in the unpacked block's order: the line's
+    /// y, the channel's index and the line's bytes in the block.
+    pub fn segments(&self) -> impl Iterator<Item = (i32, usize, std::ops::Range<usize>)> + '_ {
+        self.lines()
+            .flat_map(move |y| {
+                self.channels
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, c)| c.has_line(y))
+                    .map(move |(i, c)| (y, i, c.line_bytes()))
+            })
+            .scan(0usize, |offset, (y, i, len)| {
+                let range = *offset..*offset + len;
+                *offset += len;
+                Some((y, i, range))
+            })
+    }
 }
 
 fn too_big(region: Box2i) -> Error {

@@ -71,26 +71,18 @@ impl<'f, 'a> Source<'f, 'a> {
     /// The frame buffer's slices must be valid for reads of every sample
     /// they address, and the window must cover `layout.region`.
     pub unsafe fn read_block(&self, layout: &BlockLayout, out: &mut [u8], line: &mut Vec<u8>) {
-        let mut offset = 0usize;
-        for y in layout.lines() {
-            for (c, channel) in layout.channels.iter().enumerate() {
-                if !channel.has_line(y) {
-                    continue;
-                }
-                let len = channel.line_bytes();
-                let Some(to) = out.get_mut(offset..offset + len) else {
-                    return;
-                };
-                offset += len;
-                match self.feeds.get(c).copied().flatten() {
-                    None => to.fill(0),
-                    Some((s, step_x, step_y)) => {
-                        let slice = &self.fb.slices[s];
-                        // SAFETY: forwarded from the caller.
-                        unsafe {
-                            read_line(slice, channel, layout.region, y, (step_x, step_y), to, line)
-                        };
-                    }
+        for (y, c, bytes) in layout.segments() {
+            let (Some(to), Some(channel)) = (out.get_mut(bytes), layout.channels.get(c)) else {
+                return;
+            };
+            match self.feeds.get(c).copied().flatten() {
+                None => to.fill(0),
+                Some((s, step_x, step_y)) => {
+                    let slice = &self.fb.slices[s];
+                    // SAFETY: forwarded from the caller.
+                    unsafe {
+                        read_line(slice, channel, layout.region, y, (step_x, step_y), to, line)
+                    };
                 }
             }
         }

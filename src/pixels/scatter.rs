@@ -88,22 +88,14 @@ impl<'f, 'a> Plan<'f, 'a> {
     /// requires, and nothing else may write the pixels of this block while
     /// the call runs.
     pub unsafe fn write_block(&self, layout: &BlockLayout, block: &[u8]) {
-        let mut offset = 0usize;
-        for y in layout.lines() {
-            for (c, channel) in layout.channels.iter().enumerate() {
-                if !channel.has_line(y) {
-                    continue;
-                }
-                let len = channel.line_bytes();
-                let Some(line) = block.get(offset..offset + len) else {
-                    return;
-                };
-                offset += len;
-                for &(s, mode) in &self.targets[c] {
-                    let slice = &self.fb.slices[s];
-                    // SAFETY: forwarded from the caller.
-                    unsafe { write_line(slice, mode, channel, layout.region, y, line) };
-                }
+        for (y, c, bytes) in layout.segments() {
+            let (Some(line), Some(channel)) = (block.get(bytes), layout.channels.get(c)) else {
+                return;
+            };
+            for &(s, mode) in &self.targets[c] {
+                let slice = &self.fb.slices[s];
+                // SAFETY: forwarded from the caller.
+                unsafe { write_line(slice, mode, channel, layout.region, y, line) };
             }
         }
         for &s in &self.missing {
