@@ -23,62 +23,25 @@
 //!
 //! Without `--bench`, as under `cargo test --all-targets`, it does nothing.
 
+mod support;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use exrkit::meta::header::Header;
-use exrkit::pixels::FrameBuffer;
+use support::{summary, thread_cpu_seconds};
+
+use exrkit::pixels::ChannelBuffers;
 use exrkit::{ReadOptions, Reader};
 
-/// One buffer per channel of a part, each channel's samples row-major at
-/// its own type over the data window.
-struct Buffers(Vec<Vec<u8>>);
-
-impl Buffers {
-    /// Allocates and touches the buffers, so that timing sees no page
-    /// faults.
-    fn new(header: &Header) -> Self {
-        let window = header.data_window();
-        Self(
-            header
-                .channels()
-                .iter()
-                .map(|c| {
-                    let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, c.x_sampling);
-                    let h = exrkit::chunk::sampled_count(window.min_y, window.max_y, c.y_sampling);
-                    vec![0xa5u8; (w * h) as usize * c.pixel_type.size()]
-                })
-                .collect(),
-        )
-    }
-
-    fn bytes(&self) -> u64 {
-        self.0.iter().map(|b| b.len() as u64).sum()
-    }
-}
-
 /// Opens `path` and decodes part 0 into `buffers`.
-fn exrkit_decode(path: &Path, threads: u32, buffers: &mut Buffers) -> exrkit::Result<()> {
+fn exrkit_decode(path: &Path, threads: u32, buffers: &mut ChannelBuffers) -> exrkit::Result<()> {
     let options = ReadOptions {
         threads,
         ..ReadOptions::default()
     };
     let reader = Reader::open(path, options)?;
-    let header = reader.header(0)?;
-    let window = header.data_window();
-    let mut fb = FrameBuffer::new(window)?;
-    for (channel, buffer) in header.channels().iter().zip(buffers.0.iter_mut()) {
-        fb.add_bytes(
-            channel.name.as_bytes(),
-            channel.pixel_type,
-            buffer,
-            channel.x_sampling,
-            channel.y_sampling,
-            0.0,
-        )?;
-    }
-    reader.decode_image(0, 0, 0, &mut fb)
+    reader.decode_image(0, 0, 0, &mut buffers.frame_buffer()?)
 }
 
 /// Opens `path` and reads all channels of its first layer with exrs.
@@ -100,30 +63,6 @@ fn exrs_decode(path: &Path, parallel: bool) -> exr::error::Result<()> {
     Ok(())
 }
 
-/// CPU time this thread has run.
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_seconds() -> Option<f64> {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec for the call to fill.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    (status == 0).then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
-}
-
-/// CPU time this thread has run, where the benchmark does not measure it.
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_seconds() -> Option<f64> {
-    None
-}
-
-/// Best and median of `seconds`.
-fn summary(mut seconds: Vec<f64>) -> (f64, f64) {
-    seconds.sort_by(f64::total_cmp);
-    (seconds[0], seconds[seconds.len() / 2])
-}
-
 /// The `time` command: returns the line to print.
 fn time(implementation: &str, threads: &str, reps: usize, path: &Path) -> String {
     let name = path.display();
@@ -135,7 +74,10 @@ fn time(implementation: &str, threads: &str, reps: usize, path: &Path) -> String
     let Ok(header) = reader.header(0) else {
         return format!("{prefix}\terror\tno part 0");
     };
-    let mut buffers = Buffers::new(header);
+    let mut buffers = match ChannelBuffers::new(header.channels(), header.data_window()) {
+        Ok(buffers) => buffers,
+        Err(e) => return format!("{prefix}\terror\t{e}"),
+    };
     let info = format!(
         "{}\t{}\t{}",
         header.compression().name(),
@@ -174,7 +116,7 @@ fn time(implementation: &str, threads: &str, reps: usize, path: &Path) -> String
             cpu = Some(cpu.map_or(b - a, |c| c.min(b - a)));
         }
     }
-    black_box(&buffers.0);
+    black_box(&buffers.buffers);
     let (best, median) = summary(seconds);
     let cpu = cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.6}"));
     format!("{prefix}\tok\t{best:.6}\t{median:.6}\t{cpu}\t{info}")
@@ -210,11 +152,14 @@ fn peak(threads: &str, path: &Path) -> String {
         Ok(header) => header,
         Err(e) => return format!("{prefix}\terror\t{e}"),
     };
-    let mut buffers = Buffers::new(&header);
+    let mut buffers = match ChannelBuffers::new(header.channels(), header.data_window()) {
+        Ok(buffers) => buffers,
+        Err(e) => return format!("{prefix}\terror\t{e}"),
+    };
     let (before, _) = memory().unwrap_or_default();
     let outcome = exrkit_decode(path, if threads == "1" { 1 } else { 0 }, &mut buffers);
     let (after, _) = memory().unwrap_or_default();
-    black_box(&buffers.0);
+    black_box(&buffers.buffers);
     match outcome {
         Ok(()) => format!(
             "{prefix}\tok\t{}\t{before}\t{after}\t{baseline}",

@@ -23,48 +23,32 @@
 //!
 //! Without `--bench`, as under `cargo test --all-targets`, it does nothing.
 
+mod support;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
+use support::{summary, thread_cpu_seconds};
+
 use exrkit::meta::compression::Compression;
 use exrkit::meta::header::Header;
 use exrkit::meta::types::PixelType;
-use exrkit::pixels::FrameBuffer;
+use exrkit::pixels::{ChannelBuffers, FrameBuffer};
 use exrkit::{PartDesc, ReadOptions, Reader, WriteOptions, Writer};
 
 /// Part 0 of a file decoded into memory: its header and one buffer per
 /// channel, each channel's samples row-major at its own type.
 struct Decoded {
     header: Header,
-    buffers: Vec<Vec<u8>>,
+    buffers: ChannelBuffers,
 }
 
 fn decode(path: &Path) -> exrkit::Result<Decoded> {
     let reader = Reader::open(path, ReadOptions::default())?;
     let header = reader.header(0)?.clone();
-    let window = header.data_window();
-    let mut buffers: Vec<Vec<u8>> = header
-        .channels()
-        .iter()
-        .map(|c| {
-            let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, c.x_sampling);
-            let h = exrkit::chunk::sampled_count(window.min_y, window.max_y, c.y_sampling);
-            vec![0u8; (w * h) as usize * c.pixel_type.size()]
-        })
-        .collect();
-    let mut fb = FrameBuffer::new(window)?;
-    for (channel, buffer) in header.channels().iter().zip(buffers.iter_mut()) {
-        fb.add_bytes(
-            channel.name.as_bytes(),
-            channel.pixel_type,
-            buffer,
-            channel.x_sampling,
-            channel.y_sampling,
-            0.0,
-        )?;
-    }
-    reader.decode_image(0, 0, 0, &mut fb)?;
+    let mut buffers = ChannelBuffers::new(header.channels(), header.data_window())?;
+    reader.decode_image(0, 0, 0, &mut buffers.frame_buffer()?)?;
     Ok(Decoded { header, buffers })
 }
 
@@ -133,7 +117,7 @@ fn exrs_image(image: &Decoded, codec: &str) -> Result<ExrsImage, String> {
         (i64::from(window.max_y) - i64::from(window.min_y) + 1) as usize,
     );
     let mut list = SmallVec::new();
-    for (channel, buffer) in image.header.channels().iter().zip(&image.buffers) {
+    for (channel, buffer) in image.header.channels().iter().zip(&image.buffers.buffers) {
         if (channel.x_sampling, channel.y_sampling) != (1, 1) {
             return Err("the exrs timer needs channels sampled at every pixel".into());
         }
@@ -187,24 +171,6 @@ fn exrs_encode(image: &ExrsImage, parallel: bool, out: &Path) -> Result<(), Stri
     writer.to_file(out).map_err(|e| e.to_string())
 }
 
-/// CPU time this thread has run.
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_seconds() -> Option<f64> {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec for the call to fill.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    (status == 0).then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
-}
-
-/// CPU time this thread has run, where the benchmark does not measure it.
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_seconds() -> Option<f64> {
-    None
-}
-
 /// The `time` command: returns the line to print.
 fn time(
     implementation: &str,
@@ -231,7 +197,7 @@ fn time(
         match exrs_image(&image, codec) {
             Ok(converted) => {
                 // exrs writes from its own copy; free exrkit's.
-                image.buffers = Vec::new();
+                image.buffers.buffers = Vec::new();
                 Some(converted)
             }
             Err(e) => return fail(e),
@@ -246,22 +212,10 @@ fn time(
         rayon::broadcast(|_| ());
     }
     let header = image.header.clone();
-    let mut fb = match FrameBuffer::new(header.data_window()) {
+    let fb = match image.buffers.frame_buffer() {
         Ok(fb) => fb,
         Err(e) => return fail(e.to_string()),
     };
-    for (channel, buffer) in header.channels().iter().zip(image.buffers.iter_mut()) {
-        if let Err(e) = fb.add_bytes(
-            channel.name.as_bytes(),
-            channel.pixel_type,
-            buffer,
-            channel.x_sampling,
-            channel.y_sampling,
-            0.0,
-        ) {
-            return fail(e.to_string());
-        }
-    }
     let mut seconds = Vec::with_capacity(reps);
     let mut cpu: Option<f64> = None;
     let mut size = 0;
@@ -290,8 +244,7 @@ fn time(
         }
     }
     black_box(&fb);
-    seconds.sort_by(f64::total_cmp);
-    let (best, median) = (seconds[0], seconds[seconds.len() / 2]);
+    let (best, median) = summary(seconds);
     let cpu = cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.6}"));
     format!("{prefix}\tok\t{best:.6}\t{median:.6}\t{cpu}\t{size}\t{pixels}")
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use exrkit::pixels::FrameBuffer;
+use exrkit::pixels::ChannelBuffers;
 use exrkit::{ReadOptions, Reader};
 
 /// Compressions with decoders; every other one must say it is unsupported.
@@ -23,36 +23,17 @@ fn exr_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Decodes every channel of `part` at its own type and sampling.
+/// Decodes every channel of `part` at its own type and sampling (buffers
+/// start as 0xa5 bytes, so samples left unwritten show).
 fn decode_part(reader: &Reader, part: usize) -> exrkit::Result<Vec<(String, Vec<u8>)>> {
     let header = &reader.headers()[part];
-    let window = header.data_window();
-    let mut buffers: Vec<(String, Vec<u8>)> = header
-        .channels()
-        .iter()
-        .map(|c| {
-            let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, c.x_sampling);
-            let h = exrkit::chunk::sampled_count(window.min_y, window.max_y, c.y_sampling);
-            (
-                c.name.to_string(),
-                vec![0xa5u8; (w * h) as usize * c.pixel_type.size()],
-            )
-        })
-        .collect();
-    let mut fb = FrameBuffer::new(window)?;
-    for (channel, (_, buf)) in header.channels().iter().zip(buffers.iter_mut()) {
-        fb.add_bytes(
-            channel.name.as_bytes(),
-            channel.pixel_type,
-            buf,
-            channel.x_sampling,
-            channel.y_sampling,
-            0.0,
-        )?;
+    let mut buffers = ChannelBuffers::new(header.channels(), header.data_window())?;
+    for buffer in &mut buffers.buffers {
+        buffer.fill(0xa5);
     }
-    reader.decode_image(part, 0, 0, &mut fb)?;
-    drop(fb);
-    Ok(buffers)
+    reader.decode_image(part, 0, 0, &mut buffers.frame_buffer()?)?;
+    let names = header.channels().iter().map(|c| c.name.to_string());
+    Ok(names.zip(buffers.buffers).collect())
 }
 
 fn compare(files: &[PathBuf], scratch: &str) {

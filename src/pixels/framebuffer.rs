@@ -290,3 +290,65 @@ impl<'a> FrameBuffer<'a> {
         Ok(())
     }
 }
+
+/// One buffer per channel, each holding the channel's samples at its own
+/// type and sampling, row-major over a window: the simplest way to read a
+/// part's channels as the file stores them (or to hold them for writing).
+#[derive(Debug, Clone)]
+pub struct ChannelBuffers {
+    window: Box2i,
+    channels: Vec<crate::meta::channel::Channel>,
+    /// Each channel's samples, in the order of the channels given.
+    pub buffers: Vec<Vec<u8>>,
+}
+
+impl ChannelBuffers {
+    /// Zeroed buffers for `channels` over `window`; fails with
+    /// `OutOfMemory` rather than aborting when they do not fit.
+    pub fn new(channels: &[crate::meta::channel::Channel], window: Box2i) -> Result<Self> {
+        let buffers = channels
+            .iter()
+            .map(|c| {
+                let columns = sampled_count(window.min_x, window.max_x, c.x_sampling);
+                let rows = sampled_count(window.min_y, window.max_y, c.y_sampling);
+                let len = usize::try_from(columns.saturating_mul(rows))
+                    .ok()
+                    .and_then(|n| n.checked_mul(c.pixel_type.size()))
+                    .ok_or_else(|| {
+                        Error::OutOfMemory(format!("channel '{}' does not fit in memory", c.name))
+                    })?;
+                let mut buffer = Vec::new();
+                buffer.try_reserve_exact(len)?;
+                buffer.resize(len, 0);
+                Ok(buffer)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            window,
+            channels: channels.to_vec(),
+            buffers,
+        })
+    }
+
+    /// A frame buffer over every buffer, for decoding into them or writing
+    /// from them.
+    pub fn frame_buffer(&mut self) -> Result<FrameBuffer<'_>> {
+        let mut fb = FrameBuffer::new(self.window)?;
+        for (c, buffer) in self.channels.iter().zip(self.buffers.iter_mut()) {
+            fb.add_bytes(
+                c.name.as_bytes(),
+                c.pixel_type,
+                buffer,
+                c.x_sampling,
+                c.y_sampling,
+                0.0,
+            )?;
+        }
+        Ok(fb)
+    }
+
+    /// Bytes held over all channels.
+    pub fn bytes(&self) -> u64 {
+        self.buffers.iter().map(|b| b.len() as u64).sum()
+    }
+}

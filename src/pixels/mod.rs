@@ -8,4 +8,4 @@ pub(crate) mod scatter;
 pub(crate) mod yca;
 
 pub use convert::Sample;
-pub use framebuffer::{FrameBuffer, RawSlice};
+pub use framebuffer::{ChannelBuffers, FrameBuffer, RawSlice};
