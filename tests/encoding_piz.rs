@@ -144,34 +144,18 @@ fn rebuild(file: &Path, mut chunks: Vec<(u64, u64, Vec<u8>)>) -> Vec<u8> {
 
 /// Single-part flat PIZ files among the sample images.
 fn sample_files() -> Vec<PathBuf> {
-    let Some(root) = common::openexr_images("") else {
-        return Vec::new();
-    };
-    let mut files = Vec::new();
-    let mut dirs = vec![root];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                if !path.ends_with("Damaged") {
-                    dirs.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == "exr") {
-                let Ok(reader) = Reader::open(&path, ReadOptions::default()) else {
-                    continue;
-                };
-                let piz = reader
+    let files = common::sample_images().unwrap_or_default();
+    files
+        .into_iter()
+        .filter(|path| {
+            Reader::open(path, ReadOptions::default()).is_ok_and(|reader| {
+                reader
                     .headers()
                     .iter()
-                    .any(|h| h.compression() == Compression::Piz && !h.storage().is_deep());
-                if piz {
-                    files.push(path);
-                }
-            }
-        }
-    }
-    files.sort();
-    files
+                    .any(|h| h.compression() == Compression::Piz && !h.storage().is_deep())
+            })
+        })
+        .collect()
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use exrkit::meta::channel::Channel;
 use exrkit::meta::compression::Compression;
@@ -357,29 +357,13 @@ fn written_files_read_back_everywhere_with_the_written_pixels() {
         files.len()
     );
     assert!(checked > 0);
-    let _ = PathBuf::new();
-}
-
-/// Every `.exr` below `dir` outside Damaged/.
-fn sample_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read folder") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() && path.file_name().is_some_and(|n| n != "Damaged") {
-            sample_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "exr") {
-            out.push(path);
-        }
-    }
 }
 
 #[test]
 fn sample_images_rewrap_chunk_for_chunk_with_copied_headers() {
-    let Some(dir) = common::openexr_images("") else {
+    let Some(files) = common::sample_images() else {
         return;
     };
-    let mut files = Vec::new();
-    sample_files(&dir, &mut files);
-    files.sort();
     let (mut rewrapped, mut channels) = (0, 0);
     for file in &files {
         let reader = Reader::open(file, ReadOptions::default()).expect("open");

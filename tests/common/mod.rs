@@ -22,6 +22,28 @@ pub fn openexr_images(sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// Every `.exr` of the OpenEXR sample images outside Damaged/, sorted, or
+/// `None` where [`openexr_images`] skips.
+pub fn sample_images() -> Option<Vec<PathBuf>> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable folder") {
+            let path = entry.expect("folder entry").path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "Damaged") {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "exr") {
+                out.push(path);
+            }
+        }
+    }
+    let root = openexr_images("")?;
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    Some(files)
+}
+
 /// Runs `python3` with `args`, returning whether it succeeded. Panics in CI
 /// when Python or PyPI's OpenEXR is missing or the script fails; prints why
 /// and returns `false` elsewhere.
