@@ -50,6 +50,16 @@ pub enum Error {
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Resizes `buffer` to `len` elements (new ones default), reporting an
+/// allocation failure as [`Error::OutOfMemory`] instead of aborting.
+pub(crate) fn try_resize<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> Result<()> {
+    if len > buffer.len() {
+        buffer.try_reserve_exact(len - buffer.len())?;
+    }
+    buffer.resize(len, T::default());
+    Ok(())
+}
+
 impl Error {
     /// Prefixes the message with where the error happened, e.g. `part 2`.
     #[must_use]

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use super::convert::Sample;
 use crate::chunk::{first_sample_index, sampled_count};
-use crate::error::{Error, Result};
+use crate::error::{try_resize, Error, Result};
 use crate::meta::types::{Box2i, PixelType};
 
 /// A raw description of one slice, as a C caller gives it.
@@ -318,8 +318,7 @@ impl ChannelBuffers {
                         Error::OutOfMemory(format!("channel '{}' does not fit in memory", c.name))
                     })?;
                 let mut buffer = Vec::new();
-                buffer.try_reserve_exact(len)?;
-                buffer.resize(len, 0);
+                try_resize(&mut buffer, len)?;
                 Ok(buffer)
             })
             .collect::<Result<Vec<_>>>()?;

@@ -44,7 +44,7 @@ use half::f16;
 use half::slice::HalfFloatSliceExt;
 
 use super::FrameBuffer;
-use crate::error::{Error, Result};
+use crate::error::{try_resize, Error, Result};
 use crate::meta::attribute::Chromaticities;
 use crate::meta::types::Box2i;
 
@@ -479,15 +479,6 @@ fn checked_len(rows: usize, width: usize) -> Result<usize> {
         .ok_or_else(|| Error::LimitExceeded("luminance/chroma rows larger than memory".into()))
 }
 
-/// Resizes `v` to `len`, reporting allocation failure as an error.
-fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) -> Result<()> {
-    if len > v.len() {
-        v.try_reserve_exact(len - v.len())?;
-    }
-    v.resize(len, T::default());
-    Ok(())
-}
-
 /// Decoded input of a run of rows, loaded band by band from the top and
 /// forgotten from the top once no output row needs it.
 #[derive(Debug)]
@@ -546,11 +537,11 @@ impl YcaRows {
         let rows = self.count + added;
         let pairs = rows.div_ceil(2);
         let (width, samples) = (self.layout.input_width(), self.layout.input_samples());
-        grow(&mut self.luminance, checked_len(rows, width)?)?;
-        grow(&mut self.alpha, checked_len(rows, width)?)?;
-        grow(&mut self.ry, checked_len(pairs, samples)?)?;
-        grow(&mut self.by, checked_len(pairs, samples)?)?;
-        grow(
+        try_resize(&mut self.luminance, checked_len(rows, width)?)?;
+        try_resize(&mut self.alpha, checked_len(rows, width)?)?;
+        try_resize(&mut self.ry, checked_len(pairs, samples)?)?;
+        try_resize(&mut self.by, checked_len(pairs, samples)?)?;
+        try_resize(
             &mut self.chroma,
             checked_len(pairs, self.layout.rgb_width())?,
         )?;
@@ -720,14 +711,14 @@ impl RowConverter {
             .iter_mut()
             .zip(converter.saturation.iter_mut())
         {
-            grow(p, width)?;
-            grow(s, width)?;
+            try_resize(p, width)?;
+            try_resize(s, width)?;
         }
-        grow(&mut converter.luminance, width)?;
-        grow(&mut converter.alpha, width)?;
-        grow(&mut converter.chroma, width)?;
-        grow(&mut converter.halves, checked_len(width, 4)?)?;
-        grow(&mut converter.fixed, width)?;
+        try_resize(&mut converter.luminance, width)?;
+        try_resize(&mut converter.alpha, width)?;
+        try_resize(&mut converter.chroma, width)?;
+        try_resize(&mut converter.halves, checked_len(width, 4)?)?;
+        try_resize(&mut converter.fixed, width)?;
         Ok(converter)
     }
 

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use super::Reader;
 use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockLayout};
-use crate::error::{Error, Result};
+use crate::error::{try_resize, Error, Result};
 use crate::meta::geometry::ChunkGrid;
 use crate::meta::header::Header;
 use crate::meta::types::Box2i;
@@ -44,15 +44,6 @@ fn with_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R {
         SCRATCH.with(|cell| cell.set(Some(scratch)));
     }
     result
-}
-
-/// Resizes `buf` to `len` bytes, reporting allocation failure as an error.
-fn resize(buf: &mut Vec<u8>, len: usize) -> Result<()> {
-    if len > buf.len() {
-        buf.try_reserve_exact(len - buf.len())?;
-    }
-    buf.resize(len, 0);
-    Ok(())
 }
 
 /// Chunks finished and expected over a decode that may take several
@@ -259,7 +250,7 @@ impl Reader {
         let layout = BlockLayout::new(header.channels(), info.region.pixels)?;
         let packed_len = usize::try_from(info.payload_size())
             .map_err(|_| Error::LimitExceeded("chunk larger than memory".into()))?;
-        resize(&mut scratch.packed, packed_len)?;
+        try_resize(&mut scratch.packed, packed_len)?;
         self.source
             .read_exact_at(info.data_offset, &mut scratch.packed)?;
         let block = if packed_len == layout.unpacked_size {
@@ -274,7 +265,7 @@ impl Reader {
                     layout.unpacked_size
                 )));
             }
-            resize(&mut scratch.unpacked, layout.unpacked_size)?;
+            try_resize(&mut scratch.unpacked, layout.unpacked_size)?;
             codec::decompress(
                 header.compression(),
                 &layout,

@@ -13,7 +13,7 @@ use header::PartBuild;
 use order::{rank, Queue};
 
 use crate::codec::{self, BlockLayout};
-use crate::error::{Error, Result};
+use crate::error::{try_resize, Error, Result};
 use crate::io::{FileSink, MemorySink, Sink};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
@@ -310,8 +310,8 @@ impl Writer {
                 .ok_or_else(|| {
                     Error::LimitExceeded(format!("{count} chunks do not fit in memory"))
                 })?;
-            bytes.try_reserve(len)?;
-            bytes.resize(bytes.len() + len, 0);
+            let grown = bytes.len() + len;
+            try_resize(&mut bytes, grown)?;
             outputs.push(PartOutput {
                 header: Arc::new(header),
                 zip_level,
@@ -613,10 +613,7 @@ fn encode_chunk(
     let mut scratch = SCRATCH.with(Cell::take).unwrap_or_default();
     let result = (|| {
         let unpacked = &mut scratch.unpacked;
-        if unpacked.len() < layout.unpacked_size {
-            unpacked.try_reserve(layout.unpacked_size - unpacked.len())?;
-        }
-        unpacked.resize(layout.unpacked_size, 0);
+        try_resize(unpacked, layout.unpacked_size)?;
         // SAFETY: the frame buffer's constructors guarantee its slices, and
         // the window covers the region as just checked.
         unsafe { source.read_block(&layout, unpacked, &mut scratch.line) };
