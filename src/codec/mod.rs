@@ -155,6 +155,44 @@ impl Scratch {
     }
 }
 
+/// Buffers one thread reuses from block to block, decoding or encoding:
+/// packed and unpacked bytes, a line of caller samples, and the codecs'
+/// own scratch.
+#[derive(Default)]
+pub(crate) struct BlockScratch {
+    pub packed: Vec<u8>,
+    pub unpacked: Vec<u8>,
+    pub line: Vec<u8>,
+    pub codec: Scratch,
+}
+
+/// Block scratch above this size is released after each block rather than
+/// kept for the next.
+const KEEP_LIMIT: usize = 64 << 20;
+
+thread_local! {
+    static BLOCK_SCRATCH: std::cell::Cell<Option<Box<BlockScratch>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with this thread's block scratch. Taking it out of the
+/// thread-local keeps a re-entrant call (say, from a progress callback)
+/// safe: it simply gets fresh buffers.
+pub(crate) fn with_block_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R {
+    let mut scratch = BLOCK_SCRATCH
+        .with(std::cell::Cell::take)
+        .unwrap_or_default();
+    let result = f(&mut scratch);
+    let held = scratch.packed.capacity()
+        + scratch.unpacked.capacity()
+        + scratch.line.capacity()
+        + scratch.codec.retained_bytes();
+    if held <= KEEP_LIMIT {
+        BLOCK_SCRATCH.with(|cell| cell.set(Some(scratch)));
+    }
+    result
+}
+
 /// Fails with `EXRKIT_ERR_UNSUPPORTED` naming the codec unless this build
 /// decodes `compression`.
 pub fn require_decoder(compression: Compression) -> Result<()> {

@@ -3,7 +3,6 @@
 //! worker reading, unpacking and converting its chunks straight into the
 //! caller's memory.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -16,35 +15,6 @@ use crate::meta::header::Header;
 use crate::meta::types::Box2i;
 use crate::pixels::scatter::Plan;
 use crate::pixels::FrameBuffer;
-
-/// Buffers one worker thread reuses from chunk to chunk.
-#[derive(Default)]
-struct BlockScratch {
-    packed: Vec<u8>,
-    unpacked: Vec<u8>,
-    codec: codec::Scratch,
-}
-
-/// Scratch buffers above this size are released after each chunk rather
-/// than kept for the next.
-const KEEP_LIMIT: usize = 64 << 20;
-
-thread_local! {
-    static SCRATCH: Cell<Option<Box<BlockScratch>>> = const { Cell::new(None) };
-}
-
-/// Runs `f` with this thread's scratch buffers. Taking them out of the
-/// thread-local keeps a re-entrant call (from a progress callback) safe.
-fn with_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R {
-    let mut scratch = SCRATCH.with(Cell::take).unwrap_or_default();
-    let result = f(&mut scratch);
-    let held =
-        scratch.packed.capacity() + scratch.unpacked.capacity() + scratch.codec.retained_bytes();
-    if held <= KEEP_LIMIT {
-        SCRATCH.with(|cell| cell.set(Some(scratch)));
-    }
-    result
-}
 
 /// Chunks finished and expected over a decode that may take several
 /// passes, for the progress callback.
@@ -115,7 +85,7 @@ impl Reader {
     pub fn decode_block(&self, part: usize, chunk: u64, fb: &mut FrameBuffer<'_>) -> Result<()> {
         let header = self.flat_header(part)?;
         let plan = Plan::new(header.channels(), fb)?;
-        with_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch))
+        codec::with_block_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch))
     }
 
     /// Decodes level (`level_x`, `level_y`) of `part` (0, 0 for scanline
@@ -195,8 +165,9 @@ impl Reader {
             let Some(chunk) = header.geometry().grid_chunk(grid, i) else {
                 return;
             };
-            let outcome =
-                with_scratch(|scratch| self.decode_chunk(part, header, chunk, plan, scratch));
+            let outcome = codec::with_block_scratch(|scratch| {
+                self.decode_chunk(part, header, chunk, plan, scratch)
+            });
             if let Err(error) = outcome {
                 if let Some(region) = header.geometry().chunk_region(chunk) {
                     if let Ok(layout) = BlockLayout::new(header.channels(), region.pixels) {
@@ -232,7 +203,7 @@ impl Reader {
         header: &Header,
         chunk: u64,
         plan: &Plan<'_, '_>,
-        scratch: &mut BlockScratch,
+        scratch: &mut codec::BlockScratch,
     ) -> Result<()> {
         let info = self.chunk_info(part, chunk)?;
         self.unpack_chunk(header, &info, plan, scratch)
@@ -245,7 +216,7 @@ impl Reader {
         header: &Header,
         info: &ChunkInfo,
         plan: &Plan<'_, '_>,
-        scratch: &mut BlockScratch,
+        scratch: &mut codec::BlockScratch,
     ) -> Result<()> {
         let layout = BlockLayout::new(header.channels(), info.region.pixels)?;
         let packed_len = usize::try_from(info.payload_size())

@@ -5,7 +5,6 @@
 mod header;
 mod order;
 
-use std::cell::Cell;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -577,22 +576,6 @@ impl Output {
     }
 }
 
-/// Buffers one encoding thread reuses from chunk to chunk.
-#[derive(Default)]
-struct EncodeScratch {
-    unpacked: Vec<u8>,
-    packed: Vec<u8>,
-    line: Vec<u8>,
-    codec: codec::Scratch,
-}
-
-/// Scratch buffers above this size are released after each chunk.
-const KEEP_LIMIT: usize = 64 << 20;
-
-thread_local! {
-    static SCRATCH: Cell<Option<Box<EncodeScratch>>> = const { Cell::new(None) };
-}
-
 /// Gathers and compresses one chunk with this thread's scratch buffers,
 /// then hands the packed bytes to `write`.
 fn encode_chunk(
@@ -610,8 +593,7 @@ fn encode_chunk(
     };
     source.check_covers(region.pixels)?;
     let layout = BlockLayout::new(header.channels(), region.pixels)?;
-    let mut scratch = SCRATCH.with(Cell::take).unwrap_or_default();
-    let result = (|| {
+    codec::with_block_scratch(|scratch| {
         let unpacked = &mut scratch.unpacked;
         try_resize(unpacked, layout.unpacked_size)?;
         // SAFETY: the frame buffer's constructors guarantee its slices, and
@@ -629,11 +611,5 @@ fn encode_chunk(
             &mut scratch.codec,
         )?;
         write(&scratch.packed)
-    })();
-    let held =
-        scratch.unpacked.capacity() + scratch.line.capacity() + scratch.codec.retained_bytes();
-    if held <= KEEP_LIMIT {
-        SCRATCH.with(|cell| cell.set(Some(scratch)));
-    }
-    result
+    })
 }
