@@ -31,10 +31,11 @@
  * Sizes and rounding follow the input part's rounding mode (down for
  * scanline input). A tiled output part written as scanlines keeps level 0
  * only. Each level is decoded whole with exrkit_decode_image and encoded
- * with exrkit_write_image (HALF and FLOAT samples travel as FLOAT, which
- * holds both exactly, but for signalling HALF NaNs, which come back quiet;
- * UINT as UINT), so memory holds the level being
- * written and, while making levels, two smaller ones.
+ * with exrkit_write_image at each channel's own type, so every sample
+ * travels bit for bit (NaN payloads included), and memory holds the level
+ * being written and, while making levels, two smaller ones. Filtered
+ * levels average in double precision and round to the channel's type
+ * (to nearest, ties to even, for HALF).
  *
  * Deep parts are refused. So are subsampled channels in tiled output, as
  * OpenEXR allows them only in scanline parts (the writer says so).
@@ -86,10 +87,9 @@ typedef struct {
     int verify;
 } settings;
 
-/* One level of a part in memory: a plane of 4-byte samples per channel
- * (FLOAT for HALF and FLOAT channels, UINT for UINT ones), each holding
- * the channel's samples compactly (one per x_sampling x y_sampling
- * pixels). */
+/* One level of a part in memory: a plane of samples per channel at the
+ * channel's own type, each holding the channel's samples compactly (one
+ * per x_sampling x y_sampling pixels). */
 typedef struct {
     exrkit_box2i window;
     uint32_t count;
@@ -136,9 +136,70 @@ static int64_t plane_rows(const image *im, uint32_t c)
     return sampled(im->window.min_y, im->window.max_y, im->channels[c].y_sampling);
 }
 
-static exrkit_pixel_type plane_type(const exrkit_channel *channel)
+static size_t sample_size(exrkit_pixel_type type)
 {
-    return channel->type == EXRKIT_PIXEL_UINT ? EXRKIT_PIXEL_UINT : EXRKIT_PIXEL_FLOAT;
+    return type == EXRKIT_PIXEL_HALF ? 2 : 4;
+}
+
+/* The float a half's bits stand for. */
+static float half_to_float(uint16_t h)
+{
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f;
+    const uint32_t mantissa = h & 0x3ff;
+    uint32_t bits;
+    float f;
+    if (exponent == 0) {
+        /* Zero or denormal: mantissa units of 2^-24. */
+        f = (float)mantissa * 5.9604644775390625e-8f;
+        return sign ? -f : f;
+    }
+    if (exponent == 0x1f)
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    else
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* The half nearest to `f`, ties to even; too large becomes infinity. */
+static uint16_t float_to_half(float f)
+{
+    uint32_t bits, sign, mantissa, half, rest, shift, mid;
+    int exponent;
+    memcpy(&bits, &f, sizeof bits);
+    sign = (bits >> 16) & 0x8000;
+    mantissa = bits & 0x7fffff;
+    if (((bits >> 23) & 0xff) == 0xff)
+        return (uint16_t)(sign | 0x7c00 | (mantissa ? 0x200 | (mantissa >> 13) : 0));
+    exponent = (int)((bits >> 23) & 0xff) - 127 + 15;
+    if (exponent >= 31)
+        return (uint16_t)(sign | 0x7c00);
+    if (exponent <= 0) {
+        /* A denormal half (or zero): units of 2^-24. */
+        if (exponent < -10)
+            return (uint16_t)sign;
+        mantissa |= 0x800000;
+        shift = (uint32_t)(14 - exponent);
+    } else {
+        mantissa |= (uint32_t)exponent << 23;
+        shift = 13;
+    }
+    half = mantissa >> shift;
+    rest = mantissa & ((1u << shift) - 1);
+    mid = 1u << (shift - 1);
+    if (rest > mid || (rest == mid && (half & 1)))
+        half++; /* may carry into the exponent, up to infinity */
+    return (uint16_t)(sign | half);
+}
+
+/* Sample `at` of a plane of `type`, as a double. */
+static double sample_at(const void *plane, exrkit_pixel_type type, size_t at)
+{
+    if (type == EXRKIT_PIXEL_UINT)
+        return ((const uint32_t *)plane)[at];
+    if (type == EXRKIT_PIXEL_HALF)
+        return half_to_float(((const uint16_t *)plane)[at]);
+    return ((const float *)plane)[at];
 }
 
 static void free_image(image *im)
@@ -163,7 +224,7 @@ static int alloc_image(image *im, exrkit_channel *channels, uint32_t count, exrk
         return 1;
     for (c = 0; c < count; c++) {
         size_t n = (size_t)(plane_columns(im, c) * plane_rows(im, c));
-        im->planes[c] = malloc((n ? n : 1) * 4);
+        im->planes[c] = malloc((n ? n : 1) * sample_size(channels[c].type));
         if (im->planes[c] == NULL) {
             free_image(im);
             return 1;
@@ -179,10 +240,11 @@ static exrkit_framebuffer image_framebuffer(const image *im, exrkit_slice *slice
     uint32_t c;
     for (c = 0; c < im->count; c++) {
         slices[c].channel = im->channels[c].name;
-        slices[c].type = plane_type(&im->channels[c]);
+        const size_t size = sample_size(im->channels[c].type);
+        slices[c].type = im->channels[c].type;
         slices[c].base = im->planes[c];
-        slices[c].x_stride = 4;
-        slices[c].y_stride = (ptrdiff_t)plane_columns(im, c) * 4;
+        slices[c].x_stride = (ptrdiff_t)size;
+        slices[c].y_stride = (ptrdiff_t)(plane_columns(im, c) * (int64_t)size);
         slices[c].x_sampling = im->channels[c].x_sampling;
         slices[c].y_sampling = im->channels[c].y_sampling;
         slices[c].fill = 0.0;
@@ -204,25 +266,28 @@ static void box_filter(const image *src, image *dst, int fx, int fy)
     uint32_t c;
 
     for (c = 0; c < dst->count; c++) {
-        const int is_uint = plane_type(&dst->channels[c]) == EXRKIT_PIXEL_UINT;
+        const exrkit_pixel_type type = dst->channels[c].type;
         for (y = 0; y < dh; y++) {
             for (x = 0; x < dw; x++) {
-                double fsum = 0.0;
+                const size_t to = (size_t)(y * dw + x);
+                double sum = 0.0;
                 uint64_t usum = 0, n = 0;
                 for (sy = y * fy; sy < y * fy + fy && sy < sh; sy++) {
                     for (sx = x * fx; sx < x * fx + fx && sx < sw; sx++) {
                         size_t at = (size_t)(sy * sw + sx);
-                        if (is_uint)
+                        if (type == EXRKIT_PIXEL_UINT)
                             usum += ((const uint32_t *)src->planes[c])[at];
                         else
-                            fsum += ((const float *)src->planes[c])[at];
+                            sum += sample_at(src->planes[c], type, at);
                         n++;
                     }
                 }
-                if (is_uint)
-                    ((uint32_t *)dst->planes[c])[y * dw + x] = (uint32_t)(usum / n);
+                if (type == EXRKIT_PIXEL_UINT)
+                    ((uint32_t *)dst->planes[c])[to] = (uint32_t)(usum / n);
+                else if (type == EXRKIT_PIXEL_HALF)
+                    ((uint16_t *)dst->planes[c])[to] = float_to_half((float)(sum / (double)n));
                 else
-                    ((float *)dst->planes[c])[y * dw + x] = (float)(fsum / (double)n);
+                    ((float *)dst->planes[c])[to] = (float)(sum / (double)n);
             }
         }
     }
@@ -518,8 +583,8 @@ static int verify_part(exrkit_reader *in, exrkit_reader *out, uint32_t part)
                 ? 0.15
                 : 0.01;
         n = (size_t)(plane_columns(&want, c) * plane_rows(&want, c));
-        if (plane_type(&channels[c]) == EXRKIT_PIXEL_UINT || !lossy) {
-            if (memcmp(want.planes[c], got.planes[c], n * 4) != 0) {
+        if (!lossy) {
+            if (memcmp(want.planes[c], got.planes[c], n * sample_size(channels[c].type)) != 0) {
                 fprintf(stderr, "exrconvert: part %u: channel %s differs\n", part,
                         channels[c].name);
                 rc = 1;
@@ -527,7 +592,8 @@ static int verify_part(exrkit_reader *in, exrkit_reader *out, uint32_t part)
             continue;
         }
         for (k = 0; k < n; k++) {
-            double w = ((const float *)want.planes[c])[k], g = ((const float *)got.planes[c])[k];
+            double w = sample_at(want.planes[c], channels[c].type, k);
+            double g = sample_at(got.planes[c], channels[c].type, k);
             double e = (w == g || (isnan(w) && isnan(g))) ? 0.0 : fabs(g - w) / (1.0 + fabs(w));
             if (!(e <= tolerance)) {
                 differing++;

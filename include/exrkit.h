@@ -1608,7 +1608,9 @@ exrkit_status exrkit_create_memory(const struct exrkit_write_options *options,
 /**
  * Creates a writer whose bytes go to `stream`'s positioned-write
  * callbacks; its `finish` callback runs only when exrkit_finish completes
- * the file, so a stream can make its output appear atomically.
+ * the file, so a stream can make its output appear atomically. The
+ * callbacks may be called from any thread, never two at once; `write_at`
+ * offsets come in no particular order.
  *
  * # Safety
  * Pointers must be NULL or valid for their documented use; the callbacks

@@ -213,18 +213,12 @@ fn encoders_match_openexr_pixels_and_sizes() {
             } else {
                 input.clone()
             };
-            let mut packed = Vec::new();
-            codec::compress(
-                compression,
-                None,
-                &layout,
-                &input,
-                &mut packed,
-                &mut scratch,
-            )
-            .unwrap_or_else(|e| panic!("{place}: {e}"));
+            let mut out = Vec::new();
+            let packed =
+                codec::compress(compression, None, &layout, &input, &mut out, &mut scratch)
+                    .unwrap_or_else(|e| panic!("{place}: {e}"));
             let mut back = vec![0u8; layout.unpacked_size];
-            codec::decompress(compression, &layout, &packed, &mut back, &mut scratch)
+            codec::decompress(compression, &layout, packed, &mut back, &mut scratch)
                 .unwrap_or_else(|e| panic!("{place}: {e}"));
             if back != expected {
                 failures.push(format!("{place}: pixels differ"));
@@ -387,15 +381,16 @@ fn encode_throughput_against_openexr() {
             }
             blocks.push((layout, block));
         }
-        let mut packed = Vec::new();
+        let mut out = Vec::new();
         let mut best = f64::MAX;
         let mut total = 0usize;
         for _ in 0..3 {
             let start = std::time::Instant::now();
             total = 0;
             for (layout, block) in &blocks {
-                codec::compress(compression, None, layout, block, &mut packed, &mut scratch)
-                    .expect("compress");
+                let packed =
+                    codec::compress(compression, None, layout, block, &mut out, &mut scratch)
+                        .expect("compress");
                 total += packed.len();
             }
             best = best.min(start.elapsed().as_secs_f64());

@@ -233,19 +233,33 @@ pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
 /// The deflate level OpenEXR 3.5 uses when none is set.
 pub(crate) const DEFAULT_ZIP_LEVEL: u32 = 4;
 
+/// Whether `compression` stores every block of channels of these types
+/// raw: NONE, and B44 or B44A without a HALF channel (they pack only HALF
+/// samples and copy the others, so never shrink such a block).
+pub(crate) fn stores_raw(
+    compression: Compression,
+    mut pixel_types: impl Iterator<Item = PixelType>,
+) -> bool {
+    match compression {
+        Compression::None => true,
+        Compression::B44 | Compression::B44a => pixel_types.all(|t| t != PixelType::Half),
+        _ => false,
+    }
+}
+
 /// Packs the unpacked block `unpacked` (laid out as `layout` says) with
 /// `compression` into `out`, replacing its contents. `zip_level` (1 to 12,
 /// `None` for [`DEFAULT_ZIP_LEVEL`]) applies to ZIP, ZIPS and PXR24. When
-/// compressing does not make the block smaller, `out` holds it raw, as
-/// OpenEXR stores such blocks.
-pub fn compress(
+/// compressing does not make the block smaller, OpenEXR stores it raw:
+/// returns the bytes to store, `out`'s or `unpacked` itself.
+pub fn compress<'a>(
     compression: Compression,
     zip_level: Option<u32>,
     layout: &BlockLayout,
-    unpacked: &[u8],
-    out: &mut Vec<u8>,
+    unpacked: &'a [u8],
+    out: &'a mut Vec<u8>,
     scratch: &mut Scratch,
-) -> Result<()> {
+) -> Result<&'a [u8]> {
     if unpacked.len() != layout.unpacked_size {
         return Err(Error::Internal(format!(
             "block of {} bytes for a layout of {}",
@@ -255,8 +269,10 @@ pub fn compress(
     }
     out.clear();
     let level = zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
+    if stores_raw(compression, layout.channels.iter().map(|c| c.pixel_type)) {
+        return Ok(unpacked);
+    }
     match compression {
-        Compression::None => {}
         Compression::Rle => rle::compress(unpacked, out, &mut scratch.bytes)?,
         Compression::Zips | Compression::Zip => {
             zip::compress(unpacked, level, out, &mut scratch.zip)?
@@ -267,11 +283,11 @@ pub fn compress(
         Compression::B44a => b44::compress(layout, unpacked, true, out, &mut scratch.b44)?,
         other => require_decoder(other)?,
     }
-    if compression == Compression::None || out.len() >= unpacked.len() {
-        out.clear();
-        out.extend_from_slice(unpacked);
-    }
-    Ok(())
+    Ok(if out.len() >= unpacked.len() {
+        unpacked
+    } else {
+        out
+    })
 }
 
 /// Unpacks `packed`, compressed with `compression`, into `out`, which holds

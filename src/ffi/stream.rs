@@ -176,14 +176,16 @@ pub struct exrkit_output_stream {
     pub release: Option<unsafe extern "C" fn(user: *mut c_void)>,
 }
 
-/// A caller's output callbacks.
+/// A caller's output callbacks, called one at a time.
 pub(crate) struct CallbackSink {
     stream: exrkit_output_stream,
+    /// Held across each `write_at` call so that no two overlap.
+    calling: std::sync::Mutex<()>,
 }
 
-// SAFETY: the writer calls the callbacks from one thread at a time (under
-// its output lock); exrkit_create_stream documents that they may be called
-// from any thread.
+// SAFETY: the callbacks are called from one thread at a time (`write_at`
+// under `calling`, the others through `&mut self`); exrkit_create_stream
+// documents that they may be called from any thread.
 unsafe impl Send for CallbackSink {}
 // SAFETY: as above; no two calls overlap.
 unsafe impl Sync for CallbackSink {}
@@ -200,15 +202,19 @@ impl CallbackSink {
         if stream.write_at.is_none() {
             return Err(Error::InvalidArgument("stream.write_at is NULL".into()));
         }
-        Ok(Self { stream })
+        Ok(Self {
+            stream,
+            calling: std::sync::Mutex::new(()),
+        })
     }
 }
 
 impl crate::io::Sink for CallbackSink {
-    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
+    fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()> {
         let Some(write_at) = self.stream.write_at else {
             return Err(Error::Internal("stream.write_at vanished".into()));
         };
+        let _calling = self.calling.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: the caller's callback, given a valid buffer of this size.
         let status =
             unsafe { write_at(self.stream.user, offset, bytes.as_ptr().cast(), bytes.len()) };

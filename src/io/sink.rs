@@ -1,16 +1,18 @@
-//! Byte sinks written at explicit offsets: a temporary file renamed into
-//! place when finished, or memory.
+//! Byte sinks written at explicit offsets, from many threads at once: a
+//! temporary file renamed into place when finished, or memory.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
 /// Where a writer's bytes go.
 pub trait Sink: Send + Sync {
-    /// Writes `bytes` at `offset`, growing the output as needed.
-    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<()>;
+    /// Writes `bytes` at `offset`, growing the output as needed. Threads
+    /// may call it at once for ranges that do not overlap.
+    fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()>;
 
     /// Completes the output; nothing is visible at the destination before.
     fn finish(&mut self) -> Result<()>;
@@ -62,7 +64,7 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
-    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
+    fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::FileExt;
         self.file
             .write_all_at(bytes, offset)
@@ -85,32 +87,37 @@ impl Drop for FileSink {
     }
 }
 
-/// Bytes kept in memory.
+/// Bytes kept in memory: behind a lock while written, then as they are.
 #[derive(Debug, Default)]
 pub struct MemorySink {
-    bytes: Vec<u8>,
+    writing: Mutex<Vec<u8>>,
+    finished: Vec<u8>,
 }
 
 impl Sink for MemorySink {
-    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> Result<()> {
+    fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()> {
         let start = usize::try_from(offset)
             .map_err(|_| Error::OutOfMemory("output larger than memory".into()))?;
         let end = start
             .checked_add(bytes.len())
             .ok_or_else(|| Error::OutOfMemory("output larger than memory".into()))?;
-        if end > self.bytes.len() {
-            self.bytes.try_reserve(end - self.bytes.len())?;
-            self.bytes.resize(end, 0);
+        let mut output = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        if end > output.len() {
+            let growth = end - output.len();
+            output.try_reserve(growth)?;
+            output.resize(end, 0);
         }
-        self.bytes[start..end].copy_from_slice(bytes);
+        output[start..end].copy_from_slice(bytes);
         Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
+        let writing = self.writing.get_mut().unwrap_or_else(|e| e.into_inner());
+        self.finished = std::mem::take(writing);
         Ok(())
     }
 
     fn bytes(&self) -> Option<&[u8]> {
-        Some(&self.bytes)
+        Some(&self.finished)
     }
 }
