@@ -39,6 +39,12 @@
 #define FILTER_REACH 13
 
 /**
+ * A deep image: for every pixel of its window, row by row, a run of
+ * samples in each channel. Free with exrkit_deep_image_free.
+ */
+typedef struct exrkit_deep_image exrkit_deep_image;
+
+/**
  * An open file. Immutable after open: every function taking a
  * `const exrkit_reader *` may be called from any number of threads at once.
  */
@@ -158,6 +164,32 @@ typedef struct exrkit_framebuffer {
      */
     size_t slice_count;
 } exrkit_framebuffer;
+
+/**
+ * One channel of a part.
+ */
+typedef struct exrkit_channel {
+    /**
+     * The channel's name, e.g. "R" or "diffuse.G"; owned by the reader.
+     */
+    const char *name;
+    /**
+     * How samples are stored.
+     */
+    exrkit_pixel_type type;
+    /**
+     * One sample per this many columns.
+     */
+    int32_t x_sampling;
+    /**
+     * One sample per this many rows.
+     */
+    int32_t y_sampling;
+    /**
+     * Hint that the channel is perceptually linear.
+     */
+    bool p_linear;
+} exrkit_channel;
 
 /**
  * Progress callback: `done` of `total` units of work are finished. Return
@@ -340,32 +372,6 @@ typedef struct exrkit_header {
      */
     uint32_t level_count_y;
 } exrkit_header;
-
-/**
- * One channel of a part.
- */
-typedef struct exrkit_channel {
-    /**
-     * The channel's name, e.g. "R" or "diffuse.G"; owned by the reader.
-     */
-    const char *name;
-    /**
-     * How samples are stored.
-     */
-    exrkit_pixel_type type;
-    /**
-     * One sample per this many columns.
-     */
-    int32_t x_sampling;
-    /**
-     * One sample per this many rows.
-     */
-    int32_t y_sampling;
-    /**
-     * Hint that the channel is perceptually linear.
-     */
-    bool p_linear;
-} exrkit_channel;
 
 /**
  * Which member of `exrkit_attribute_value` is set (`EXRKIT_ATTR_*`).
@@ -1377,6 +1383,146 @@ exrkit_status exrkit_decode_rgba(const struct exrkit_reader *reader,
                                  struct exrkit_box2i window,
                                  float *rgba,
                                  ptrdiff_t row_stride);
+
+/**
+ * Decodes chunk `chunk` of deep part `part` into a new image over the
+ * chunk's pixels, stored in `*out`. May be called from any number of
+ * threads at once on one reader.
+ *
+ * # Safety
+ * `reader` must come from exrkit_open* and not be closed; `out` must be
+ * valid for a write.
+ */
+exrkit_status exrkit_decode_deep_block(const struct exrkit_reader *reader,
+                                       uint32_t part,
+                                       uint64_t chunk,
+                                       struct exrkit_deep_image **out_image);
+
+/**
+ * Decodes level (`level_x`, `level_y`) of deep part `part` (0, 0 for deep
+ * scanline parts) into a new image over the whole level, stored in
+ * `*out`. Two passes over the reader's threads: every chunk's sample
+ * counts, then every chunk's samples straight into place. A damaged or
+ * missing chunk fails the decode (EXRKIT_ERR_CORRUPT, EXRKIT_ERR_INCOMPLETE);
+ * more samples than the reader's max_deep_samples give
+ * EXRKIT_ERR_LIMIT_EXCEEDED before the samples are allocated.
+ *
+ * # Safety
+ * As for exrkit_decode_deep_block.
+ */
+exrkit_status exrkit_decode_deep_image(const struct exrkit_reader *reader,
+                                       uint32_t part,
+                                       int32_t level_x,
+                                       int32_t level_y,
+                                       struct exrkit_deep_image **out_image);
+
+/**
+ * Creates a deep image over `window` for writing: pixel `i` (row-major)
+ * holds `counts[i]` samples in each of the `channel_count` `channels`
+ * (name and type; sampling must be 1). The samples start at zero; fill
+ * them through exrkit_deep_channel_samples. Channel `i` of the image is
+ * `channels[i]`.
+ *
+ * # Safety
+ * `channels` must hold `channel_count` channels with NUL-terminated
+ * names; `counts` must hold one count per pixel of `window`.
+ */
+exrkit_status exrkit_deep_image_create(struct exrkit_box2i window,
+                                       const struct exrkit_channel *channels,
+                                       uint32_t channel_count,
+                                       const uint32_t *counts,
+                                       struct exrkit_deep_image **out_image);
+
+/**
+ * Writes the image's window (pixels of a chunk for a decoded block) to
+ * `*out`.
+ *
+ * # Safety
+ * `image` must come from exrkit and not be freed; `out` must be valid.
+ */
+exrkit_status exrkit_deep_window(const struct exrkit_deep_image *image,
+                                 struct exrkit_box2i *out_window);
+
+/**
+ * Gives the image's offsets: `*count` = pixels + 1, `(*offsets)[0]` = 0,
+ * and pixel `i` (row-major over the window) owns samples
+ * `(*offsets)[i]` to `(*offsets)[i + 1]` of every channel. The array lives
+ * as long as the image.
+ *
+ * # Safety
+ * `image` must come from exrkit and not be freed; the outputs must be valid.
+ */
+exrkit_status exrkit_deep_offsets(const struct exrkit_deep_image *image,
+                                  const uint64_t **offsets,
+                                  size_t *count);
+
+/**
+ * Gives channel `index` (as in exrkit_get_channel for decoded images, as
+ * created otherwise): its type, its samples (pixel after pixel, as the
+ * offsets say; `uint32_t`, `uint16_t` half bits or `float` for UINT, HALF
+ * and FLOAT) and their number. The array lives as long as the image.
+ *
+ * # Safety
+ * `image` must come from exrkit and not be freed; the outputs must be valid.
+ */
+exrkit_status exrkit_deep_channel(const struct exrkit_deep_image *image,
+                                  uint32_t index,
+                                  exrkit_pixel_type *pixel_type,
+                                  const void **samples,
+                                  uint64_t *sample_count);
+
+/**
+ * Gives channel `index`'s samples for writing (see exrkit_deep_channel for
+ * their layout); the number of samples is fixed by the image.
+ *
+ * # Safety
+ * `image` must come from exrkit and not be freed, and no other thread may
+ * use it meanwhile; the outputs must be valid.
+ */
+exrkit_status exrkit_deep_channel_samples(struct exrkit_deep_image *image,
+                                          uint32_t index,
+                                          void **samples,
+                                          uint64_t *sample_count);
+
+/**
+ * Frees an image from exrkit_decode_deep_* or exrkit_deep_image_create.
+ * NULL is ignored.
+ *
+ * # Safety
+ * `image` must be NULL or come from exrkit and not be freed yet.
+ */
+void exrkit_deep_image_free(struct exrkit_deep_image *image);
+
+/**
+ * Packs and writes chunk `chunk` of deep part `part` from `image`, whose
+ * window must cover the chunk's pixels and which must hold every channel
+ * of the part (by name, at the part's type). May be called from many
+ * threads at once, in any order, like exrkit_write_block. The writer
+ * records the most samples any pixel holds in the part's
+ * maxSamplesPerPixel.
+ *
+ * # Safety
+ * `writer` must come from exrkit_create* and not be freed; `image` must
+ * come from exrkit and not be freed or changed meanwhile.
+ */
+exrkit_status exrkit_write_deep_block(struct exrkit_writer *writer,
+                                      uint32_t part,
+                                      uint64_t chunk,
+                                      const struct exrkit_deep_image *image);
+
+/**
+ * Packs and writes every chunk of level (`level_x`, `level_y`) of deep
+ * part `part` from `image`, whose window must cover the level, on the
+ * writer's threads, in the order the file needs.
+ *
+ * # Safety
+ * As for exrkit_write_deep_block.
+ */
+exrkit_status exrkit_write_deep_image(struct exrkit_writer *writer,
+                                      uint32_t part,
+                                      int32_t level_x,
+                                      int32_t level_y,
+                                      const struct exrkit_deep_image *image);
 
 /**
  * Fills `options` with the defaults: all cores, lenient parsing with table

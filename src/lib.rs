@@ -19,6 +19,7 @@
 
 pub mod chunk;
 pub mod codec;
+pub mod deep;
 pub mod error;
 pub mod ffi;
 pub mod io;

@@ -75,3 +75,44 @@ impl Workers {
         }
     }
 }
+
+/// A slice that parallel workers write through, each to ranges no other
+/// worker touches while it holds them.
+pub(crate) struct DisjointSlice<'a, T> {
+    start: *mut T,
+    len: usize,
+    _borrow: std::marker::PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: the slice is borrowed mutably for 'a, and `range` hands out
+// ranges its callers promise are disjoint, so moving the handle to or
+// sharing it with other threads is sound for sendable elements.
+unsafe impl<T: Send> Send for DisjointSlice<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for DisjointSlice<'_, T> {}
+
+impl<'a, T> DisjointSlice<'a, T> {
+    /// Shares `slice` among workers.
+    pub fn new(slice: &'a mut [T]) -> Self {
+        Self {
+            start: slice.as_mut_ptr(),
+            len: slice.len(),
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// The elements `start..start + len`, or `None` past the end.
+    ///
+    /// # Safety
+    /// No other range handed out and still in use may overlap this one.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn range(&self, start: usize, len: usize) -> Option<&mut [T]> {
+        let end = start.checked_add(len)?;
+        if end > self.len {
+            return None;
+        }
+        // SAFETY: start..end lies inside the borrowed slice, and the caller
+        // guarantees no overlapping range is in use.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.start.add(start), len) })
+    }
+}

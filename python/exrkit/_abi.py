@@ -133,6 +133,10 @@ class exrkit_writer(Structure):
     """Opaque writer handle; only pointers to it exist."""
 
 
+class exrkit_deep_image(Structure):
+    """Opaque deep image handle; only pointers to it exist."""
+
+
 exrkit_status = c_uint32
 exrkit_pixel_type = c_uint32
 exrkit_format = c_uint32
@@ -436,6 +440,7 @@ class exrkit_part_desc(Structure):
 
 _reader_p = POINTER(exrkit_reader)
 _writer_p = POINTER(exrkit_writer)
+_deep_p = POINTER(exrkit_deep_image)
 
 FUNCTIONS = {
     "exrkit_decode_block": (
@@ -557,6 +562,37 @@ FUNCTIONS = {
     ),
     "exrkit_write_chunk": (exrkit_status, [_writer_p, c_uint32, c_uint64, c_void_p, c_size_t]),
     "exrkit_finish": (exrkit_status, [_writer_p]),
+    "exrkit_decode_deep_block": (
+        exrkit_status,
+        [_reader_p, c_uint32, c_uint64, POINTER(_deep_p)],
+    ),
+    "exrkit_decode_deep_image": (
+        exrkit_status,
+        [_reader_p, c_uint32, c_int32, c_int32, POINTER(_deep_p)],
+    ),
+    "exrkit_deep_image_create": (
+        exrkit_status,
+        [exrkit_box2i, POINTER(exrkit_channel), c_uint32, POINTER(c_uint32), POINTER(_deep_p)],
+    ),
+    "exrkit_deep_window": (exrkit_status, [_deep_p, POINTER(exrkit_box2i)]),
+    "exrkit_deep_offsets": (
+        exrkit_status,
+        [_deep_p, POINTER(POINTER(c_uint64)), POINTER(c_size_t)],
+    ),
+    "exrkit_deep_channel": (
+        exrkit_status,
+        [_deep_p, c_uint32, POINTER(c_uint32), POINTER(c_void_p), POINTER(c_uint64)],
+    ),
+    "exrkit_deep_channel_samples": (
+        exrkit_status,
+        [_deep_p, c_uint32, POINTER(c_void_p), POINTER(c_uint64)],
+    ),
+    "exrkit_deep_image_free": (None, [_deep_p]),
+    "exrkit_write_deep_block": (exrkit_status, [_writer_p, c_uint32, c_uint64, _deep_p]),
+    "exrkit_write_deep_image": (
+        exrkit_status,
+        [_writer_p, c_uint32, c_int32, c_int32, _deep_p],
+    ),
     "exrkit_writer_memory": (
         exrkit_status,
         [_writer_p, POINTER(c_void_p), POINTER(c_size_t)],

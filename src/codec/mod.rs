@@ -156,13 +156,14 @@ impl Scratch {
 }
 
 /// Buffers one thread reuses from block to block, decoding or encoding:
-/// packed and unpacked bytes, a line of caller samples, and the codecs'
-/// own scratch.
+/// packed and unpacked bytes, a line of caller samples, a deep chunk's
+/// sample counts, and the codecs' own scratch.
 #[derive(Default)]
 pub(crate) struct BlockScratch {
     pub packed: Vec<u8>,
     pub unpacked: Vec<u8>,
     pub line: Vec<u8>,
+    pub counts: Vec<u32>,
     pub codec: Scratch,
 }
 
@@ -186,6 +187,7 @@ pub(crate) fn with_block_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R
     let held = scratch.packed.capacity()
         + scratch.unpacked.capacity()
         + scratch.line.capacity()
+        + 4 * scratch.counts.capacity()
         + scratch.codec.retained_bytes();
     if held <= KEEP_LIMIT {
         BLOCK_SCRATCH.with(|cell| cell.set(Some(scratch)));
@@ -273,21 +275,85 @@ pub fn compress<'a>(
         return Ok(unpacked);
     }
     match compression {
-        Compression::Rle => rle::compress(unpacked, out, &mut scratch.bytes)?,
-        Compression::Zips | Compression::Zip => {
-            zip::compress(unpacked, level, out, &mut scratch.zip)?
-        }
         Compression::Piz => piz::compress(layout, unpacked, out, &mut scratch.piz)?,
         Compression::Pxr24 => pxr24::compress(layout, unpacked, level, out, &mut scratch.pxr24)?,
         Compression::B44 => b44::compress(layout, unpacked, false, out, &mut scratch.b44)?,
         Compression::B44a => b44::compress(layout, unpacked, true, out, &mut scratch.b44)?,
-        other => require_decoder(other)?,
+        _ => return compress_bytes(compression, level, unpacked, out, scratch),
     }
-    Ok(if out.len() >= unpacked.len() {
+    Ok(smaller(unpacked, out))
+}
+
+/// What a block is stored as: `packed` if compressing made it smaller,
+/// else `unpacked` itself.
+fn smaller<'a>(unpacked: &'a [u8], packed: &'a [u8]) -> &'a [u8] {
+    if packed.len() >= unpacked.len() {
         unpacked
     } else {
-        out
-    })
+        packed
+    }
+}
+
+/// Packs `unpacked` with one of the codecs that treat data as a stream of
+/// bytes (NONE, RLE, ZIPS, ZIP: the ones deep data and sample count tables
+/// use) at deflate level `level` into `out`; returns the bytes to store, as
+/// [`compress`] does.
+pub(crate) fn compress_bytes<'a>(
+    compression: Compression,
+    level: u32,
+    unpacked: &'a [u8],
+    out: &'a mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<&'a [u8]> {
+    out.clear();
+    match compression {
+        Compression::None => return Ok(unpacked),
+        Compression::Rle => rle::compress(unpacked, out, &mut scratch.bytes)?,
+        Compression::Zips | Compression::Zip => {
+            zip::compress(unpacked, level, out, &mut scratch.zip)?
+        }
+        other => {
+            require_decoder(other)?;
+            return Err(Error::Internal(format!(
+                "{} does not pack a stream of bytes",
+                other.name()
+            )));
+        }
+    }
+    Ok(smaller(unpacked, out))
+}
+
+/// Unpacks `packed`, compressed with a byte-stream codec as
+/// [`compress_bytes`] packs it, into `out`, which holds exactly the
+/// unpacked size.
+pub(crate) fn decompress_bytes(
+    compression: Compression,
+    packed: &[u8],
+    out: &mut [u8],
+    scratch: &mut Scratch,
+) -> Result<()> {
+    if packed.len() == out.len() {
+        // OpenEXR stores data raw whenever compressing it did not make it
+        // smaller, whatever the part's compression.
+        out.copy_from_slice(packed);
+        return Ok(());
+    }
+    match compression {
+        Compression::None => corrupt!(
+            "{} bytes of uncompressed data where {} are expected",
+            packed.len(),
+            out.len()
+        ),
+        Compression::Rle => rle::decompress(packed, out, &mut scratch.bytes),
+        Compression::Zips | Compression::Zip => zip::decompress(packed, out, &mut scratch.zip),
+        other => {
+            require_decoder(other)?;
+            Err(Error::Internal(format!(
+                "{} does not pack a stream of bytes",
+                other.name()
+            )))
+        }
+    }
 }
 
 /// Unpacks `packed`, compressed with `compression`, into `out`, which holds
@@ -307,24 +373,16 @@ pub fn decompress(
         )));
     }
     if packed.len() == out.len() {
-        // OpenEXR stores a block raw whenever compressing it did not make it
-        // smaller, whatever the part's compression.
+        // Stored raw, as for every codec (see decompress_bytes).
         out.copy_from_slice(packed);
         return Ok(());
     }
     match compression {
-        Compression::None => corrupt!(
-            "{} bytes of uncompressed data for a block of {}",
-            packed.len(),
-            out.len()
-        ),
-        Compression::Rle => rle::decompress(packed, out, &mut scratch.bytes),
-        Compression::Zips | Compression::Zip => zip::decompress(packed, out, &mut scratch.zip),
         Compression::Piz => piz::decompress(layout, packed, out, &mut scratch.piz),
         Compression::Pxr24 => pxr24::decompress(layout, packed, out, &mut scratch.pxr24),
         Compression::B44 | Compression::B44a => {
             b44::decompress(layout, packed, out, &mut scratch.b44)
         }
-        other => require_decoder(other),
+        _ => decompress_bytes(compression, packed, out, scratch),
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod attribute;
 pub mod decode;
+pub mod deep;
 mod guard;
 pub mod options;
 pub mod reader;

@@ -108,7 +108,7 @@ fn part_defaults() -> exrkit_part_desc {
 /// An open writer. `exrkit_write_block` may be called from many threads at
 /// once; every other function on a writer is single-threaded.
 pub struct exrkit_writer {
-    writer: Writer,
+    pub(super) writer: Writer,
 }
 
 /// Fills `options` with the defaults: EXR, all cores, no progress callback.
@@ -270,7 +270,7 @@ unsafe fn handle<'a>(writer: *mut exrkit_writer) -> Result<&'a mut exrkit_writer
 /// # Safety
 /// A non-NULL pointer must come from exrkit_create* and not be freed, and
 /// no single-threaded call may run on it meanwhile.
-unsafe fn shared<'a>(writer: *const exrkit_writer) -> Result<&'a exrkit_writer> {
+pub(super) unsafe fn shared<'a>(writer: *const exrkit_writer) -> Result<&'a exrkit_writer> {
     // SAFETY: per this function's contract.
     unsafe { arg(writer, "writer") }
 }

@@ -100,7 +100,7 @@ impl Header {
         if ctx.strict && (ctx.flags.multipart || ctx.flags.deep) {
             required("chunkCount")?;
         }
-        if ctx.strict && ctx.flags.deep {
+        if ctx.strict && storage.is_deep() {
             match required("version")?.value {
                 AttributeValue::Int(1) => {}
                 _ => corrupt!("attribute 'version' must be the int 1"),

@@ -52,7 +52,7 @@ impl FirstError {
 }
 
 /// The chunks of `level` whose pixels meet `window`.
-fn chunk_grid(header: &Header, level: (u32, u32), window: Box2i) -> Result<ChunkGrid> {
+pub(super) fn chunk_grid(header: &Header, level: (u32, u32), window: Box2i) -> Result<ChunkGrid> {
     let geometry = header.geometry();
     geometry
         .chunks_meeting(level.0, level.1, window)
@@ -156,26 +156,47 @@ impl Reader {
         grid: &ChunkGrid,
         tally: &Tally,
     ) -> Result<()> {
-        let cancelled = AtomicBool::new(false);
-        let first_error = FirstError::default();
-        let decode_one = |i: u64| {
-            if cancelled.load(Ordering::Relaxed) {
-                return;
-            }
-            let Some(chunk) = header.geometry().grid_chunk(grid, i) else {
-                return;
-            };
+        let geometry = header.geometry();
+        let chunk_at = |i| geometry.grid_chunk(grid, i);
+        self.each_chunk(part, grid.count(), chunk_at, tally, |chunk| {
             let outcome = codec::with_block_scratch(|scratch| {
                 self.decode_chunk(part, header, chunk, plan, scratch)
             });
-            if let Err(error) = outcome {
-                if let Some(region) = header.geometry().chunk_region(chunk) {
+            if outcome.is_err() {
+                if let Some(region) = geometry.chunk_region(chunk) {
                     if let Ok(layout) = BlockLayout::new(header.channels(), region.pixels) {
                         // SAFETY: this worker alone decodes `chunk`, whose
                         // pixels no other chunk writes.
                         unsafe { plan.fill_block(&layout) };
                     }
                 }
+            }
+            outcome
+        })
+    }
+
+    /// Runs `work` on chunk `chunk_at(i)` of `part` for every `i` below
+    /// `count`, on the reader's threads, counting each in `tally` for the
+    /// progress callback (which may cancel); every chunk runs whatever
+    /// others give, and the first error by chunk index is returned.
+    pub(super) fn each_chunk(
+        &self,
+        part: usize,
+        count: u64,
+        chunk_at: impl Fn(u64) -> Option<u64> + Sync + Send,
+        tally: &Tally,
+        work: impl Fn(u64) -> Result<()> + Sync + Send,
+    ) -> Result<()> {
+        let cancelled = AtomicBool::new(false);
+        let first_error = FirstError::default();
+        self.workers.for_each_index(0..count, |i| {
+            if cancelled.load(Ordering::Relaxed) {
+                return;
+            }
+            let Some(chunk) = chunk_at(i) else {
+                return;
+            };
+            if let Err(error) = work(chunk) {
                 first_error.record(chunk, error);
             }
             let finished = tally.done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -184,8 +205,7 @@ impl Reader {
                     cancelled.store(true, Ordering::Relaxed);
                 }
             }
-        };
-        self.workers.for_each_index(0..grid.count(), decode_one);
+        });
         if cancelled.load(Ordering::Relaxed) {
             return Err(Error::Cancelled(format!(
                 "part {part}: the progress callback stopped the decode after {} of {} chunks",

@@ -3,6 +3,7 @@
 //! of threads may use one reader at once.
 
 mod decode;
+mod deep;
 mod rgba;
 
 use std::fmt;

@@ -33,22 +33,24 @@ fn invalid(part: usize, e: Error) -> Error {
 /// The chunk layout `desc` implies.
 fn geometry(desc: &PartDesc) -> Result<Geometry> {
     match (desc.storage, desc.tiles) {
-        (Storage::Tiled, Some(tiles)) => Geometry::tiles(desc.data_window, tiles),
-        (Storage::Tiled, None) => Err(Error::InvalidArgument(
+        (Storage::Tiled | Storage::DeepTiled, Some(tiles)) => {
+            Geometry::tiles(desc.data_window, tiles)
+        }
+        (Storage::Tiled | Storage::DeepTiled, None) => Err(Error::InvalidArgument(
             "a tiled part needs a tile description".into(),
         )),
-        (Storage::Scanline, _) => {
+        (Storage::Scanline | Storage::DeepScanline, _) => {
             Geometry::scanlines(desc.data_window, desc.compression.lines_per_chunk())
         }
-        (other, _) => Err(Error::Unsupported(format!(
-            "writing {} parts is not supported yet",
-            other.type_name()
-        ))),
     }
 }
 
-/// The attributes of part `index` of `count`: the standard ones from its
-/// description, then the caller's, each name once (the caller's win).
+/// The attribute of deep parts the writer fills in at the end, when it
+/// knows the most samples a pixel holds.
+pub(crate) const MAX_SAMPLES: &str = "maxSamplesPerPixel";
+
+/// The attributes of a part: the standard ones from its description, then
+/// the caller's, each name once (the caller's win).
 fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text)>> {
     let desc = &part.desc;
     let text = |s: &str| Text::new(s.as_bytes());
@@ -110,7 +112,16 @@ fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text
         text("string"),
         Text::new(desc.storage.type_name().as_bytes()),
     ));
-    if multipart {
+    let deep = desc.storage.is_deep();
+    if deep {
+        list.push((text("version"), text("int"), Text::from_vec(encode::int(1))));
+        list.push((
+            text(MAX_SAMPLES),
+            text("int"),
+            Text::from_vec(encode::int(0)),
+        ));
+    }
+    if multipart || deep {
         let chunks = geometry(desc)?.chunk_count();
         let chunks = i32::try_from(chunks).map_err(|_| {
             Error::InvalidArgument(format!("{chunks} chunks are too many for a part"))
@@ -129,9 +140,20 @@ fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text
     Ok(list)
 }
 
-/// The headers of `parts`, checked, with the version flags of the file and
-/// the bytes that open it (magic, flags, headers), offset tables excluded.
-pub(crate) fn build(parts: &[PartBuild]) -> Result<(VersionFlags, Vec<Header>, Vec<u8>)> {
+/// What [`build`] makes of the parts.
+pub(crate) struct Built {
+    pub flags: VersionFlags,
+    pub headers: Vec<Header>,
+    /// The bytes that open the file (magic, flags, headers), offset tables
+    /// excluded.
+    pub bytes: Vec<u8>,
+    /// Per part, where the value of the writer's own maxSamplesPerPixel
+    /// lies in `bytes` (deep parts whose caller did not set it).
+    pub max_samples_at: Vec<Option<u64>>,
+}
+
+/// The headers of `parts`, checked and laid out.
+pub(crate) fn build(parts: &[PartBuild]) -> Result<Built> {
     if parts.is_empty() {
         return Err(Error::BadState("the file has no parts".into()));
     }
@@ -165,16 +187,27 @@ pub(crate) fn build(parts: &[PartBuild]) -> Result<(VersionFlags, Vec<Header>, V
         .flat_map(|p| &p.channels)
         .any(|c| c.name.len() > SHORT_NAME_LEN);
     let tiled = !multipart && parts[0].desc.storage == Storage::Tiled;
-    let flags = VersionFlags::new(tiled, long_names, false, multipart);
+    let deep = parts.iter().any(|p| p.desc.storage.is_deep());
+    let flags = VersionFlags::new(tiled, long_names, deep, multipart);
     let ctx = HeaderContext {
         flags,
         strict: true,
     };
     let mut bytes = flags.to_bytes().to_vec();
     let mut headers = Vec::with_capacity(parts.len());
-    for (i, list) in lists.into_iter().enumerate() {
+    let mut max_samples_at = Vec::with_capacity(parts.len());
+    for (i, (list, part)) in lists.into_iter().zip(parts).enumerate() {
         let mut attributes = Vec::with_capacity(list.len());
+        let ours = part.desc.storage.is_deep()
+            && !part
+                .extra
+                .iter()
+                .any(|(n, _, _)| n.as_bytes() == MAX_SAMPLES.as_bytes());
+        let mut at = None;
         for (name, type_name, data) in list {
+            if ours && name.as_bytes() == MAX_SAMPLES.as_bytes() {
+                at = Some((bytes.len() + name.len() + type_name.len() + 6) as u64);
+            }
             encode::attribute(
                 &mut bytes,
                 name.as_bytes(),
@@ -186,9 +219,15 @@ pub(crate) fn build(parts: &[PartBuild]) -> Result<(VersionFlags, Vec<Header>, V
         }
         bytes.push(0);
         headers.push(Header::from_attributes(attributes, ctx).map_err(|e| invalid(i, e))?);
+        max_samples_at.push(at);
     }
     if multipart {
         bytes.push(0);
     }
-    Ok((flags, headers, bytes))
+    Ok(Built {
+        flags,
+        headers,
+        bytes,
+        max_samples_at,
+    })
 }

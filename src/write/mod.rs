@@ -2,13 +2,16 @@
 //! parallel and written in the order the file needs, offset tables filled
 //! in at the end, and the file renamed into place only when complete.
 
+mod deep;
 mod header;
+mod leader;
 mod order;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use header::PartBuild;
+use leader::Leader;
 use order::{rank, Queue};
 
 use crate::codec::{self, BlockLayout};
@@ -87,6 +90,9 @@ struct PartOutput {
     zip_level: Option<u32>,
     /// File offset of its offset table.
     table_at: u64,
+    /// File offset of the value of its maxSamplesPerPixel, filled in at
+    /// the end (deep parts).
+    max_samples_at: Option<u64>,
 }
 
 /// Where chunks go in the file, behind the one lock the writing threads
@@ -100,6 +106,8 @@ struct Placement {
     offsets: Vec<Vec<u64>>,
     /// Each part's chunks that arrived before their turn.
     queues: Vec<Queue>,
+    /// Each part's most samples in one pixel so far (deep parts).
+    max_samples: Vec<u32>,
     /// Set once a write fails: the file can no longer be completed.
     failed: bool,
 }
@@ -259,13 +267,14 @@ impl Writer {
     /// attribute (the ones the writer derives itself, such as chunkCount,
     /// are recomputed). Returns the new part's index.
     pub fn copy_header(&mut self, header: &Header) -> Result<usize> {
-        const DERIVED: [&[u8]; 10] = [
+        const DERIVED: [&[u8]; 11] = [
             b"channels",
             b"chunkCount",
             b"compression",
             b"dataWindow",
             b"displayWindow",
             b"lineOrder",
+            b"maxSamplesPerPixel",
             b"name",
             b"tiles",
             b"type",
@@ -303,7 +312,12 @@ impl Writer {
     /// tables; chunks may be written after this.
     pub fn write_header(&mut self) -> Result<()> {
         let parts = self.describing("writing the header")?;
-        let (flags, headers, mut bytes) = header::build(parts)?;
+        let header::Built {
+            flags,
+            headers,
+            mut bytes,
+            max_samples_at,
+        } = header::build(parts)?;
         let zip_levels: Vec<Option<u32>> = parts.iter().map(|p| p.desc.zip_level).collect();
         for (i, h) in headers.iter().enumerate() {
             if h.line_order() == LineOrder::RandomY && !h.storage().is_tiled() {
@@ -319,7 +333,9 @@ impl Writer {
         let mut outputs = Vec::with_capacity(headers.len());
         let mut placement = Placement::default();
         let mut table_at = bytes.len() as u64;
-        for (header, zip_level) in headers.into_iter().zip(zip_levels) {
+        for ((header, zip_level), max_samples_at) in
+            headers.into_iter().zip(zip_levels).zip(max_samples_at)
+        {
             let count = header.geometry().chunk_count();
             let len = usize::try_from(count)
                 .ok()
@@ -333,8 +349,10 @@ impl Writer {
                 header: Arc::new(header),
                 zip_level,
                 table_at,
+                max_samples_at,
             });
             placement.offsets.push(vec![0; len / 8]);
+            placement.max_samples.push(0);
             placement.queues.push(Queue::default());
             table_at += len as u64;
         }
@@ -376,46 +394,42 @@ impl Writer {
                 p.header.geometry().chunk_count()
             )));
         };
-        let size = i32::try_from(packed.len()).map_err(|_| {
+        if p.header.storage().is_deep() {
+            return Err(Error::InvalidArgument(format!(
+                "part {part} is deep; write its chunks with write_deep_block"
+            )));
+        }
+        let size = i64::try_from(packed.len()).map_err(|_| {
             Error::InvalidArgument(format!("chunk of {} bytes is too large", packed.len()))
         })?;
-        let mut leader = [0u8; 28];
-        let mut len = 0;
-        let mut put = |v: i32| {
-            leader[len..len + 4].copy_from_slice(&v.to_le_bytes());
-            len += 4;
-        };
-        if output.multipart {
-            put(part as i32);
-        }
-        if p.header.storage().is_tiled() {
-            for v in [region.tile_x, region.tile_y, region.level_x, region.level_y] {
-                put(v as i32);
-            }
-        } else {
-            put(region.pixels.min_y);
-        }
-        put(size);
-        let leader = &leader[..len];
-        let placed = output.place(part, chunk, leader, packed)?;
-        output.write_placed(placed, leader, packed)
+        let leader = Leader::new(output.multipart, part, &p.header, &region, &[size])?;
+        output.place_and_write(part, chunk, leader.bytes(), &[packed], 0)
     }
 
     /// Compresses and writes chunk `chunk` of `part` from `fb`, whose
     /// window must cover the chunk's pixels. May be called from many
     /// threads at once, in any order.
     pub fn write_block(&self, part: usize, chunk: u64, fb: &FrameBuffer<'_>) -> Result<()> {
-        let (header, zip_level) = self.part_header(part)?;
+        let (header, zip_level) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
         encode_chunk(&header, zip_level, &source, chunk, |packed| {
             self.write_chunk(part, chunk, packed)
         })
     }
 
-    /// The written header of `part` and its deflate level.
-    fn part_header(&self, part: usize) -> Result<(Arc<Header>, Option<u32>)> {
+    /// The written header of `part`, which must be deep or flat as `deep`
+    /// says, and its deflate level.
+    fn part_header(&self, part: usize, deep: bool) -> Result<(Arc<Header>, Option<u32>)> {
         let p = self.output()?.part(part)?;
-        Ok((Arc::clone(&p.header), p.zip_level))
+        match (deep, p.header.storage().is_deep()) {
+            (false, true) => Err(Error::InvalidArgument(format!(
+                "part {part} is deep; write it with the deep functions"
+            ))),
+            (true, false) => Err(Error::InvalidArgument(format!(
+                "part {part} is flat; write it with the flat functions"
+            ))),
+            _ => Ok((Arc::clone(&p.header), p.zip_level)),
+        }
     }
 
     /// Compresses and writes every chunk of level (`level_x`, `level_y`) of
@@ -428,29 +442,44 @@ impl Writer {
         level_y: u32,
         fb: &FrameBuffer<'_>,
     ) -> Result<()> {
-        let (header, zip_level) = self.part_header(part)?;
-        let geometry = header.geometry();
-        let Some(grid) = geometry.chunks_meeting(level_x, level_y, header.data_window()) else {
-            return Err(Error::InvalidArgument(format!(
-                "part {part}: level ({level_x}, {level_y}) does not exist"
-            )));
-        };
-        let chunks: Vec<u64> = (0..grid.count())
-            .filter_map(|i| geometry.grid_chunk(&grid, i))
-            .collect();
-        let mut in_order = chunks;
-        in_order.sort_by_key(|&c| rank(&header, c));
+        let (header, zip_level) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
         // Blocks stored raw are only copied, which more threads slow down
         // (measured: NONE and B44 FLOAT 4K RGBA writes take 1.1-1.5x as long
         // on two threads as on one), so they go one after another here.
-        let serial = Workers::new(1);
         let pixel_types = header.channels().iter().map(|c| c.pixel_type);
-        let workers = if codec::stores_raw(header.compression(), pixel_types) {
-            &serial
-        } else {
-            &self.workers
+        let serial = codec::stores_raw(header.compression(), pixel_types);
+        self.write_level(part, &header, (level_x, level_y), serial, |chunk| {
+            encode_chunk(&header, zip_level, &source, chunk, |packed| {
+                self.write_chunk(part, chunk, packed)
+            })
+        })
+    }
+
+    /// Runs `write` on every chunk of `level` of `part` in the order the
+    /// file needs, in batches spread over the writer's threads (or on this
+    /// thread when `serial`), so that few chunks wait for their turn.
+    fn write_level(
+        &self,
+        part: usize,
+        header: &Header,
+        level: (u32, u32),
+        serial: bool,
+        write: impl Fn(u64) -> Result<()> + Sync + Send,
+    ) -> Result<()> {
+        let geometry = header.geometry();
+        let Some(grid) = geometry.chunks_meeting(level.0, level.1, header.data_window()) else {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: level ({}, {}) does not exist",
+                level.0, level.1
+            )));
         };
+        let mut in_order: Vec<u64> = (0..grid.count())
+            .filter_map(|i| geometry.grid_chunk(&grid, i))
+            .collect();
+        in_order.sort_by_key(|&c| rank(header, c));
+        let one = Workers::new(1);
+        let workers = if serial { &one } else { &self.workers };
         let batch = (workers.count() * 4).max(1);
         let first_error: Mutex<Option<Error>> = Mutex::new(None);
         let total = in_order.len() as u64;
@@ -458,18 +487,15 @@ impl Writer {
         for group in in_order.chunks(batch) {
             workers.for_each_index(0..group.len() as u64, |i| {
                 let chunk = group[i as usize];
-                let result = encode_chunk(&header, zip_level, &source, chunk, |packed| {
-                    self.write_chunk(part, chunk, packed)
-                })
-                    .and_then(|()| {
-                        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        match &self.options.progress {
-                            Some(progress) if !progress(finished, total) => Err(Error::Cancelled(format!(
-                                "part {part}: the progress callback stopped the write after {finished} of {total} chunks"
-                            ))),
-                            _ => Ok(()),
-                        }
-                    });
+                let result = write(chunk).and_then(|()| {
+                    let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    match &self.options.progress {
+                        Some(progress) if !progress(finished, total) => Err(Error::Cancelled(format!(
+                            "part {part}: the progress callback stopped the write after {finished} of {total} chunks"
+                        ))),
+                        _ => Ok(()),
+                    }
+                });
                 if let Err(e) = result {
                     let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
                     first.get_or_insert(e);
@@ -522,9 +548,18 @@ impl Writer {
             self.state = State::Writing(output);
             return Err(Error::BadState(message));
         }
-        for (p, offsets) in output.parts.iter().zip(&placement.offsets) {
+        for ((p, offsets), &most) in output
+            .parts
+            .iter()
+            .zip(&placement.offsets)
+            .zip(&placement.max_samples)
+        {
             let table: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
             output.sink.write_at(p.table_at, &table)?;
+            if let Some(at) = p.max_samples_at {
+                let most = i32::try_from(most).unwrap_or(i32::MAX);
+                output.sink.write_at(at, &most.to_le_bytes())?;
+            }
         }
         output.sink.finish()?;
         self.state = State::Finished(output.sink);
@@ -551,17 +586,28 @@ impl Output {
     /// Gives a chunk (leader and data) of `part` its offset: the end of the
     /// file if it is its part's next in order, or none yet, holding a copy
     /// until its turn. Returns what the caller must then write.
-    fn place(&self, part: usize, chunk: u64, leader: &[u8], data: &[u8]) -> Result<Placed> {
+    fn place(
+        &self,
+        part: usize,
+        chunk: u64,
+        leader: &[u8],
+        data: &[&[u8]],
+        samples: u32,
+    ) -> Result<Placed> {
         let header = &self.part(part)?.header;
         let mut placement = self.placement.lock().unwrap_or_else(|e| e.into_inner());
         let Placement {
             end,
             offsets,
             queues,
+            max_samples,
             failed,
         } = &mut *placement;
         if *failed {
             return Err(Error::BadState("an earlier write failed".into()));
+        }
+        if let Some(most) = max_samples.get_mut(part) {
+            *most = (*most).max(samples);
         }
         let (Some(offsets), Some(queue)) = (offsets.get_mut(part), queues.get_mut(part)) else {
             return Err(Error::Internal(format!("part {part} has no offset table")));
@@ -586,7 +632,7 @@ impl Output {
             *offset = at;
             Ok(at)
         };
-        let len = leader.len() + data.len();
+        let len = leader.len() + data.iter().map(|d| d.len()).sum::<usize>();
         if header.line_order() == LineOrder::RandomY {
             return Ok(Placed {
                 at: Some(reserve(chunk, len)?),
@@ -598,7 +644,13 @@ impl Output {
             if r < queue.next || queue.early.contains_key(&r) {
                 return Err(already());
             }
-            queue.early.insert(r, [leader, data].concat());
+            let mut held = Vec::new();
+            held.try_reserve_exact(len)?;
+            held.extend_from_slice(leader);
+            for d in data {
+                held.extend_from_slice(d);
+            }
+            queue.early.insert(r, held);
             return Ok(Placed {
                 at: None,
                 released: Vec::new(),
@@ -618,14 +670,26 @@ impl Output {
         })
     }
 
-    /// Writes what [`Output::place`] placed, outside the lock; a failure
-    /// marks the file as one that cannot be completed.
-    fn write_placed(&self, placed: Placed, leader: &[u8], data: &[u8]) -> Result<()> {
+    /// Places a chunk (leader, then the pieces of `data`) whose pixels
+    /// hold at most `samples` samples (deep parts; 0 otherwise) with
+    /// [`Output::place`] and writes what that gives, outside the lock; a
+    /// failure marks the file as one that cannot be completed.
+    fn place_and_write(
+        &self,
+        part: usize,
+        chunk: u64,
+        leader: &[u8],
+        data: &[&[u8]],
+        samples: u32,
+    ) -> Result<()> {
+        let placed = self.place(part, chunk, leader, data, samples)?;
         let result = (|| {
-            if let Some(at) = placed.at {
+            if let Some(mut at) = placed.at {
                 self.sink.write_at(at, leader)?;
-                if !data.is_empty() {
-                    self.sink.write_at(at + leader.len() as u64, data)?;
+                at += leader.len() as u64;
+                for piece in data.iter().filter(|d| !d.is_empty()) {
+                    self.sink.write_at(at, piece)?;
+                    at += piece.len() as u64;
                 }
             }
             for (at, bytes) in &placed.released {

@@ -1,0 +1,338 @@
+//! Deep images in the C API: decoded from deep parts, or built by the
+//! caller for writing, as per-pixel offsets and one flat sample array per
+//! channel.
+
+use super::guard::{arg, arg_slice, guard, guard_silent, out, write};
+use super::reader::{exrkit_reader, handle};
+use super::status::exrkit_status;
+use super::types::{exrkit_box2i, exrkit_channel, exrkit_pixel_type, level};
+use super::writer::{channel, exrkit_writer, shared};
+use crate::deep::{DeepImage, DeepSamples};
+use crate::error::{Error, Result};
+use crate::meta::types::Box2i;
+
+/// A deep image: for every pixel of its window, row by row, a run of
+/// samples in each channel. Free with exrkit_deep_image_free.
+pub struct exrkit_deep_image {
+    pub(crate) image: DeepImage,
+}
+
+/// Hands a new image to the caller.
+fn hand_out(image: DeepImage, out_image: *mut *mut exrkit_deep_image) {
+    let boxed = Box::into_raw(Box::new(exrkit_deep_image { image }));
+    // SAFETY: the caller's output pointer, checked non-NULL.
+    unsafe { write(out_image, boxed) };
+}
+
+/// Borrows the image behind a C pointer.
+///
+/// # Safety
+/// A non-NULL pointer must come from exrkit and not be freed.
+pub(crate) unsafe fn deep_handle<'a>(image: *const exrkit_deep_image) -> Result<&'a DeepImage> {
+    // SAFETY: per this function's contract.
+    Ok(&unsafe { arg(image, "image") }?.image)
+}
+
+/// Decodes chunk `chunk` of deep part `part` into a new image over the
+/// chunk's pixels, stored in `*out`. May be called from any number of
+/// threads at once on one reader.
+///
+/// # Safety
+/// `reader` must come from exrkit_open* and not be closed; `out` must be
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_decode_deep_block(
+    reader: *const exrkit_reader,
+    part: u32,
+    chunk: u64,
+    out_image: *mut *mut exrkit_deep_image,
+) -> exrkit_status {
+    guard(|| {
+        let out_image = out(out_image, "out")?;
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let image = r
+            .reader
+            .decode_deep_block(part as usize, chunk)
+            .map_err(|e| r.in_file(e))?;
+        hand_out(image, out_image);
+        Ok(())
+    })
+}
+
+/// Decodes level (`level_x`, `level_y`) of deep part `part` (0, 0 for deep
+/// scanline parts) into a new image over the whole level, stored in
+/// `*out`. Two passes over the reader's threads: every chunk's sample
+/// counts, then every chunk's samples straight into place. A damaged or
+/// missing chunk fails the decode (EXRKIT_ERR_CORRUPT, EXRKIT_ERR_INCOMPLETE);
+/// more samples than the reader's max_deep_samples give
+/// EXRKIT_ERR_LIMIT_EXCEEDED before the samples are allocated.
+///
+/// # Safety
+/// As for exrkit_decode_deep_block.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_decode_deep_image(
+    reader: *const exrkit_reader,
+    part: u32,
+    level_x: i32,
+    level_y: i32,
+    out_image: *mut *mut exrkit_deep_image,
+) -> exrkit_status {
+    guard(|| {
+        let out_image = out(out_image, "out")?;
+        // SAFETY: a reader from exrkit_open* or NULL.
+        let r = unsafe { handle(reader) }?;
+        let (lx, ly) = level(level_x, level_y)?;
+        let image = r
+            .reader
+            .decode_deep_image(part as usize, lx, ly)
+            .map_err(|e| r.in_file(e))?;
+        hand_out(image, out_image);
+        Ok(())
+    })
+}
+
+/// Creates a deep image over `window` for writing: pixel `i` (row-major)
+/// holds `counts[i]` samples in each of the `channel_count` `channels`
+/// (name and type; sampling must be 1). The samples start at zero; fill
+/// them through exrkit_deep_channel_samples. Channel `i` of the image is
+/// `channels[i]`.
+///
+/// # Safety
+/// `channels` must hold `channel_count` channels with NUL-terminated
+/// names; `counts` must hold one count per pixel of `window`.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_image_create(
+    window: exrkit_box2i,
+    channels: *const exrkit_channel,
+    channel_count: u32,
+    counts: *const u32,
+    out_image: *mut *mut exrkit_deep_image,
+) -> exrkit_status {
+    guard(|| {
+        let out_image = out(out_image, "out")?;
+        let window = Box2i::from(window);
+        // SAFETY: the caller passes `channel_count` channels.
+        let described = unsafe { arg_slice(channels, channel_count as usize, "channels") }?;
+        let mut list = Vec::with_capacity(described.len());
+        for (i, c) in described.iter().enumerate() {
+            // SAFETY: names are NUL-terminated per the contract.
+            let c = unsafe { channel(c, &format!("channels[{i}]")) }?;
+            if c.x_sampling != 1 || c.y_sampling != 1 {
+                return Err(Error::InvalidArgument(format!(
+                    "channels[{i}] ({}): deep channels are not subsampled",
+                    c.name
+                )));
+            }
+            list.push((c.name, c.pixel_type));
+        }
+        let pixels = crate::deep::pixel_count(window)?;
+        // SAFETY: the caller passes one count per pixel.
+        let counts = unsafe { arg_slice(counts, pixels, "counts") }?;
+        hand_out(DeepImage::new(window, &list, counts)?, out_image);
+        Ok(())
+    })
+}
+
+/// Writes the image's window (pixels of a chunk for a decoded block) to
+/// `*out`.
+///
+/// # Safety
+/// `image` must come from exrkit and not be freed; `out` must be valid.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_window(
+    image: *const exrkit_deep_image,
+    out_window: *mut exrkit_box2i,
+) -> exrkit_status {
+    guard(|| {
+        let out_window = out(out_window, "out")?;
+        // SAFETY: an image from exrkit or NULL.
+        let image = unsafe { deep_handle(image) }?;
+        // SAFETY: checked non-NULL.
+        unsafe { write(out_window, image.window().into()) };
+        Ok(())
+    })
+}
+
+/// Gives the image's offsets: `*count` = pixels + 1, `(*offsets)[0]` = 0,
+/// and pixel `i` (row-major over the window) owns samples
+/// `(*offsets)[i]` to `(*offsets)[i + 1]` of every channel. The array lives
+/// as long as the image.
+///
+/// # Safety
+/// `image` must come from exrkit and not be freed; the outputs must be valid.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_offsets(
+    image: *const exrkit_deep_image,
+    offsets: *mut *const u64,
+    count: *mut usize,
+) -> exrkit_status {
+    guard(|| {
+        let (offsets, count) = (out(offsets, "offsets")?, out(count, "count")?);
+        // SAFETY: an image from exrkit or NULL.
+        let image = unsafe { deep_handle(image) }?;
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            write(offsets, image.offsets().as_ptr());
+            write(count, image.offsets().len());
+        }
+        Ok(())
+    })
+}
+
+/// Gives channel `index` (as in exrkit_get_channel for decoded images, as
+/// created otherwise): its type, its samples (pixel after pixel, as the
+/// offsets say; `uint32_t`, `uint16_t` half bits or `float` for UINT, HALF
+/// and FLOAT) and their number. The array lives as long as the image.
+///
+/// # Safety
+/// `image` must come from exrkit and not be freed; the outputs must be valid.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_channel(
+    image: *const exrkit_deep_image,
+    index: u32,
+    pixel_type: *mut exrkit_pixel_type,
+    samples: *mut *const core::ffi::c_void,
+    sample_count: *mut u64,
+) -> exrkit_status {
+    guard(|| {
+        let pixel_type = out(pixel_type, "type")?;
+        let samples = out(samples, "samples")?;
+        let sample_count = out(sample_count, "sample_count")?;
+        // SAFETY: an image from exrkit or NULL.
+        let image = unsafe { deep_handle(image) }?;
+        let channel = image.channels().get(index as usize).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "channel {index} does not exist; the image has {}",
+                image.channels().len()
+            ))
+        })?;
+        let data = channel.samples();
+        // SAFETY: all three checked non-NULL.
+        unsafe {
+            write(pixel_type, data.pixel_type() as exrkit_pixel_type);
+            write(samples, data.as_ptr().cast());
+            write(sample_count, data.len() as u64);
+        }
+        Ok(())
+    })
+}
+
+/// Gives channel `index`'s samples for writing (see exrkit_deep_channel for
+/// their layout); the number of samples is fixed by the image.
+///
+/// # Safety
+/// `image` must come from exrkit and not be freed, and no other thread may
+/// use it meanwhile; the outputs must be valid.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_channel_samples(
+    image: *mut exrkit_deep_image,
+    index: u32,
+    samples: *mut *mut core::ffi::c_void,
+    sample_count: *mut u64,
+) -> exrkit_status {
+    guard(|| {
+        let samples = out(samples, "samples")?;
+        let sample_count = out(sample_count, "sample_count")?;
+        // SAFETY: an image from exrkit or NULL, used by this thread alone.
+        let image = &mut unsafe { image.as_mut() }
+            .ok_or_else(|| Error::InvalidArgument("'image' is NULL".into()))?
+            .image;
+        let count = image.channels().len();
+        let channel = image
+            .channels_mut()
+            .get_mut(index as usize)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "channel {index} does not exist; the image has {count}"
+                ))
+            })?;
+        let (start, len): (*mut core::ffi::c_void, usize) = match channel.samples_mut() {
+            crate::deep::DeepSamplesMut::Uint(s) => (s.as_mut_ptr().cast(), s.len()),
+            crate::deep::DeepSamplesMut::Half(s) => (s.as_mut_ptr().cast(), s.len()),
+            crate::deep::DeepSamplesMut::Float(s) => (s.as_mut_ptr().cast(), s.len()),
+        };
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            write(samples, start);
+            write(sample_count, len as u64);
+        }
+        Ok(())
+    })
+}
+
+/// Frees an image from exrkit_decode_deep_* or exrkit_deep_image_create.
+/// NULL is ignored.
+///
+/// # Safety
+/// `image` must be NULL or come from exrkit and not be freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_image_free(image: *mut exrkit_deep_image) {
+    guard_silent(|| {
+        if !image.is_null() {
+            // SAFETY: a pointer from exrkit, freed once.
+            drop(unsafe { Box::from_raw(image) });
+        }
+    });
+}
+
+impl DeepSamples {
+    /// The address of the first sample, for the C API.
+    fn as_ptr(&self) -> *const u8 {
+        match self {
+            Self::Uint(v) => v.as_ptr().cast(),
+            Self::Half(v) => v.as_ptr().cast(),
+            Self::Float(v) => v.as_ptr().cast(),
+        }
+    }
+}
+
+/// Packs and writes chunk `chunk` of deep part `part` from `image`, whose
+/// window must cover the chunk's pixels and which must hold every channel
+/// of the part (by name, at the part's type). May be called from many
+/// threads at once, in any order, like exrkit_write_block. The writer
+/// records the most samples any pixel holds in the part's
+/// maxSamplesPerPixel.
+///
+/// # Safety
+/// `writer` must come from exrkit_create* and not be freed; `image` must
+/// come from exrkit and not be freed or changed meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_deep_block(
+    writer: *mut exrkit_writer,
+    part: u32,
+    chunk: u64,
+    image: *const exrkit_deep_image,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
+        let w = unsafe { shared(writer) }?;
+        // SAFETY: an image from exrkit or NULL.
+        let image = unsafe { deep_handle(image) }?;
+        w.writer.write_deep_block(part as usize, chunk, image)
+    })
+}
+
+/// Packs and writes every chunk of level (`level_x`, `level_y`) of deep
+/// part `part` from `image`, whose window must cover the level, on the
+/// writer's threads, in the order the file needs.
+///
+/// # Safety
+/// As for exrkit_write_deep_block.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_write_deep_image(
+    writer: *mut exrkit_writer,
+    part: u32,
+    level_x: i32,
+    level_y: i32,
+    image: *const exrkit_deep_image,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
+        let w = unsafe { shared(writer) }?;
+        let (lx, ly) = level(level_x, level_y)?;
+        // SAFETY: an image from exrkit or NULL.
+        let image = unsafe { deep_handle(image) }?;
+        w.writer.write_deep_image(part as usize, lx, ly, image)
+    })
+}

@@ -1,0 +1,350 @@
+//! Decoding deep chunks in two passes over the reader's threads: every
+//! chunk's sample count table first, straight into the image's offsets;
+//! one prefix sum and one allocation per channel; then every chunk's
+//! samples straight into their final place. No per-chunk image is merged
+//! afterwards, and memory beyond the samples is a few chunks per thread.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use half::f16;
+
+use super::decode::{chunk_grid, Tally};
+use super::Reader;
+use crate::chunk::ChunkInfo;
+use crate::codec::{self, BlockScratch};
+use crate::deep::{pixel_count, table, DeepImage, DeepSamplesMut};
+use crate::error::{corrupt, try_resize, Error, Result};
+use crate::meta::header::Header;
+use crate::meta::types::Box2i;
+use crate::parallel::DisjointSlice;
+
+/// A channel's sample array, shared by the workers of the second pass.
+enum SharedSamples<'a> {
+    Uint(DisjointSlice<'a, u32>),
+    Half(DisjointSlice<'a, f16>),
+    Float(DisjointSlice<'a, f32>),
+}
+
+impl SharedSamples<'_> {
+    /// Bytes of one sample in the file.
+    fn sample_size(&self) -> usize {
+        match self {
+            Self::Half(_) => 2,
+            Self::Uint(_) | Self::Float(_) => 4,
+        }
+    }
+
+    /// Stores the little-endian samples `bytes` at `start`.
+    ///
+    /// # Safety
+    /// No other worker may store to the same samples at the same time.
+    unsafe fn store(&self, start: usize, bytes: &[u8]) -> Result<()> {
+        let count = bytes.len() / self.sample_size();
+        let past_end = || Error::Internal(format!("deep samples {start}+{count} past the end"));
+        match self {
+            Self::Uint(samples) => {
+                // SAFETY: the caller keeps ranges disjoint.
+                let out = unsafe { samples.range(start, count) }.ok_or_else(past_end)?;
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *o = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                }
+            }
+            Self::Half(samples) => {
+                // SAFETY: as above.
+                let out = unsafe { samples.range(start, count) }.ok_or_else(past_end)?;
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = f16::from_bits(u16::from_le_bytes([b[0], b[1]]));
+                }
+            }
+            Self::Float(samples) => {
+                // SAFETY: as above.
+                let out = unsafe { samples.range(start, count) }.ok_or_else(past_end)?;
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first pixel of each line of `region` in the row-major pixels of
+/// `window`, which contains it.
+fn line_starts(region: Box2i, window: Box2i) -> impl Iterator<Item = Option<usize>> {
+    let width = window.width();
+    (region.min_y..=region.max_y).map(move |y| {
+        let row = i64::from(y) - i64::from(window.min_y);
+        let column = i64::from(region.min_x) - i64::from(window.min_x);
+        usize::try_from(row * width + column).ok()
+    })
+}
+
+impl Reader {
+    /// The header of `part`, which must hold deep pixels.
+    fn deep_header(&self, part: usize) -> Result<&Header> {
+        let header = self.header(part)?;
+        if !header.storage().is_deep() {
+            return Err(Error::InvalidArgument(format!(
+                "part {part} holds flat pixels; decode it with the flat functions"
+            )));
+        }
+        Ok(header)
+    }
+
+    /// Decodes chunk `chunk` of deep part `part`: an image over the chunk's
+    /// pixels.
+    pub fn decode_deep_block(&self, part: usize, chunk: u64) -> Result<DeepImage> {
+        let header = self.deep_header(part)?;
+        let Some(region) = header.geometry().chunk_region(chunk) else {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: chunk {chunk} does not exist; the part has {}",
+                header.geometry().chunk_count()
+            )));
+        };
+        self.decode_deep(part, header, region.pixels, &[chunk])
+    }
+
+    /// Decodes level (`level_x`, `level_y`) of deep part `part` (0, 0 for
+    /// scanline parts): an image over the whole level. Any damaged or
+    /// missing chunk fails the decode.
+    pub fn decode_deep_image(&self, part: usize, level_x: u32, level_y: u32) -> Result<DeepImage> {
+        let header = self.deep_header(part)?;
+        let geometry = header.geometry();
+        let dw = header.data_window();
+        let level = (level_x, level_y);
+        let grid =
+            chunk_grid(header, level, dw).map_err(|e| e.context(format_args!("part {part}")))?;
+        let (width, height) = geometry.level_size(level_x, level_y).unwrap_or((0, 0));
+        let window = Box2i {
+            min_x: dw.min_x,
+            min_y: dw.min_y,
+            max_x: (i64::from(dw.min_x) + width as i64 - 1) as i32,
+            max_y: (i64::from(dw.min_y) + height as i64 - 1) as i32,
+        };
+        let chunks: Vec<u64> = (0..grid.count())
+            .filter_map(|i| geometry.grid_chunk(&grid, i))
+            .collect();
+        self.decode_deep(part, header, window, &chunks)
+    }
+
+    /// Decodes `chunks`, which tile `window`, into one image.
+    fn decode_deep(
+        &self,
+        part: usize,
+        header: &Header,
+        window: Box2i,
+        chunks: &[u64],
+    ) -> Result<DeepImage> {
+        let pixels = pixel_count(window)?;
+        let mut offsets = Vec::new();
+        try_resize(&mut offsets, pixels + 1)?;
+        let tally = Tally::new(2 * chunks.len() as u64);
+        let chunk_at = |i: u64| chunks.get(usize::try_from(i).ok()?).copied();
+        let samples_so_far = AtomicU64::new(0);
+        {
+            let counts = DisjointSlice::new(&mut offsets[1..]);
+            self.each_chunk(part, chunks.len() as u64, chunk_at, &tally, |chunk| {
+                codec::with_block_scratch(|scratch| {
+                    let info = self.chunk_info(part, chunk)?;
+                    self.read_counts(header, &info, window, &counts, &samples_so_far, scratch)
+                })
+                .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
+            })?;
+        }
+        let mut total = 0u64;
+        for offset in &mut offsets {
+            total = total.saturating_add(*offset);
+            *offset = total;
+        }
+        let channels: Vec<_> = header
+            .channels()
+            .iter()
+            .map(|c| (c.name.clone(), c.pixel_type))
+            .collect();
+        let mut image = DeepImage::with_offsets(window, offsets, &channels)?;
+        let (offsets, deep_channels) = image.parts_mut();
+        let arrays: Vec<SharedSamples<'_>> = deep_channels
+            .iter_mut()
+            .map(|c| match c.samples_mut() {
+                DeepSamplesMut::Uint(s) => SharedSamples::Uint(DisjointSlice::new(s)),
+                DeepSamplesMut::Half(s) => SharedSamples::Half(DisjointSlice::new(s)),
+                DeepSamplesMut::Float(s) => SharedSamples::Float(DisjointSlice::new(s)),
+            })
+            .collect();
+        self.each_chunk(part, chunks.len() as u64, chunk_at, &tally, |chunk| {
+            codec::with_block_scratch(|scratch| {
+                let info = self.chunk_info(part, chunk)?;
+                self.read_samples(header, &info, window, offsets, &arrays, scratch)
+            })
+            .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
+        })?;
+        Ok(image)
+    }
+
+    /// First pass over one chunk: unpacks and checks its sample count
+    /// table, checks the sizes of its samples, and stores each pixel's
+    /// count in `counts` (the image's offsets shifted by one).
+    fn read_counts(
+        &self,
+        header: &Header,
+        info: &ChunkInfo,
+        window: Box2i,
+        counts: &DisjointSlice<'_, u64>,
+        samples_so_far: &AtomicU64,
+        scratch: &mut BlockScratch,
+    ) -> Result<()> {
+        let compression = header.compression();
+        let region = info.region.pixels;
+        let width = usize::try_from(region.width()).unwrap_or(0);
+        let table_size = pixel_count(region)?
+            .checked_mul(4)
+            .ok_or_else(|| Error::LimitExceeded("sample count table larger than memory".into()))?;
+        let packed_table = usize::try_from(info.sample_table_size)
+            .map_err(|_| Error::LimitExceeded("sample count table larger than memory".into()))?;
+        // OpenEXR's C++ writer stores the raw table of a tile at the edge of
+        // the level at the size of a whole tile, its pixels first.
+        let whole_tile = header
+            .geometry()
+            .tile_desc()
+            .map(|t| 4 * u64::from(t.width) * u64::from(t.height));
+        let raw_whole_tile = whole_tile == Some(info.sample_table_size);
+        if packed_table != table_size
+            && !raw_whole_tile
+            && table_size > codec::max_unpacked_size(compression, packed_table)
+        {
+            corrupt!(
+                "{packed_table} bytes of {} data cannot hold the {table_size}-byte sample count table",
+                compression.name()
+            );
+        }
+        try_resize(&mut scratch.packed, packed_table)?;
+        self.source
+            .read_exact_at(info.data_offset, &mut scratch.packed)?;
+        try_resize(&mut scratch.unpacked, table_size)?;
+        let packed = if raw_whole_tile {
+            scratch.packed.get(..table_size).ok_or_else(|| {
+                Error::Internal("a whole tile's table is smaller than the tile".into())
+            })?
+        } else {
+            &scratch.packed
+        };
+        codec::decompress_bytes(
+            compression,
+            packed,
+            &mut scratch.unpacked,
+            &mut scratch.codec,
+        )
+        .map_err(|e| e.context("sample count table"))?;
+        let total = table::unpack(&scratch.unpacked, width, &mut scratch.counts)?;
+        let sample_bytes: u64 = header
+            .channels()
+            .iter()
+            .map(|c| c.pixel_type.size() as u64)
+            .sum();
+        if total.checked_mul(sample_bytes) != Some(info.unpacked_size) {
+            corrupt!(
+                "{total} samples of {sample_bytes} bytes each, but {} bytes of sample data",
+                info.unpacked_size
+            );
+        }
+        let packed = info.packed_size;
+        let unpacked = info.unpacked_size;
+        if packed != unpacked {
+            let bound = usize::try_from(packed)
+                .map(|p| codec::max_unpacked_size(compression, p) as u64)
+                .unwrap_or(u64::MAX);
+            if unpacked > bound || compression == crate::meta::compression::Compression::None {
+                corrupt!(
+                    "{packed} bytes of {} data cannot hold {unpacked} bytes of samples",
+                    compression.name()
+                );
+            }
+        }
+        let limit = self.options.max_deep_samples;
+        let before = samples_so_far.fetch_add(total, Ordering::Relaxed);
+        if limit != 0 && before.saturating_add(total) > limit {
+            return Err(Error::LimitExceeded(format!(
+                "the part holds more than {limit} deep samples (max_deep_samples)"
+            )));
+        }
+        for (start, line) in line_starts(region, window).zip(scratch.counts.chunks(width.max(1))) {
+            let out = start
+                // SAFETY: chunks cover disjoint pixels of the window, so no
+                // other worker stores to this line's counts.
+                .and_then(|start| unsafe { counts.range(start, width) })
+                .ok_or_else(|| Error::Internal(format!("chunk {region:?} outside {window:?}")))?;
+            for (o, &c) in out.iter_mut().zip(line) {
+                *o = u64::from(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// Second pass over one chunk: unpacks its samples into the channel
+    /// arrays at the places `offsets` gives their pixels.
+    fn read_samples(
+        &self,
+        header: &Header,
+        info: &ChunkInfo,
+        window: Box2i,
+        offsets: &[u64],
+        arrays: &[SharedSamples<'_>],
+        scratch: &mut BlockScratch,
+    ) -> Result<()> {
+        let region = info.region.pixels;
+        let width = usize::try_from(region.width()).unwrap_or(0);
+        let too_large = || Error::LimitExceeded("deep chunk larger than memory".into());
+        let packed_len = usize::try_from(info.packed_size).map_err(|_| too_large())?;
+        let unpacked_len = usize::try_from(info.unpacked_size).map_err(|_| too_large())?;
+        try_resize(&mut scratch.packed, packed_len)?;
+        self.source.read_exact_at(
+            info.data_offset + info.sample_table_size,
+            &mut scratch.packed,
+        )?;
+        let data = if packed_len == unpacked_len {
+            &scratch.packed
+        } else {
+            try_resize(&mut scratch.unpacked, unpacked_len)?;
+            codec::decompress_bytes(
+                header.compression(),
+                &scratch.packed,
+                &mut scratch.unpacked,
+                &mut scratch.codec,
+            )?;
+            &scratch.unpacked
+        };
+        let mut at = 0usize;
+        for start in line_starts(region, window) {
+            let range = start.and_then(|s| {
+                let first = *offsets.get(s)?;
+                let end = *offsets.get(s.checked_add(width)?)?;
+                Some((
+                    usize::try_from(first).ok()?,
+                    usize::try_from(end - first).ok()?,
+                ))
+            });
+            let Some((first, count)) = range else {
+                return Err(Error::Internal(format!(
+                    "chunk {region:?} outside {window:?}"
+                )));
+            };
+            for array in arrays {
+                let len = count * array.sample_size();
+                let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) else {
+                    corrupt!("the sample data ends before the samples its table counts");
+                };
+                at += len;
+                // SAFETY: the line's samples belong to its pixels, which no
+                // other chunk holds.
+                unsafe { array.store(first, bytes)? };
+            }
+        }
+        if at != data.len() {
+            corrupt!(
+                "{} bytes of sample data where the table counts {at}",
+                data.len()
+            );
+        }
+        Ok(())
+    }
+}

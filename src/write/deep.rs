@@ -1,0 +1,210 @@
+//! Writing deep parts from [`DeepImage`]s: each chunk's sample count table
+//! and samples packed on the writer's threads, placed like flat chunks.
+
+use super::{Leader, Writer};
+use crate::codec::{self, DEFAULT_ZIP_LEVEL};
+use crate::deep::{table, DeepImage, DeepSamples};
+use crate::error::{Error, Result};
+use crate::meta::compression::Compression;
+use crate::meta::header::Header;
+use crate::meta::types::Box2i;
+
+/// For each channel of a part, in the part's order, its index in the image.
+fn channel_map(part: usize, header: &Header, image: &DeepImage) -> Result<Vec<usize>> {
+    header
+        .channels()
+        .iter()
+        .map(|c| {
+            let found = image
+                .channels()
+                .iter()
+                .position(|d| d.name() == &c.name)
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "part {part}: the deep image has no channel {}",
+                        c.name
+                    ))
+                })?;
+            let pixel_type = image.channels()[found].samples().pixel_type();
+            if pixel_type != c.pixel_type {
+                return Err(Error::InvalidArgument(format!(
+                    "part {part}: channel {} holds {:?} samples, the image {pixel_type:?}",
+                    c.name, c.pixel_type
+                )));
+            }
+            Ok(found)
+        })
+        .collect()
+}
+
+/// Whether `outer` contains `inner`.
+fn covers(outer: Box2i, inner: Box2i) -> bool {
+    outer.min_x <= inner.min_x
+        && outer.min_y <= inner.min_y
+        && outer.max_x >= inner.max_x
+        && outer.max_y >= inner.max_y
+}
+
+/// Appends samples `range` of `samples` to `out` as little-endian bytes.
+fn append_samples(
+    samples: &DeepSamples,
+    range: std::ops::Range<usize>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let missing = || Error::Internal("deep samples past the end of their channel".into());
+    match samples {
+        DeepSamples::Uint(v) => {
+            for s in v.get(range).ok_or_else(missing)? {
+                out.extend_from_slice(&s.to_le_bytes());
+            }
+        }
+        DeepSamples::Half(v) => {
+            for s in v.get(range).ok_or_else(missing)? {
+                out.extend_from_slice(&s.to_le_bytes());
+            }
+        }
+        DeepSamples::Float(v) => {
+            for s in v.get(range).ok_or_else(missing)? {
+                out.extend_from_slice(&s.to_le_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Writer {
+    /// Packs and writes chunk `chunk` of deep part `part` from `image`,
+    /// whose window must cover the chunk's pixels and which must hold every
+    /// channel of the part at its type. May be called from many threads at
+    /// once, in any order.
+    pub fn write_deep_block(&self, part: usize, chunk: u64, image: &DeepImage) -> Result<()> {
+        let (header, zip_level) = self.part_header(part, true)?;
+        let map = channel_map(part, &header, image)?;
+        self.write_deep_chunk(part, &header, zip_level, &map, image, chunk)
+    }
+
+    /// Packs and writes every chunk of level (`level_x`, `level_y`) of deep
+    /// part `part` from `image`, whose window must cover the level, on the
+    /// writer's threads, in the order the file needs.
+    pub fn write_deep_image(
+        &self,
+        part: usize,
+        level_x: u32,
+        level_y: u32,
+        image: &DeepImage,
+    ) -> Result<()> {
+        let (header, zip_level) = self.part_header(part, true)?;
+        let map = channel_map(part, &header, image)?;
+        self.write_level(part, &header, (level_x, level_y), false, |chunk| {
+            self.write_deep_chunk(part, &header, zip_level, &map, image, chunk)
+        })
+    }
+
+    /// Packs one deep chunk with this thread's scratch and places it.
+    fn write_deep_chunk(
+        &self,
+        part: usize,
+        header: &Header,
+        zip_level: Option<u32>,
+        map: &[usize],
+        image: &DeepImage,
+        chunk: u64,
+    ) -> Result<()> {
+        let output = self.output()?;
+        let Some(region) = header.geometry().chunk_region(chunk) else {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: chunk {chunk} does not exist; the part has {}",
+                header.geometry().chunk_count()
+            )));
+        };
+        let pixels = region.pixels;
+        let window = image.window();
+        if !covers(window, pixels) {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: the deep image's window {window:?} does not cover chunk {chunk} ({pixels:?})"
+            )));
+        }
+        let width = usize::try_from(pixels.width()).unwrap_or(0);
+        let line_start = |y: i32| -> Option<usize> {
+            let row = i64::from(y) - i64::from(window.min_y);
+            let column = i64::from(pixels.min_x) - i64::from(window.min_x);
+            usize::try_from(row * window.width() + column).ok()
+        };
+        let compression = header.compression();
+        let level = zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
+        codec::with_block_scratch(|scratch| {
+            let offsets = image.offsets();
+            scratch.counts.clear();
+            scratch.unpacked.clear();
+            for y in pixels.min_y..=pixels.max_y {
+                let start = line_start(y)
+                    .ok_or_else(|| Error::Internal("deep line outside the image".into()))?;
+                let line = offsets
+                    .get(start..=start + width)
+                    .ok_or_else(|| Error::Internal("deep line outside the image".into()))?;
+                for pair in line.windows(2) {
+                    let count = u32::try_from(pair[1] - pair[0]).map_err(|_| {
+                        Error::InvalidArgument(format!(
+                            "part {part}: a pixel of chunk {chunk} holds 2^32 samples or more"
+                        ))
+                    })?;
+                    scratch.counts.push(count);
+                }
+                let (first, last) = (line[0] as usize, line[width] as usize);
+                for &c in map {
+                    append_samples(
+                        image.channels()[c].samples(),
+                        first..last,
+                        &mut scratch.unpacked,
+                    )?;
+                }
+            }
+            let most = scratch.counts.iter().copied().max().unwrap_or(0);
+            scratch.line.clear();
+            table::pack(&scratch.counts, width, &mut scratch.line)?;
+            let mut packed_table = Vec::new();
+            let table = codec::compress_bytes(
+                compression,
+                level,
+                &scratch.line,
+                &mut packed_table,
+                &mut scratch.codec,
+            )?;
+            let table = match header.geometry().tile_desc() {
+                // Uncompressed tables of tiles at the level's edge go at the
+                // size of a whole tile, as OpenEXR writes and reads them
+                // (OpenEXR cannot unpack such tables for other codecs, so
+                // those keep their own size when stored raw).
+                Some(tiles) if compression == Compression::None => {
+                    let whole = 4 * tiles.width as usize * tiles.height as usize;
+                    scratch.line.resize(whole.max(scratch.line.len()), 0);
+                    &scratch.line[..]
+                }
+                _ => table,
+            }
+            .to_vec();
+            let data = codec::compress_bytes(
+                compression,
+                level,
+                &scratch.unpacked,
+                &mut scratch.packed,
+                &mut scratch.codec,
+            )?;
+            let size = |n: usize| {
+                i64::try_from(n).map_err(|_| Error::LimitExceeded("deep chunk too large".into()))
+            };
+            let leader = Leader::new(
+                output.multipart,
+                part,
+                header,
+                &region,
+                &[
+                    size(table.len())?,
+                    size(data.len())?,
+                    size(scratch.unpacked.len())?,
+                ],
+            )?;
+            output.place_and_write(part, chunk, leader.bytes(), &[&table, data], most)
+        })
+    }
+}
