@@ -15,6 +15,13 @@ from .errors import InvalidArgumentError, check, error_for
 from .part import Part, level_pair
 from .values import ChunkInfo
 
+#: numpy types of deep samples, by exrkit pixel type.
+_DEEP_DTYPES = {
+    _abi.EXRKIT_PIXEL_UINT: np.dtype(np.uint32),
+    _abi.EXRKIT_PIXEL_HALF: np.dtype(np.float16),
+    _abi.EXRKIT_PIXEL_FLOAT: np.dtype(np.float32),
+}
+
 
 def _options(threads, strict, reconstruct, max_image_pixels) -> _abi.exrkit_read_options:
     options = _abi.exrkit_read_options()
@@ -237,6 +244,49 @@ class Reader:
                 status = library().exrkit_decode_image(handle, p.index, lx, ly, ctypes.byref(c_fb))
             _raise_with_partial(status, fb.arrays)
         return fb.arrays
+
+    def read_deep(self, part=0, level=(0, 0)):
+        """Decodes a deep part (every sample of one level, 0 for scanline
+        parts) as ``(offsets, channels)``.
+
+        `offsets` is a uint64 array of one entry per pixel of the level's
+        window (row-major) and one more: pixel ``i`` owns samples
+        ``offsets[i]:offsets[i + 1]`` of every channel, so
+        ``np.diff(offsets).reshape(rows, columns)`` gives the samples per
+        pixel. `channels` maps each channel name (in the part's order) to a
+        1-D array of all its samples at the file's type (uint32, float16,
+        float32). Decoding runs on the reader's threads.
+        """
+        p = self._part(part)
+        if not p.is_deep:
+            raise InvalidArgumentError(
+                f"part {p.index} holds flat data; read() decodes it",
+                _abi.EXRKIT_ERR_INVALID_ARGUMENT,
+            )
+        lx, ly = level_pair(level)
+        lib = library()
+        image = ctypes.POINTER(_abi.exrkit_deep_image)()
+        self._call("exrkit_decode_deep_image", p.index, lx, ly, ctypes.byref(image))
+        try:
+            start = ctypes.POINTER(ctypes.c_uint64)()
+            count = ctypes.c_size_t()
+            check(lib.exrkit_deep_offsets(image, ctypes.byref(start), ctypes.byref(count)))
+            offsets = np.ctypeslib.as_array(start, shape=(count.value,)).copy()
+            channels = {}
+            for i, channel in enumerate(p.channels):
+                kind = ctypes.c_uint32()
+                data = ctypes.c_void_p()
+                n = ctypes.c_uint64()
+                check(lib.exrkit_deep_channel(
+                    image, i, ctypes.byref(kind), ctypes.byref(data), ctypes.byref(n)
+                ))
+                samples = np.empty(n.value, _DEEP_DTYPES[kind.value])
+                if n.value:
+                    ctypes.memmove(samples.ctypes.data, data, samples.nbytes)
+                channels[channel.name] = samples
+        finally:
+            lib.exrkit_deep_image_free(image)
+        return offsets, channels
 
     def read_rgba(self, part=0, window=None):
         """Decodes a flat part (level 0) as RGBA float32, shape (rows,

@@ -48,7 +48,7 @@ _FORMATS = {
     "keycode": "<7i",
 }
 
-#: Part keys :func:`write` accepts, besides "channels".
+#: Part keys :func:`write` accepts, besides "channels" (or "deep").
 _PART_KEYS = {
     "name",
     "compression",
@@ -178,6 +178,70 @@ def _check_channels(channels, what: str) -> dict[str, np.ndarray]:
     return out
 
 
+def _check_deep(deep, window, what: str):
+    """(offsets, channels) of a deep part over `window`, checked."""
+    if window is None:
+        raise ValueError(f"{what}: a deep part needs data_window=((min_x, min_y), (max_x, max_y))")
+    try:
+        offsets, channels = deep
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: deep data is (offsets, channels)") from None
+    offsets = np.ascontiguousarray(offsets, dtype=np.uint64)
+    box = _box(window)
+    pixels_count = (box.max_x - box.min_x + 1) * (box.max_y - box.min_y + 1)
+    if offsets.shape != (pixels_count + 1,) or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
+        raise ValueError(
+            f"{what}: offsets must be {pixels_count + 1} non-decreasing values from 0 "
+            f"(one per pixel of {window} and the total)"
+        )
+    if not isinstance(channels, Mapping) or not channels:
+        raise ValueError(f"{what}: deep channels are a non-empty dict, name -> 1-D array")
+    out = {}
+    for name, array in channels.items():
+        array = np.ascontiguousarray(array)
+        if array.dtype not in _CHANNEL_TYPES or array.shape != (int(offsets[-1]),):
+            raise ValueError(
+                f"{what}: deep channel {name!r} must hold {int(offsets[-1])} uint32, float16 "
+                f"or float32 samples, not {array.shape} {array.dtype}"
+            )
+        out[str(name)] = array
+    return offsets, out
+
+
+def _deep_image(offsets: np.ndarray, channels: dict, window):
+    """A C deep image holding `channels` with `offsets` over `window`;
+    the caller frees it."""
+    lib = library()
+    names = [to_c(name) for name in channels]
+    described = (_abi.exrkit_channel * len(channels))()
+    for i, (name, array) in enumerate(zip(names, channels.values())):
+        described[i] = _abi.exrkit_channel(
+            name=name, type=_CHANNEL_TYPES[array.dtype], x_sampling=1, y_sampling=1, p_linear=False
+        )
+    counts = np.ascontiguousarray(np.diff(offsets), dtype=np.uint32)
+    image = ctypes.POINTER(_abi.exrkit_deep_image)()
+    check(lib.exrkit_deep_image_create(
+        _box(window),
+        described,
+        len(channels),
+        counts.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)),
+        ctypes.byref(image),
+    ))
+    try:
+        for i, array in enumerate(channels.values()):
+            start = ctypes.c_void_p()
+            count = ctypes.c_uint64()
+            check(lib.exrkit_deep_channel_samples(
+                image, i, ctypes.byref(start), ctypes.byref(count)
+            ))
+            if count.value:
+                ctypes.memmove(start, array.ctypes.data, array.nbytes)
+    except BaseException:
+        lib.exrkit_deep_image_free(image)
+        raise
+    return image
+
+
 def _level_window(origin: tuple[int, int], shape: tuple[int, int]):
     x, y = origin
     return ((x, y), (x + shape[1] - 1, y + shape[0] - 1))
@@ -211,7 +275,7 @@ class _Part:
     """One part as :func:`write` was given it, checked."""
 
     def __init__(self, spec: dict, defaults: dict, index: int):
-        unknown = set(spec) - _PART_KEYS - {"channels"}
+        unknown = set(spec) - _PART_KEYS - {"channels", "deep"}
         if unknown:
             raise ValueError(f"part {index}: unknown keys {sorted(unknown)}")
 
@@ -220,8 +284,22 @@ class _Part:
 
         what = f"part {index}"
         self.name = get("name")
+        self.deep = None
+        if "deep" in spec:
+            if "channels" in spec or get("levels"):
+                raise ValueError(f"{what}: a deep part has 'deep' data only, one level")
+            self.deep = _check_deep(spec["deep"], get("data_window"), what)
+            box = _box(get("data_window"))
+            shape = (box.max_y - box.min_y + 1, box.max_x - box.min_x + 1)
+            self.channels = {}
+            self._init_common(get, what, shape, deep=True)
+            return
         self.channels = _check_channels(spec.get("channels"), what)
-        rows, columns = next(iter(self.channels.values())).shape
+        self._init_common(get, what, next(iter(self.channels.values())).shape, deep=False)
+
+    def _init_common(self, get, what: str, shape, deep: bool):
+        """The settings every part has, for arrays of `shape` (rows, columns)."""
+        rows, columns = shape
         window = get("data_window")
         if window is None:
             window = ((0, 0), (columns - 1, rows - 1))
@@ -233,7 +311,8 @@ class _Part:
             )
         self.origin = (box.min_x, box.min_y)
         self.display_window = get("display_window") or window
-        self.compression = _enum(_names.COMPRESSION, get("compression"), "compression")
+        compression = get("compression") or ("zips" if deep else "zip")
+        self.compression = _enum(_names.COMPRESSION, compression, "compression")
         self.line_order = _enum(_names.LINE_ORDER, get("line_order"), "line_order")
         self.rounding = _enum(_names.ROUNDING_MODE, get("rounding"), "rounding")
         self.compression_level = float(get("compression_level") or 0.0)
@@ -241,7 +320,7 @@ class _Part:
         levels = get("levels") or {}
         if levels and self.tiles is None:
             raise ValueError(f"{what}: levels need tiles=(width, height)")
-        self.levels = {(0, 0): self.channels}
+        self.levels = {} if deep else {(0, 0): self.channels}
         for key, channels in levels.items():
             lx, ly = (int(v) for v in key)
             self.levels[(lx, ly)] = _check_channels(channels, f"{what} level {key}")
@@ -268,11 +347,12 @@ class _Part:
         desc.display_window = _box(self.display_window)
         desc.line_order = self.line_order
         desc.compression_level = self.compression_level
+        deep = self.deep is not None
         if self.tiles is None:
-            desc.storage = _abi.EXRKIT_STORAGE_SCANLINE
+            desc.storage = _abi.EXRKIT_STORAGE_DEEP_SCANLINE if deep else _abi.EXRKIT_STORAGE_SCANLINE
         else:
             width, height = self.tiles
-            desc.storage = _abi.EXRKIT_STORAGE_TILED
+            desc.storage = _abi.EXRKIT_STORAGE_DEEP_TILED if deep else _abi.EXRKIT_STORAGE_TILED
             desc.tile_width = int(width)
             desc.tile_height = int(height)
             desc.level_mode = self.level_mode
@@ -283,7 +363,7 @@ class _Part:
 def write(
     path,
     channels_or_parts,
-    compression="zip",
+    compression=None,
     tiles=None,
     levels=None,
     attributes=None,
@@ -301,14 +381,20 @@ def write(
 
     `channels_or_parts` is either one part's channels, a dict name -> 2-D
     array (rows, columns) of uint32, float16 or float32 (the file's UINT,
-    HALF and FLOAT), or a list of parts for a multipart file: dicts with
-    key "channels" and any of the keyword arguments below, which then serve
-    as defaults for every part ("name" is required per part).
+    HALF and FLOAT), or one deep part's ``(offsets, channels)`` as
+    :meth:`exrkit.Reader.read_deep` gives them (1-D sample arrays; a deep
+    part needs `data_window`), or a list of parts for a multipart file:
+    dicts with key "channels" (or "deep") and any of the keyword arguments
+    below, which then serve as defaults for every part ("name" is required
+    per part). Deep parts are deep tiled when given `tiles`, and have one
+    level.
 
     The data window comes from the arrays' shape, at the origin, unless
     `data_window` = ((min_x, min_y), (max_x, max_y)) places it; the display
     window defaults to it. `compression` is a name ("none", "rle", "zips",
-    "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", ...). `line_order`
+    "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", ...); the default
+    is "zip" for flat parts and "zips" for deep ones (OpenEXR reads deep
+    data in NONE, RLE and ZIPS only). `line_order`
     is "increasing_y", "decreasing_y" or (tiled only) "random_y".
 
     `tiles` = (width, height) makes a tiled part. `levels` gives the levels
@@ -347,6 +433,8 @@ def write(
     }
     if isinstance(channels_or_parts, Mapping):
         parts = [_Part({"channels": channels_or_parts}, defaults, 0)]
+    elif isinstance(channels_or_parts, tuple):
+        parts = [_Part({"deep": channels_or_parts}, defaults, 0)]
     else:
         specs = list(channels_or_parts)
         if not specs:
@@ -377,7 +465,8 @@ def write(
             index = ctypes.c_uint32()
             desc = part.desc()
             check(lib.exrkit_add_part(writer, ctypes.byref(desc), ctypes.byref(index)))
-            for channel_name, array in part.channels.items():
+            channel_arrays = part.deep[1] if part.deep is not None else part.channels
+            for channel_name, array in channel_arrays.items():
                 channel = _abi.exrkit_channel(
                     name=to_c(channel_name),
                     type=_CHANNEL_TYPES[array.dtype],
@@ -392,6 +481,13 @@ def write(
                 ))
         check(lib.exrkit_write_header(writer))
         for index, part in enumerate(parts):
+            if part.deep is not None:
+                image = _deep_image(*part.deep, part.data_window)
+                try:
+                    check(lib.exrkit_write_deep_image(writer, index, 0, 0, image))
+                finally:
+                    lib.exrkit_deep_image_free(image)
+                continue
             for (lx, ly), channels in sorted(part.levels.items(), key=lambda kv: kv[0][::-1]):
                 missing = set(part.channels) - set(channels)
                 if missing:
