@@ -45,6 +45,13 @@ SAMPLES = [
     "ScanLines/Cannon.exr",
 ]
 
+# The deep sample images: deep scanline parts, ZIPS.
+DEEP_SAMPLES = [
+    "v2/LowResLeftView/Balls.exr",
+    "v2/LowResLeftView/Leaves.exr",
+    "v2/LowResLeftView/Trunks.exr",
+]
+
 IMPLEMENTATIONS = [
     ("exrkit", "exrkit"),
     ("openexr", "OpenEXR C++"),
@@ -138,6 +145,90 @@ def time_pyopenexr(threads, reps, path):
     seconds.sort()
     median = seconds[len(seconds) // 2]
     print(f"pyopenexr\t{threads}\t{path}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}")
+
+
+def time_pyopenexr_deep(threads, reps, path):
+    """Times PyPI OpenEXR reading every sample of a deep file (it gives
+    each pixel's samples as a numpy array of its own)."""
+    import OpenEXR
+
+    count = 1 if threads == "1" else os.cpu_count() or 1
+    OpenEXR.set_global_thread_count(0 if count == 1 else count)
+    seconds = []
+    cpu = []
+    try:
+        for _ in range(max(1, reps)):
+            cpu_start = time.thread_time()
+            start = time.perf_counter()
+            f = OpenEXR.File(path, separate_channels=True, num_threads=count)
+            stop = time.perf_counter()
+            cpu.append(time.thread_time() - cpu_start)
+            seconds.append(stop - start)
+            del f
+    except Exception as e:  # report any failure of the reader as a cell
+        message = " ".join(str(e).split())
+        print(f"pyopenexr\t{threads}\t{path}\terror\t{message}")
+        return
+    seconds.sort()
+    median = seconds[len(seconds) // 2]
+    print(f"pyopenexr\t{threads}\t{path}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}")
+
+
+def measure_deep(args, files):
+    """Times exrkit and PyPI OpenEXR decoding deep part 0 of each file, in
+    turns, REPS runs each in a fresh process; returns (results, info) with
+    info[path] = (samples, bytes of the samples and offsets, peak RSS
+    growth of exrkit's decode)."""
+    timers = {
+        "exrkit": lambda t, f: [args.rust, "--bench", "deep", t, "1", f],
+        "pyopenexr": lambda t, f: [
+            sys.executable, os.path.abspath(__file__), "time-pyopenexr-deep", t, "1", f,
+        ],
+    }
+    results = {}
+    info = {}
+    for index, path in enumerate(files):
+        print(f"[{index + 1}/{len(files)}] deep {path}", file=sys.stderr)
+        for turn in range(max(1, args.reps)):
+            for threads in ("1", "all"):
+                keys = list(timers)[turn % 2:] + list(timers)[: turn % 2]
+                for key in keys:
+                    result = results.setdefault((key, threads, path), Result())
+                    if result.status != "ok":
+                        continue
+                    fields = run_timer(timers[key](threads, path))
+                    result.add(fields)
+                    if key == "exrkit" and len(fields) >= 10 and fields[3] == "ok":
+                        grown = int(fields[9])
+                        old = info.get((threads, path), (0, 0, 0))[2]
+                        info[(threads, path)] = (int(fields[7]), int(fields[8]), max(grown, old))
+    return results, info
+
+
+def deep_table(files, labels, results, info):
+    mib = 1 << 20
+    lines = [
+        "### Deep decode: deep part 0, every sample",
+        "",
+        "| file | samples | threads | exrkit Msamples/s | PyPI OpenEXR Msamples/s | vs PyPI"
+        " | exrkit peak RSS growth MiB | samples + offsets MiB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for path in files:
+        for threads in ("1", "all"):
+            mine = results.get(("exrkit", threads, path))
+            theirs = results.get(("pyopenexr", threads, path))
+            samples, size, grown = info.get((threads, path), (0, 0, 0))
+            mine_s = mine.best if mine else None
+            theirs_s = theirs.best if theirs else None
+            speed = lambda s: f"{samples / s / 1e6:.1f}" if s and samples else "-"
+            ratio = f"{theirs_s / mine_s:.2f}" if mine_s and theirs_s else "-"
+            lines.append(
+                f"| {labels[path]} | {samples} | {threads} | {speed(mine_s)} | {speed(theirs_s)}"
+                f" | {ratio} | {grown / mib:.1f} | {size / mib:.1f} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
 
 
 PY_COMPRESSION = {
@@ -564,6 +655,15 @@ def run(args):
     out.append(cpu_table(generated + samples, labels, results, info))
     out.append(scaling_table(generated + samples, labels, results, info))
     out.append(memory_table(memory, labels))
+    deep_files = [
+        os.path.join(args.samples, s)
+        for s in DEEP_SAMPLES
+        if os.path.exists(os.path.join(args.samples, s))
+    ]
+    if deep_files:
+        deep_labels = {path: os.path.relpath(path, args.samples) for path in deep_files}
+        deep_results, deep_info = measure_deep(args, deep_files)
+        out.append(deep_table(deep_files, deep_labels, deep_results, deep_info))
     out.append(f"Measured in {elapsed:.0f} s; {load}.")
     print("\n".join(out), flush=True)
 
@@ -608,6 +708,10 @@ def main():
     t.add_argument("threads", choices=["1", "all"])
     t.add_argument("reps", type=int)
     t.add_argument("file")
+    d = sub.add_parser("time-pyopenexr-deep")
+    d.add_argument("threads", choices=["1", "all"])
+    d.add_argument("reps", type=int)
+    d.add_argument("file")
     e = sub.add_parser("time-pyopenexr-encode")
     e.add_argument("threads", choices=["1", "all"])
     e.add_argument("reps", type=int)
@@ -629,6 +733,8 @@ def main():
         generate(args.dir)
     elif args.command == "time-pyopenexr":
         time_pyopenexr(args.threads, args.reps, args.file)
+    elif args.command == "time-pyopenexr-deep":
+        time_pyopenexr_deep(args.threads, args.reps, args.file)
     elif args.command == "time-pyopenexr-encode":
         time_pyopenexr_encode(args.threads, args.reps, args.source, args.codec, args.out)
     else:

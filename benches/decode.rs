@@ -4,6 +4,7 @@
 //! ```text
 //! decode --bench time exrkit|exrs THREADS REPS FILE
 //! decode --bench peak THREADS FILE
+//! decode --bench deep THREADS REPS FILE
 //! ```
 //!
 //! THREADS is `1` or `all`. `time` opens FILE and decodes every channel of
@@ -20,6 +21,13 @@
 //! `ok`, the caller's buffer bytes, the process's peak resident bytes before
 //! decoding (buffers allocated and touched) and after, and its resident
 //! bytes before allocating the buffers. Run it in a fresh process.
+//!
+//! `deep` opens FILE and decodes deep part 0 (level 0) with exrkit REPS
+//! times, then prints `exrkit`, threads, file, `ok`, best and median
+//! seconds, the least CPU time of the calling thread, the number of samples,
+//! the bytes they take (every channel at its own type) and the growth of
+//! the process's peak resident bytes over the decode. Run it in a fresh
+//! process.
 //!
 //! Without `--bench`, as under `cargo test --all-targets`, it does nothing.
 
@@ -122,6 +130,52 @@ fn time(implementation: &str, threads: &str, reps: usize, path: &Path) -> String
     format!("{prefix}\tok\t{best:.6}\t{median:.6}\t{cpu}\t{info}")
 }
 
+/// The `deep` command: returns the line to print.
+fn deep(threads: &str, reps: usize, path: &Path) -> String {
+    let prefix = format!("exrkit\t{threads}\t{}", path.display());
+    let one = threads == "1";
+    if !one {
+        rayon::broadcast(|_| ());
+    }
+    let (before, _) = memory().unwrap_or_default();
+    let mut seconds = Vec::with_capacity(reps);
+    let mut cpu: Option<f64> = None;
+    let mut samples = (0u64, 0u64);
+    for _ in 0..reps {
+        let cpu_start = thread_cpu_seconds();
+        let start = Instant::now();
+        let options = ReadOptions {
+            threads: if one { 1 } else { 0 },
+            ..ReadOptions::default()
+        };
+        let image = match Reader::open(path, options).and_then(|r| r.decode_deep_image(0, 0, 0)) {
+            Ok(image) => image,
+            Err(e) => return format!("{prefix}\terror\t{e}"),
+        };
+        seconds.push(start.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu_start, thread_cpu_seconds()) {
+            cpu = Some(cpu.map_or(b - a, |c| c.min(b - a)));
+        }
+        let bytes = image
+            .channels()
+            .iter()
+            .map(|c| c.samples().len() as u64 * c.samples().pixel_type().size() as u64)
+            .sum::<u64>()
+            + 8 * image.offsets().len() as u64;
+        samples = (image.sample_count(), bytes);
+        black_box(&image);
+    }
+    let (after, _) = memory().unwrap_or_default();
+    let (best, median) = summary(seconds);
+    let cpu = cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.6}"));
+    format!(
+        "{prefix}\tok\t{best:.6}\t{median:.6}\t{cpu}\t{}\t{}\t{}",
+        samples.0,
+        samples.1,
+        after.saturating_sub(before)
+    )
+}
+
 /// `VmHWM` and `VmRSS` of this process, in bytes.
 fn memory() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -194,10 +248,18 @@ fn main() {
             time(implementation, threads, reps.max(1), Path::new(file))
         }
         ["peak", threads @ ("1" | "all"), file] => peak(threads, Path::new(file)),
+        ["deep", threads @ ("1" | "all"), reps, file] => {
+            let Ok(reps) = reps.parse::<usize>() else {
+                eprintln!("REPS must be a number, not {reps}");
+                std::process::exit(2);
+            };
+            deep(threads, reps.max(1), Path::new(file))
+        }
         _ => {
             eprintln!(
                 "usage: decode --bench time exrkit|exrs 1|all REPS FILE\n       \
-                 decode --bench peak 1|all FILE\n\
+                 decode --bench peak 1|all FILE\n       \
+                 decode --bench deep 1|all REPS FILE\n\
                  Run `bash benches/run.sh` for the whole benchmark."
             );
             std::process::exit(2);
