@@ -175,12 +175,14 @@ def time_pyopenexr_deep(threads, reps, path):
 
 
 def measure_deep(args, files):
-    """Times exrkit and PyPI OpenEXR decoding deep part 0 of each file, in
-    turns, REPS runs each in a fresh process; returns (results, info) with
+    """Times exrkit, OpenEXR C++ and PyPI OpenEXR decoding deep part 0 of
+    each file, in turns, REPS runs each in a fresh process; returns
+    (results, info) with
     info[path] = (samples, bytes of the samples and offsets, peak RSS
     growth of exrkit's decode)."""
     timers = {
         "exrkit": lambda t, f: [args.rust, "--bench", "deep", t, "1", f],
+        "openexr": lambda t, f: [args.cpp, "deep", t, "1", f],
         "pyopenexr": lambda t, f: [
             sys.executable, os.path.abspath(__file__), "time-pyopenexr-deep", t, "1", f,
         ],
@@ -191,7 +193,8 @@ def measure_deep(args, files):
         print(f"[{index + 1}/{len(files)}] deep {path}", file=sys.stderr)
         for turn in range(max(1, args.reps)):
             for threads in ("1", "all"):
-                keys = list(timers)[turn % 2:] + list(timers)[: turn % 2]
+                shift = (index + turn) % len(timers)
+                keys = list(timers)[shift:] + list(timers)[:shift]
                 for key in keys:
                     result = results.setdefault((key, threads, path), Result())
                     if result.status != "ok":
@@ -210,22 +213,32 @@ def deep_table(files, labels, results, info):
     lines = [
         "### Deep decode: deep part 0, every sample",
         "",
-        "| file | samples | threads | exrkit Msamples/s | PyPI OpenEXR Msamples/s | vs PyPI"
-        " | exrkit peak RSS growth MiB | samples + offsets MiB |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| file | samples | threads | exrkit Msamples/s | OpenEXR C++ Msamples/s | vs C++"
+        " | PyPI OpenEXR Msamples/s | vs PyPI | exrkit peak RSS growth MiB"
+        " | samples + offsets MiB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for path in files:
         for threads in ("1", "all"):
-            mine = results.get(("exrkit", threads, path))
-            theirs = results.get(("pyopenexr", threads, path))
+            best = {
+                key: (results[(key, threads, path)].best if (key, threads, path) in results
+                      else None)
+                for key in ("exrkit", "openexr", "pyopenexr")
+            }
             samples, size, grown = info.get((threads, path), (0, 0, 0))
-            mine_s = mine.best if mine else None
-            theirs_s = theirs.best if theirs else None
-            speed = lambda s: f"{samples / s / 1e6:.1f}" if s and samples else "-"
-            ratio = f"{theirs_s / mine_s:.2f}" if mine_s and theirs_s else "-"
+            mine = best["exrkit"]
+
+            def speed(s):
+                return f"{samples / s / 1e6:.1f}" if s and samples else "-"
+
+            def ratio(s):
+                return f"{s / mine:.2f}" if mine and s else "-"
+
             lines.append(
-                f"| {labels[path]} | {samples} | {threads} | {speed(mine_s)} | {speed(theirs_s)}"
-                f" | {ratio} | {grown / mib:.1f} | {size / mib:.1f} |"
+                f"| {labels[path]} | {samples} | {threads} | {speed(mine)}"
+                f" | {speed(best['openexr'])} | {ratio(best['openexr'])}"
+                f" | {speed(best['pyopenexr'])} | {ratio(best['pyopenexr'])}"
+                f" | {grown / mib:.1f} | {size / mib:.1f} |"
             )
     lines.append("")
     return "\n".join(lines)

@@ -5,6 +5,7 @@
 // for tiled ones. benches/run.sh builds and runs it.
 //
 //     openexr_decode THREADS REPS FILE
+//     openexr_decode deep THREADS REPS FILE
 //
 // THREADS is 1 (no worker threads: the calling thread decodes) or "all"
 // (one worker per hardware thread). Prints one tab-separated line:
@@ -12,8 +13,14 @@
 // where the last is the least CPU time the calling thread spent on one run.
 // or, when OpenEXR throws,
 //     openexr THREADS FILE error MESSAGE
+// With `deep`, each run reads every sample of a deep scanline file with
+// Imf::DeepScanLineInputFile as its documentation shows: the sample counts
+// first, then one array per channel for all samples, with a pointer per
+// pixel into it, then the samples.
 
 #include <ImfChannelList.h>
+#include <ImfDeepFrameBuffer.h>
+#include <ImfDeepScanLineInputFile.h>
 #include <ImfFrameBuffer.h>
 #include <ImfHeader.h>
 #include <ImfInputFile.h>
@@ -82,6 +89,52 @@ void decode(const char *path, bool tiled, const Imf::FrameBuffer &frame_buffer, 
     file.readTiles(0, file.numXTiles(0) - 1, 0, file.numYTiles(0) - 1, 0, 0);
 }
 
+// Reads every sample of the deep scanline file `path`; returns how many.
+uint64_t decode_deep(const char *path, int threads)
+{
+    Imf::DeepScanLineInputFile file(path, threads);
+    const Imath::Box2i dw = file.header().dataWindow();
+    const int64_t w = int64_t(dw.max.x) - dw.min.x + 1;
+    const int64_t h = int64_t(dw.max.y) - dw.min.y + 1;
+    // Base addresses so that pixel (min.x, min.y) lands on element 0.
+    auto based = [&](void *start, size_t size) {
+        return reinterpret_cast<char *>(start) -
+               (int64_t(dw.min.x) + int64_t(dw.min.y) * w) * int64_t(size);
+    };
+    std::vector<unsigned int> counts(size_t(w * h));
+    Imf::DeepFrameBuffer frame_buffer;
+    frame_buffer.insertSampleCountSlice(Imf::Slice(Imf::UINT, based(counts.data(), 4), 4,
+                                                   size_t(4 * w)));
+    const Imf::ChannelList &channels = file.header().channels();
+    std::vector<size_t> sizes;
+    std::vector<std::vector<char *>> pointers;
+    for (auto it = channels.begin(); it != channels.end(); ++it) {
+        sizes.push_back(it.channel().type == Imf::HALF ? 2 : 4);
+        pointers.emplace_back(size_t(w * h));
+        frame_buffer.insert(it.name(),
+                            Imf::DeepSlice(it.channel().type,
+                                           based(pointers.back().data(), sizeof(char *)),
+                                           sizeof(char *), sizeof(char *) * size_t(w),
+                                           sizes.back()));
+    }
+    file.setFrameBuffer(frame_buffer);
+    file.readPixelSampleCounts(dw.min.y, dw.max.y);
+    uint64_t total = 0;
+    for (unsigned int c : counts)
+        total += c;
+    std::vector<std::vector<char>> samples;
+    for (size_t c = 0; c < pointers.size(); c++) {
+        samples.emplace_back(size_t(total) * sizes[c]);
+        char *at = samples.back().data();
+        for (size_t i = 0; i < counts.size(); i++) {
+            pointers[c][i] = at;
+            at += size_t(counts[i]) * sizes[c];
+        }
+    }
+    file.readPixels(dw.min.y, dw.max.y);
+    return total;
+}
+
 double thread_cpu_seconds()
 {
     timespec t{};
@@ -93,17 +146,35 @@ double thread_cpu_seconds()
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: %s THREADS(1|all) REPS FILE\n", argv[0]);
+    const bool deep = argc == 5 && std::string(argv[1]) == "deep";
+    if (argc != 4 && !deep) {
+        std::fprintf(stderr, "usage: %s [deep] THREADS(1|all) REPS FILE\n", argv[0]);
         return 2;
     }
-    const std::string threads_arg = argv[1];
-    const int reps = std::max(1, std::atoi(argv[2]));
-    const char *path = argv[3];
+    const std::string threads_arg = argv[deep ? 2 : 1];
+    const int reps = std::max(1, std::atoi(argv[deep ? 3 : 2]));
+    const char *path = argv[deep ? 4 : 3];
     const int hardware = std::max(1u, std::thread::hardware_concurrency());
     const int workers = threads_arg == "1" ? 0 : hardware;
     Imf::setGlobalThreadCount(workers);
     try {
+        if (deep) {
+            std::vector<double> seconds;
+            double cpu = 0;
+            for (int i = 0; i < reps; i++) {
+                const double cpu_start = thread_cpu_seconds();
+                const auto start = std::chrono::steady_clock::now();
+                decode_deep(path, workers);
+                const auto stop = std::chrono::steady_clock::now();
+                const double used = thread_cpu_seconds() - cpu_start;
+                cpu = i == 0 ? used : std::min(cpu, used);
+                seconds.push_back(std::chrono::duration<double>(stop - start).count());
+            }
+            std::sort(seconds.begin(), seconds.end());
+            std::printf("openexr\t%s\t%s\tok\t%.6f\t%.6f\t%.6f\n", threads_arg.c_str(), path,
+                        seconds.front(), seconds[seconds.size() / 2], cpu);
+            return 0;
+        }
         Buffers buffers;
         bool tiled = false;
         {
