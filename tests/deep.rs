@@ -516,3 +516,90 @@ fn mutated_deep_files_fail_cleanly() {
     println!("mutated deep files: {decoded} decoded, {failed} refused");
     assert!(failed > 100 && decoded > 100);
 }
+
+#[test]
+fn deep_tiled_levels_round_trip() {
+    use exrkit::meta::channel::Channel;
+    use exrkit::meta::types::{Box2i, LevelMode, PixelType, RoundingMode, Storage, TileDesc};
+    let window = Box2i {
+        min_x: -3,
+        min_y: 2,
+        max_x: 27,
+        max_y: 18,
+    };
+    for (mode, rounding) in [
+        (LevelMode::Mipmap, RoundingMode::Down),
+        (LevelMode::Ripmap, RoundingMode::Up),
+    ] {
+        let mut desc = exrkit::PartDesc::scanline(window);
+        desc.storage = Storage::DeepTiled;
+        desc.compression = exrkit::meta::compression::Compression::Rle;
+        desc.tiles = Some(TileDesc {
+            width: 8,
+            height: 4,
+            level_mode: mode,
+            rounding_mode: rounding,
+        });
+        let mut writer = exrkit::Writer::to_memory(exrkit::WriteOptions::default());
+        writer.add_part(desc).expect("part");
+        for (name, pixel_type) in [("A", PixelType::Half), ("Z", PixelType::Float)] {
+            writer
+                .add_channel(
+                    0,
+                    Channel {
+                        name: name.into(),
+                        pixel_type,
+                        p_linear: false,
+                        x_sampling: 1,
+                        y_sampling: 1,
+                    },
+                )
+                .expect("channel");
+        }
+        writer.write_header().expect("header");
+        let header = writer.header(0).expect("header");
+        let (levels_x, levels_y) = header.geometry().level_counts();
+        let mut written = Vec::new();
+        for ly in 0..levels_y {
+            for lx in 0..levels_x {
+                if mode == LevelMode::Mipmap && lx != ly {
+                    continue;
+                }
+                let (w, h) = header.geometry().level_size(lx, ly).expect("level");
+                let level = Box2i {
+                    min_x: window.min_x,
+                    min_y: window.min_y,
+                    max_x: window.min_x + w as i32 - 1,
+                    max_y: window.min_y + h as i32 - 1,
+                };
+                let counts: Vec<u32> = (0..w * h)
+                    .map(|i| ((i * 7 + lx as u64) % 5) as u32)
+                    .collect();
+                let channels = [
+                    ("A".into(), PixelType::Half),
+                    ("Z".into(), PixelType::Float),
+                ];
+                let mut image = DeepImage::new(level, &channels, &counts).expect("image");
+                if let exrkit::deep::DeepSamplesMut::Float(z) =
+                    image.channels_mut()[1].samples_mut()
+                {
+                    for (i, s) in z.iter_mut().enumerate() {
+                        *s = (i as f32) * 0.5 + ly as f32;
+                    }
+                }
+                writer
+                    .write_deep_image(0, lx, ly, &image)
+                    .expect("write level");
+                written.push(((lx, ly), image));
+            }
+        }
+        writer.finish().expect("finish");
+        let bytes = writer.bytes().expect("bytes").to_vec();
+        let reader = Reader::from_bytes(bytes, ReadOptions::default()).expect("open");
+        for ((lx, ly), image) in &written {
+            let back = reader.decode_deep_image(0, *lx, *ly).expect("decode level");
+            assert_eq!(&back, image, "{mode:?} level ({lx}, {ly})");
+        }
+        assert!(written.len() > 4);
+    }
+}
