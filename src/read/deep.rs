@@ -79,6 +79,48 @@ fn line_starts(region: Box2i, window: Box2i) -> impl Iterator<Item = Option<usiz
     })
 }
 
+/// The sizes of a chunk's sample count table.
+struct TableSize {
+    /// Unpacked: 4 bytes per pixel of the chunk.
+    unpacked: usize,
+    /// As stored.
+    packed: usize,
+    /// Stored raw at the size of a whole tile, as OpenEXR's C++ writer
+    /// stores the raw tables of tiles at the edge of a level (their
+    /// pixels first).
+    raw_whole_tile: bool,
+}
+
+/// Checks that a chunk's packed sample count table can hold the table of
+/// its pixels.
+fn check_table_size(header: &Header, info: &ChunkInfo) -> Result<TableSize> {
+    let compression = header.compression();
+    let too_large = || Error::LimitExceeded("sample count table larger than memory".into());
+    let unpacked = pixel_count(info.region.pixels)?
+        .checked_mul(4)
+        .ok_or_else(too_large)?;
+    let packed = usize::try_from(info.sample_table_size).map_err(|_| too_large())?;
+    let whole_tile = header
+        .geometry()
+        .tile_desc()
+        .map(|t| 4 * u64::from(t.width) * u64::from(t.height));
+    let raw_whole_tile = whole_tile == Some(info.sample_table_size);
+    if packed != unpacked
+        && !raw_whole_tile
+        && unpacked > codec::max_unpacked_size(compression, packed)
+    {
+        corrupt!(
+            "{packed} bytes of {} data cannot hold the {unpacked}-byte sample count table",
+            compression.name()
+        );
+    }
+    Ok(TableSize {
+        unpacked,
+        packed,
+        raw_whole_tile,
+    })
+}
+
 impl Reader {
     /// The header of `part`, which must hold deep pixels.
     fn deep_header(&self, part: usize) -> Result<&Header> {
@@ -121,13 +163,15 @@ impl Reader {
             max_x: (i64::from(dw.min_x) + width as i64 - 1) as i32,
             max_y: (i64::from(dw.min_y) + height as i64 - 1) as i32,
         };
-        let chunks: Vec<u64> = (0..grid.count())
+        let mut chunks: Vec<u64> = (0..grid.count())
             .filter_map(|i| geometry.grid_chunk(&grid, i))
             .collect();
+        chunks.sort_unstable();
         self.decode_deep(part, header, window, &chunks)
     }
 
-    /// Decodes `chunks`, which tile `window`, into one image.
+    /// Decodes `chunks` (in increasing order), which tile `window`, into
+    /// one image.
     fn decode_deep(
         &self,
         part: usize,
@@ -136,16 +180,43 @@ impl Reader {
         chunks: &[u64],
     ) -> Result<DeepImage> {
         let pixels = pixel_count(window)?;
+        let count = chunks.len() as u64;
+        let tally = Tally::new(3 * count);
+        let chunk_at = |i: u64| chunks.get(usize::try_from(i).ok()?).copied();
+        let position = |chunk: u64| chunks.binary_search(&chunk).ok();
+        // Every chunk located first, and its table checked against the
+        // bytes it has, so that the offsets allocated next are backed by
+        // the file, not merely claimed by its header.
+        let mut located: Vec<Option<ChunkInfo>> = Vec::new();
+        try_resize(&mut located, chunks.len())?;
+        {
+            let shared = DisjointSlice::new(&mut located);
+            self.each_chunk(part, count, chunk_at, &tally, |chunk| {
+                let info = self
+                    .chunk_info(part, chunk)
+                    .and_then(|info| check_table_size(header, &info).map(|_| info))
+                    .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))?;
+                // SAFETY: each chunk stores only its own entry.
+                let slot = position(chunk).and_then(|i| unsafe { shared.range(i, 1) });
+                if let Some([slot]) = slot {
+                    *slot = Some(info);
+                }
+                Ok(())
+            })?;
+        }
+        let info_of = |chunk: u64| {
+            position(chunk)
+                .and_then(|i| located.get(i).copied().flatten())
+                .ok_or_else(|| Error::Internal(format!("chunk {chunk} was not located")))
+        };
         let mut offsets = Vec::new();
         try_resize(&mut offsets, pixels + 1)?;
-        let tally = Tally::new(2 * chunks.len() as u64);
-        let chunk_at = |i: u64| chunks.get(usize::try_from(i).ok()?).copied();
         let samples_so_far = AtomicU64::new(0);
         {
             let counts = DisjointSlice::new(&mut offsets[1..]);
-            self.each_chunk(part, chunks.len() as u64, chunk_at, &tally, |chunk| {
+            self.each_chunk(part, count, chunk_at, &tally, |chunk| {
                 codec::with_block_scratch(|scratch| {
-                    let info = self.chunk_info(part, chunk)?;
+                    let info = info_of(chunk)?;
                     self.read_counts(header, &info, window, &counts, &samples_so_far, scratch)
                 })
                 .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
@@ -171,9 +242,9 @@ impl Reader {
                 DeepSamplesMut::Float(s) => SharedSamples::Float(DisjointSlice::new(s)),
             })
             .collect();
-        self.each_chunk(part, chunks.len() as u64, chunk_at, &tally, |chunk| {
+        self.each_chunk(part, count, chunk_at, &tally, |chunk| {
             codec::with_block_scratch(|scratch| {
-                let info = self.chunk_info(part, chunk)?;
+                let info = info_of(chunk)?;
                 self.read_samples(header, &info, window, offsets, &arrays, scratch)
             })
             .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
@@ -196,27 +267,11 @@ impl Reader {
         let compression = header.compression();
         let region = info.region.pixels;
         let width = usize::try_from(region.width()).unwrap_or(0);
-        let table_size = pixel_count(region)?
-            .checked_mul(4)
-            .ok_or_else(|| Error::LimitExceeded("sample count table larger than memory".into()))?;
-        let packed_table = usize::try_from(info.sample_table_size)
-            .map_err(|_| Error::LimitExceeded("sample count table larger than memory".into()))?;
-        // OpenEXR's C++ writer stores the raw table of a tile at the edge of
-        // the level at the size of a whole tile, its pixels first.
-        let whole_tile = header
-            .geometry()
-            .tile_desc()
-            .map(|t| 4 * u64::from(t.width) * u64::from(t.height));
-        let raw_whole_tile = whole_tile == Some(info.sample_table_size);
-        if packed_table != table_size
-            && !raw_whole_tile
-            && table_size > codec::max_unpacked_size(compression, packed_table)
-        {
-            corrupt!(
-                "{packed_table} bytes of {} data cannot hold the {table_size}-byte sample count table",
-                compression.name()
-            );
-        }
+        let TableSize {
+            unpacked: table_size,
+            packed: packed_table,
+            raw_whole_tile,
+        } = check_table_size(header, info)?;
         try_resize(&mut scratch.packed, packed_table)?;
         self.source
             .read_exact_at(info.data_offset, &mut scratch.packed)?;
