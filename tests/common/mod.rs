@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod attributes;
+
 use std::path::PathBuf;
 
 /// The folder `sub` of the OpenEXR sample images, or `None` (after printing
