@@ -1,5 +1,7 @@
 //! One value of every standard attribute type, shared by the tests that
-//! write them and check what readers make of them.
+//! write them and check what readers make of them, and the canonical form
+//! in which the reference tools (tests/support/openexr_ref.py and .cpp)
+//! report attribute values.
 
 use exrkit::meta::attribute::{Chromaticities, KeyCode};
 use exrkit::meta::channel::Channel;
@@ -8,8 +10,13 @@ use exrkit::meta::encode::Value;
 use exrkit::meta::text::Text;
 use exrkit::meta::types::{Box2f, Box2i, LevelMode, LineOrder, PixelType, RoundingMode, TileDesc};
 
+use super::json::Json;
+
 /// One value of every standard type, named after its type, with values
-/// that show a swapped field or a lost bit.
+/// that show a swapped field or a lost bit. The rational is in lowest terms
+/// and the timecode's digits are BCD, as PyPI's OpenEXR reports only those
+/// faithfully (it hands rationals out as `fractions.Fraction` and timecodes
+/// as decoded fields).
 pub fn values() -> Vec<(&'static str, Value)> {
     let m33: Vec<f64> = (0..9).map(|i| f64::from(i) * 1.25 - 3.0).collect();
     let m44: Vec<f64> = (0..16).map(|i| f64::from(i) * -0.5 + 1e-9).collect();
@@ -129,4 +136,98 @@ pub fn values() -> Vec<(&'static str, Value)> {
         ("aV3d", Value::V3d([0.1, 0.2, 0.3])),
         ("aDeepImageState", Value::DeepImageState(3)),
     ]
+}
+
+/// `value` in the canonical form of the reference tools: the type name,
+/// then the fields in file order; floats as the hexadecimal digits of their
+/// bits, byte payloads in hexadecimal, channels as [name, pixel type,
+/// x sampling, y sampling, pLinear].
+pub fn canonical(value: &Value) -> Json {
+    let f = |v: f32| Json::Str(format!("{:08x}", v.to_bits()));
+    let d = |v: f64| Json::Str(format!("{:016x}", v.to_bits()));
+    let int = |v: i32| Json::Int(v.into());
+    let uint = |v: u32| Json::Int(v.into());
+    let text = |t: &Text| {
+        Json::Str(String::from_utf8(t.as_bytes().to_vec()).expect("attribute text is UTF-8"))
+    };
+    let hex = |bytes: &[u8]| Json::Str(bytes.iter().map(|b| format!("{b:02x}")).collect());
+    let items: Vec<Json> = match value {
+        Value::Box2i(b) => [b.min_x, b.min_y, b.max_x, b.max_y].map(int).to_vec(),
+        Value::Box2f(b) => [b.min_x, b.min_y, b.max_x, b.max_y].map(f).to_vec(),
+        Value::Bytes { type_hint, data } => vec![text(type_hint), hex(data)],
+        Value::ChannelList(channels) => channels
+            .iter()
+            .map(|c| {
+                Json::Array(vec![
+                    text(&c.name),
+                    Json::Int(c.pixel_type as i64),
+                    int(c.x_sampling),
+                    int(c.y_sampling),
+                    Json::Bool(c.p_linear),
+                ])
+            })
+            .collect(),
+        Value::Chromaticities(c) => [c.red, c.green, c.blue, c.white]
+            .concat()
+            .into_iter()
+            .map(f)
+            .collect(),
+        Value::Compression(c) => vec![Json::Int(*c as i64)],
+        Value::Double(v) => vec![d(*v)],
+        Value::EnvMap(v) | Value::DeepImageState(v) => vec![Json::Int((*v).into())],
+        Value::Float(v) => vec![f(*v)],
+        Value::FloatVector(v) => v.iter().copied().map(f).collect(),
+        Value::Int(v) => vec![int(*v)],
+        Value::KeyCode(k) => [
+            k.film_mfc_code,
+            k.film_type,
+            k.prefix,
+            k.count,
+            k.perf_offset,
+            k.perfs_per_frame,
+            k.perfs_per_count,
+        ]
+        .map(int)
+        .to_vec(),
+        Value::LineOrder(order) => vec![Json::Int(*order as i64)],
+        Value::M33f(m) => m.map(f).to_vec(),
+        Value::M33d(m) => m.map(d).to_vec(),
+        Value::M44f(m) => m.map(f).to_vec(),
+        Value::M44d(m) => m.map(d).to_vec(),
+        Value::Preview {
+            width,
+            height,
+            rgba,
+        } => vec![uint(*width), uint(*height), hex(rgba)],
+        Value::Rational(n, den) => vec![int(*n), uint(*den)],
+        Value::String(t) => vec![text(t)],
+        Value::StringVector(items) => items.iter().map(text).collect(),
+        Value::TileDesc(t) => {
+            let level = match t.level_mode {
+                LevelMode::One => 0,
+                LevelMode::Mipmap => 1,
+                LevelMode::Ripmap => 2,
+            };
+            let rounding = match t.rounding_mode {
+                RoundingMode::Down => 0,
+                RoundingMode::Up => 1,
+            };
+            vec![
+                uint(t.width),
+                uint(t.height),
+                Json::Int(level),
+                Json::Int(rounding),
+            ]
+        }
+        Value::TimeCode(time, user) => vec![uint(*time), uint(*user)],
+        Value::V2i(v) => v.map(int).to_vec(),
+        Value::V2f(v) => v.map(f).to_vec(),
+        Value::V2d(v) => v.map(d).to_vec(),
+        Value::V3i(v) => v.map(int).to_vec(),
+        Value::V3f(v) => v.map(f).to_vec(),
+        Value::V3d(v) => v.map(d).to_vec(),
+    };
+    let mut out = vec![Json::from(value.type_name())];
+    out.extend(items);
+    Json::Array(out)
 }
