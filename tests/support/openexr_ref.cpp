@@ -1,15 +1,28 @@
 // Reference helper for tests/writing.rs, built against the system's OpenEXR
-// (C++ API) for what PyPI's OpenEXR cannot do: read deepImageState
-// attributes and the pixel types in channel lists.
+// (C++ API) for what PyPI's OpenEXR cannot do: write or read levels past the
+// first, write subsampled channels, read deepImageState attributes and the
+// pixel types in channel lists.
 //
+//   openexr_ref reencode OUTDIR CODEC FILE [CODEC FILE ...]
+//       rewrites every part of FILE number i (counting from 0) with
+//       compression CODEC (none, rle, zips, zip, piz, pxr24, b44, b44a) and
+//       otherwise the same header, every level, to OUTDIR/i.exr, then
+//       decodes that file as `dump` does into OUTDIR/i.bin.
+//   openexr_ref dump OUTDIR FILE ...
+//       decodes every level of every part of FILE number i into
+//       OUTDIR/i.bin: for each channel of each level of each part, a record
+//       of part, level x, level y, name length (32-bit each), name, sample
+//       bytes (64-bit), samples (little-endian, row-major over the
+//       channel's sampled window of that level), numbers little-endian.
 //   openexr_ref attributes OUTFILE FILE ...
 //       writes to OUTFILE a JSON array with, for each FILE, either
 //       {"error": MESSAGE} or {"parts": [PART ...]}, each PART an object
 //       mapping attribute names to their values in the canonical form
 //       tests/support/openexr_ref.py documents.
 //
-// A file OpenEXR refuses is recorded as its entry; anything else exits 1
-// with a message on stderr.
+// A file OpenEXR refuses is recorded, not fatal: `reencode` and `dump`
+// write the reason to OUTDIR/i.error, `attributes` as the file's entry.
+// Anything else exits 1 with a message on stderr.
 
 #include <ImfBoxAttribute.h>
 #include <ImfChannelListAttribute.h>
@@ -20,31 +33,42 @@
 #include <ImfEnvmapAttribute.h>
 #include <ImfFloatAttribute.h>
 #include <ImfFloatVectorAttribute.h>
+#include <ImfFrameBuffer.h>
 #include <ImfHeader.h>
+#include <ImfInputPart.h>
 #include <ImfIntAttribute.h>
 #include <ImfKeyCodeAttribute.h>
 #include <ImfLineOrderAttribute.h>
 #include <ImfMatrixAttribute.h>
 #include <ImfMultiPartInputFile.h>
+#include <ImfMultiPartOutputFile.h>
 #include <ImfOpaqueAttribute.h>
+#include <ImfOutputPart.h>
+#include <ImfPartType.h>
 #include <ImfPreviewImageAttribute.h>
 #include <ImfRationalAttribute.h>
 #include <ImfStringAttribute.h>
 #include <ImfStringVectorAttribute.h>
 #include <ImfTileDescriptionAttribute.h>
+#include <ImfTiledInputPart.h>
+#include <ImfTiledOutputPart.h>
 #include <ImfTimeCodeAttribute.h>
 #include <ImfVecAttribute.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 using namespace Imf;
+using Imath::Box2i;
 
 namespace {
 
@@ -68,6 +92,176 @@ hex (const void* data, size_t size)
         out += digits[bytes[i] & 15];
     }
     return out;
+}
+
+// How many multiples of `s` lie in [min, max]: the samples of a channel
+// sampled every `s` pixels.
+long
+sampled (int min, int max, int s)
+{
+    auto floorDiv = [] (long a, long b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
+    return floorDiv (max, s) - floorDiv (static_cast<long> (min) - 1, s);
+}
+
+// One buffer per channel, compact over its sampled part of `window`.
+struct Planes
+{
+    std::vector<std::string>       names;
+    std::vector<std::vector<char>> buffers;
+    FrameBuffer                    fb;
+
+    Planes (const ChannelList& channels, const Box2i& window)
+    {
+        for (ChannelList::ConstIterator i = channels.begin (); i != channels.end (); ++i)
+        {
+            const Channel& c    = i.channel ();
+            long           w    = sampled (window.min.x, window.max.x, c.xSampling);
+            long           h    = sampled (window.min.y, window.max.y, c.ySampling);
+            size_t         size = c.type == HALF ? 2 : 4;
+            names.push_back (i.name ());
+            buffers.emplace_back (static_cast<size_t> (w * h) * size);
+            fb.insert (
+                i.name (),
+                Slice::Make (
+                    c.type,
+                    buffers.back ().data (),
+                    window,
+                    size,
+                    size * static_cast<size_t> (w),
+                    c.xSampling,
+                    c.ySampling));
+        }
+    }
+
+    // Appends a record of each channel to `out`.
+    void save (std::string& out, int part, int lx, int ly) const
+    {
+        auto put = [&out] (uint64_t v, int bytes) {
+            for (int b = 0; b < bytes; ++b)
+                out += static_cast<char> (v >> (8 * b));
+        };
+        for (size_t i = 0; i < names.size (); ++i)
+        {
+            put (static_cast<uint32_t> (part), 4);
+            put (static_cast<uint32_t> (lx), 4);
+            put (static_cast<uint32_t> (ly), 4);
+            put (names[i].size (), 4);
+            out += names[i];
+            put (buffers[i].size (), 8);
+            out.append (buffers[i].data (), buffers[i].size ());
+        }
+    }
+};
+
+bool
+tiledPart (const Header& header)
+{
+    return header.hasType () ? isTiled (header.type ()) : header.hasTileDescription ();
+}
+
+// Calls f(lx, ly, window) for every level of tiled part `part`.
+template <class F>
+void
+eachLevel (TiledInputPart& part, F f)
+{
+    for (int ly = 0; ly < part.numYLevels (); ++ly)
+    {
+        for (int lx = 0; lx < part.numXLevels (); ++lx)
+        {
+            if (part.isValidLevel (lx, ly)) f (lx, ly, part.dataWindowForLevel (lx, ly));
+        }
+    }
+}
+
+void
+dumpFile (const std::string& path, const std::string& out)
+{
+    std::string        records;
+    MultiPartInputFile in (path.c_str ());
+    for (int p = 0; p < in.parts (); ++p)
+    {
+        const Header& header = in.header (p);
+        if (tiledPart (header))
+        {
+            TiledInputPart part (in, p);
+            eachLevel (part, [&] (int lx, int ly, const Box2i& window) {
+                Planes planes (header.channels (), window);
+                part.setFrameBuffer (planes.fb);
+                part.readTiles (
+                    0, part.numXTiles (lx) - 1, 0, part.numYTiles (ly) - 1, lx, ly);
+                planes.save (records, p, lx, ly);
+            });
+        }
+        else
+        {
+            InputPart part (in, p);
+            Box2i     window = header.dataWindow ();
+            Planes    planes (header.channels (), window);
+            part.setFrameBuffer (planes.fb);
+            part.readPixels (window.min.y, window.max.y);
+            planes.save (records, p, 0, 0);
+        }
+    }
+    writeFile (out, records.data (), records.size ());
+}
+
+Compression
+codec (const std::string& name)
+{
+    static const std::map<std::string, Compression> codecs = {
+        {"none", NO_COMPRESSION},
+        {"rle", RLE_COMPRESSION},
+        {"zips", ZIPS_COMPRESSION},
+        {"zip", ZIP_COMPRESSION},
+        {"piz", PIZ_COMPRESSION},
+        {"pxr24", PXR24_COMPRESSION},
+        {"b44", B44_COMPRESSION},
+        {"b44a", B44A_COMPRESSION}};
+    auto found = codecs.find (name);
+    if (found == codecs.end ()) throw std::runtime_error ("unknown codec " + name);
+    return found->second;
+}
+
+void
+reencode (const std::string& path, Compression compression, const std::string& out)
+{
+    MultiPartInputFile  in (path.c_str ());
+    std::vector<Header> headers;
+    for (int p = 0; p < in.parts (); ++p)
+    {
+        headers.push_back (in.header (p));
+        headers.back ().compression () = compression;
+    }
+    MultiPartOutputFile file (out.c_str (), headers.data (), static_cast<int> (headers.size ()));
+    for (int p = 0; p < in.parts (); ++p)
+    {
+        const Header& header = in.header (p);
+        if (tiledPart (header))
+        {
+            TiledInputPart  source (in, p);
+            TiledOutputPart target (file, p);
+            eachLevel (source, [&] (int lx, int ly, const Box2i& window) {
+                Planes planes (header.channels (), window);
+                source.setFrameBuffer (planes.fb);
+                source.readTiles (
+                    0, source.numXTiles (lx) - 1, 0, source.numYTiles (ly) - 1, lx, ly);
+                target.setFrameBuffer (planes.fb);
+                target.writeTiles (
+                    0, target.numXTiles (lx) - 1, 0, target.numYTiles (ly) - 1, lx, ly);
+            });
+        }
+        else
+        {
+            InputPart  source (in, p);
+            OutputPart target (file, p);
+            Box2i      window = header.dataWindow ();
+            Planes     planes (header.channels (), window);
+            source.setFrameBuffer (planes.fb);
+            source.readPixels (window.min.y, window.max.y);
+            target.setFrameBuffer (planes.fb);
+            target.writePixels (window.max.y - window.min.y + 1);
+        }
+    }
 }
 
 // JSON text of `s`, quoted.
@@ -328,6 +522,25 @@ attributes (const std::string& out, const std::vector<std::string>& files)
     writeFile (out, json.data (), json.size ());
 }
 
+// Runs f(i, OUTDIR/i) for every file, recording a failure in OUTDIR/i.error.
+template <class F>
+void
+eachFile (const std::string& outdir, size_t count, F f)
+{
+    for (size_t i = 0; i < count; ++i)
+    {
+        std::string stem = outdir + "/" + std::to_string (i);
+        try
+        {
+            f (i, stem);
+        }
+        catch (const std::exception& e)
+        {
+            writeFile (stem + ".error", e.what (), std::strlen (e.what ()));
+        }
+    }
+}
+
 } // namespace
 
 int
@@ -335,13 +548,34 @@ main (int argc, char** argv)
 {
     try
     {
-        std::string command = argc > 2 ? argv[1] : "";
-        if (command == "attributes")
+        std::string              command = argc > 2 ? argv[1] : "";
+        std::string              out     = argc > 2 ? argv[2] : "";
+        std::vector<std::string> args (argv + std::min (argc, 3), argv + argc);
+        if (command == "reencode" || command == "dump") mkdir (out.c_str (), 0777);
+        if (command == "reencode" && args.size () % 2 == 0)
         {
-            attributes (argv[2], std::vector<std::string> (argv + 3, argv + argc));
+            eachFile (out, args.size () / 2, [&] (size_t i, const std::string& stem) {
+                reencode (args[2 * i + 1], codec (args[2 * i]), stem + ".exr");
+                dumpFile (stem + ".exr", stem + ".bin");
+            });
             return 0;
         }
-        std::fprintf (stderr, "usage: openexr_ref attributes OUTFILE FILE ...\n");
+        if (command == "dump")
+        {
+            eachFile (out, args.size (), [&] (size_t i, const std::string& stem) {
+                dumpFile (args[i], stem + ".bin");
+            });
+            return 0;
+        }
+        if (command == "attributes")
+        {
+            attributes (out, args);
+            return 0;
+        }
+        std::fprintf (
+            stderr,
+            "usage: openexr_ref reencode OUTDIR CODEC FILE ... | dump OUTDIR FILE ... | "
+            "attributes OUTFILE FILE ...\n");
         return 2;
     }
     catch (const std::exception& e)

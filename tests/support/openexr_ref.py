@@ -11,6 +11,12 @@
         channel's sampled data window, to OUTDIR/<file index>/<part>/<channel>;
         OUTDIR/manifest.tsv lists file, part, channel, type, width, height.
         Files OpenEXR cannot read are listed with type "error".
+    python3 openexr_ref.py reencode OUTDIR CODEC FILE [CODEC FILE ...]
+        rewrites FILE number i (counting from 0), whose parts are scanline
+        or one-level tiled without subsampled channels (the layouts this
+        OpenEXR writes), with compression CODEC and otherwise the same parts
+        and samples to OUTDIR/i.exr, and decodes that file into OUTDIR/i.bin
+        as records like those of tests/support/openexr_ref.cpp's `dump`.
     python3 openexr_ref.py attributes OUTFILE FILE ...
         writes to OUTFILE a JSON array with, for each FILE, either
         {"error": MESSAGE} or {"parts": [PART ...]}, each PART an object
@@ -154,6 +160,39 @@ def dump(outdir, files):
             f.write("\t".join(row) + "\n")
 
 
+def records(parts):
+    """The samples of each channel of each part in `parts` (part index,
+    OpenEXR.Part) as the C++ helper's records (level 0, 0)."""
+    out = bytearray()
+    for p, part in parts:
+        for name, channel in part.channels.items():
+            pixels = np.ascontiguousarray(channel.pixels)
+            data = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
+            encoded = name.encode("utf-8")
+            out += struct.pack("<IIII", p, 0, 0, len(encoded)) + encoded
+            out += struct.pack("<Q", len(data)) + data
+    return bytes(out)
+
+
+def reencode(outdir, pairs):
+    os.makedirs(outdir, exist_ok=True)
+    for index, (codec, path) in enumerate(pairs):
+        parts = []
+        for part in OpenEXR.File(path, separate_channels=True).parts:
+            header = {k: part.header[k] for k in
+                      ["type", "dataWindow", "displayWindow", "lineOrder", "tiles"]
+                      if k in part.header}
+            header["compression"] = COMPRESSION[codec]
+            pixels = {name: c.pixels for name, c in part.channels.items()}
+            parts.append(OpenEXR.Part(header, pixels, part.name()))
+        target = os.path.join(outdir, "{}.exr".format(index))
+        with OpenEXR.File(parts) as f:
+            f.write(target)
+        decoded = enumerate(OpenEXR.File(target, separate_channels=True).parts)
+        with open(os.path.join(outdir, "{}.bin".format(index)), "wb") as f:
+            f.write(records(decoded))
+
+
 def f32(value):
     """The bits of a 32-bit float, or of the 64-bit float when `value` is
     not a 32-bit one (so that it cannot match)."""
@@ -266,6 +305,8 @@ if __name__ == "__main__":
         matrix(sys.argv[2], sys.argv[3:] or CODECS)
     elif len(sys.argv) >= 3 and sys.argv[1] == "dump":
         dump(sys.argv[2], sys.argv[3:])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "reencode" and len(sys.argv) % 2 == 1:
+        reencode(sys.argv[2], list(zip(sys.argv[3::2], sys.argv[4::2])))
     elif len(sys.argv) >= 3 and sys.argv[1] == "attributes":
         attributes(sys.argv[2], sys.argv[3:])
     else:
