@@ -2,137 +2,16 @@
 //! `Writer::set_value` reads back through `Reader` with the same type name,
 //! the same bytes and the same decoded value.
 
-use exrkit::meta::attribute::{Attribute, AttributeValue, Chromaticities, KeyCode};
+mod common;
+
+use common::attributes::values;
+use exrkit::meta::attribute::{Attribute, AttributeValue};
 use exrkit::meta::channel::Channel;
-use exrkit::meta::compression::Compression;
 use exrkit::meta::encode::Value;
 use exrkit::meta::text::Text;
-use exrkit::meta::types::{Box2f, Box2i, LevelMode, LineOrder, PixelType, RoundingMode, TileDesc};
+use exrkit::meta::types::{Box2i, LevelMode, PixelType, RoundingMode};
 use exrkit::pixels::FrameBuffer;
 use exrkit::{PartDesc, ReadOptions, Reader, WriteOptions, Writer};
-
-/// One value of every standard type, named after its type, with values
-/// that show a swapped field or a lost bit.
-fn values() -> Vec<(&'static str, Value)> {
-    let m33: Vec<f64> = (0..9).map(|i| f64::from(i) * 1.25 - 3.0).collect();
-    let m44: Vec<f64> = (0..16).map(|i| f64::from(i) * -0.5 + 1e-9).collect();
-    vec![
-        (
-            "aBox2i",
-            Value::Box2i(Box2i {
-                min_x: -3,
-                min_y: 4,
-                max_x: 99,
-                max_y: 1000,
-            }),
-        ),
-        (
-            "aBox2f",
-            Value::Box2f(Box2f {
-                min_x: -0.5,
-                min_y: 0.25,
-                max_x: 1.5,
-                max_y: 2.75,
-            }),
-        ),
-        (
-            "aBytes",
-            Value::Bytes {
-                type_hint: Text::new(b"application/x-test"),
-                data: vec![0, 1, 2, 255, 0, 7],
-            },
-        ),
-        (
-            "aChlist",
-            Value::ChannelList(vec![
-                Channel {
-                    name: Text::new(b"A"),
-                    pixel_type: PixelType::Uint,
-                    p_linear: false,
-                    x_sampling: 1,
-                    y_sampling: 1,
-                },
-                Channel {
-                    name: Text::new(b"BY"),
-                    pixel_type: PixelType::Half,
-                    p_linear: true,
-                    x_sampling: 2,
-                    y_sampling: 2,
-                },
-            ]),
-        ),
-        (
-            "aChromaticities",
-            Value::Chromaticities(Chromaticities {
-                red: [0.64, 0.33],
-                green: [0.3, 0.6],
-                blue: [0.15, 0.06],
-                white: [0.3127, 0.329],
-            }),
-        ),
-        ("aCompression", Value::Compression(Compression::Piz)),
-        ("aDouble", Value::Double(std::f64::consts::PI)),
-        ("aEnvmap", Value::EnvMap(1)),
-        ("aFloat", Value::Float(-2.5e-3)),
-        ("aFloatvector", Value::FloatVector(vec![1.0, -2.0, 3.5e8])),
-        ("aInt", Value::Int(-123_456)),
-        (
-            "aKeycode",
-            Value::KeyCode(KeyCode {
-                film_mfc_code: 1,
-                film_type: 2,
-                prefix: 3,
-                count: 4,
-                perf_offset: 5,
-                perfs_per_frame: 4,
-                perfs_per_count: 64,
-            }),
-        ),
-        ("aLineOrder", Value::LineOrder(LineOrder::DecreasingY)),
-        ("aM33f", Value::M33f(std::array::from_fn(|i| m33[i] as f32))),
-        ("aM33d", Value::M33d(std::array::from_fn(|i| m33[i]))),
-        ("aM44f", Value::M44f(std::array::from_fn(|i| m44[i] as f32))),
-        ("aM44d", Value::M44d(std::array::from_fn(|i| m44[i]))),
-        (
-            "aPreview",
-            Value::Preview {
-                width: 3,
-                height: 2,
-                rgba: (0..24).map(|i| i * 10).collect(),
-            },
-        ),
-        ("aRational", Value::Rational(-24_000, 1001)),
-        (
-            "aString",
-            Value::String(Text::new(b"a string, with UTF-8: \xc3\xa9")),
-        ),
-        (
-            "aStringvector",
-            Value::StringVector(vec![
-                Text::new(b"left"),
-                Text::new(b""),
-                Text::new(b"right"),
-            ]),
-        ),
-        (
-            "aTiledesc",
-            Value::TileDesc(TileDesc {
-                width: 64,
-                height: 32,
-                level_mode: LevelMode::Ripmap,
-                rounding_mode: RoundingMode::Up,
-            }),
-        ),
-        ("aTimecode", Value::TimeCode(0x1234_5678, 0x9abc_def0)),
-        ("aV2i", Value::V2i([-1, 2])),
-        ("aV2f", Value::V2f([0.5, -0.25])),
-        ("aV2d", Value::V2d([1e300, -1e-300])),
-        ("aV3i", Value::V3i([7, -8, 9])),
-        ("aV3f", Value::V3f([1.0, 2.0, -3.0])),
-        ("aV3d", Value::V3d([0.1, 0.2, 0.3])),
-        ("aDeepImageState", Value::DeepImageState(3)),
-    ]
-}
 
 /// Whether `attr`, as read back, holds `value`: the decoded fields the
 /// reader gives, and the payload of the types it leaves in the raw bytes.

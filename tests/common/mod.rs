@@ -1,6 +1,10 @@
-//! Locating ../shared/testdata: missing data fails in CI and skips elsewhere.
+//! Locating ../shared/testdata and running the OpenEXR reference tools:
+//! missing data or tools fail in CI and skip elsewhere.
 
 #![allow(dead_code)]
+
+pub mod attributes;
+pub mod json;
 
 use std::path::PathBuf;
 
@@ -44,6 +48,17 @@ pub fn sample_images() -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
+/// Prints that a check is skipped for `reason` and returns `None`; panics
+/// instead in CI.
+pub fn unavailable<T>(reason: &str) -> Option<T> {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "OpenEXR reference unavailable in CI: {reason}"
+    );
+    eprintln!("skipping: {reason}");
+    None
+}
+
 /// Runs `python3` with `args`, returning whether it succeeded. Panics in CI
 /// when Python or PyPI's OpenEXR is missing or the script fails; prints why
 /// and returns `false` elsewhere.
@@ -58,12 +73,70 @@ pub fn python(args: &[&std::ffi::OsStr]) -> bool {
         ),
         Err(e) => format!("python3 could not run: {e}"),
     };
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "OpenEXR reference unavailable in CI: {reason}"
-    );
-    eprintln!("skipping: {reason}");
-    false
+    unavailable::<()>(&reason).is_some()
+}
+
+/// `tests/support/NAME.cpp` built against the system's C++ OpenEXR into the
+/// target's scratch folder (again only when the source is newer than the
+/// build), or `None` where [`unavailable`] skips.
+pub fn openexr_program(name: &str) -> Option<PathBuf> {
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let source =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.cpp"));
+    let program = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&program).is_some_and(|built| Some(built) >= modified(&source)) {
+        return Some(program);
+    }
+    let flags = match std::process::Command::new("pkg-config")
+        .args(["--cflags", "--libs", "OpenEXR"])
+        .output()
+    {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(out) => {
+            return unavailable(&format!(
+                "OpenEXR's development files are missing: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+        Err(e) => return unavailable(&format!("pkg-config could not run: {e}")),
+    };
+    let partial = program.with_extension("partial");
+    let build = std::process::Command::new("c++")
+        .args(["-std=c++17", "-O2", "-o"])
+        .arg(&partial)
+        .arg(&source)
+        .args(flags.split_whitespace())
+        .output();
+    match build {
+        Ok(out) if out.status.success() => {
+            std::fs::rename(&partial, &program).expect("move the build in place");
+            Some(program)
+        }
+        Ok(out) => unavailable(&format!(
+            "{} does not build: {}",
+            source.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )),
+        Err(e) => unavailable(&format!("the C++ compiler could not run: {e}")),
+    }
+}
+
+/// Runs `program` with `args`, returning whether it succeeded; a failure
+/// panics in CI and is printed and skipped elsewhere.
+pub fn run_program(program: &std::path::Path, args: &[&std::ffi::OsStr]) -> bool {
+    let reason = match std::process::Command::new(program).args(args).output() {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => format!(
+            "{} {:?} failed: {}",
+            program.display(),
+            args.first(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => format!("{} could not run: {e}", program.display()),
+    };
+    unavailable::<()>(&reason).is_some()
 }
 
 /// Runs `tests/support/openexr_ref.py` with `args`, as [`python`] runs it.
@@ -162,4 +235,18 @@ pub fn openexr_decode(dir: &std::path::Path, files: &[PathBuf]) -> Option<Vec<Re
         });
     }
     Some(channels)
+}
+
+/// Reads the attributes of every part of `files` with PyPI's OpenEXR into
+/// `out` and parses the report (see tests/support/openexr_ref.py), or
+/// returns `None` where [`openexr_ref`] skips.
+pub fn openexr_attributes(out: &std::path::Path, files: &[PathBuf]) -> Option<json::Json> {
+    let mut args = vec![std::ffi::OsStr::new("attributes"), out.as_os_str()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    if !openexr_ref(&args) {
+        return None;
+    }
+    Some(json::parse(
+        &std::fs::read_to_string(out).expect("attribute report"),
+    ))
 }
