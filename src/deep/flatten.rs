@@ -24,6 +24,24 @@
 //! samples in stored order; here they are always sorted. Tidy images
 //! (sorted samples, as OpenEXR's deep sample images are) give the same
 //! bits either way.
+//!
+//! ```no_run
+//! use exrkit::deep::{flatten, DeepImage};
+//! use exrkit::pixels::FrameBuffer;
+//! use exrkit::{ReadOptions, Reader};
+//!
+//! fn decode(path: &str) -> exrkit::Result<DeepImage> {
+//!     Reader::open(path, ReadOptions::default())?.decode_deep_image(0, 0, 0)
+//! }
+//! let (balls, leaves) = (decode("Balls.exr")?, decode("Leaves.exr")?);
+//! let window = leaves.window();
+//! let mut rgba = vec![0f32; window.area() as usize * 4];
+//! let channels = [("R", 0.0), ("G", 0.0), ("B", 0.0), ("A", 0.0)];
+//! let mut fb = FrameBuffer::interleaved(window, &channels, &mut rgba)?;
+//! leaves.flatten(&mut fb)?; // one image
+//! flatten::composite(&[&balls, &leaves], &mut fb)?; // both, interleaved by depth
+//! # Ok::<(), exrkit::Error>(())
+//! ```
 
 use std::cmp::Ordering;
 use std::ops::Range;
