@@ -1525,6 +1525,60 @@ exrkit_status exrkit_write_deep_image(struct exrkit_writer *writer,
                                       const struct exrkit_deep_image *image);
 
 /**
+ * Flattens `image` into `fb`, compositing each pixel's samples as
+ * OpenEXR's CompositeDeepScanLine does with its default DeepCompositing,
+ * to the same bits for tidy images:
+ *
+ * - samples are sorted front to back by Z, then ZBack, keeping the stored
+ *   order among equal depths (OpenEXR leaves a single image's samples in
+ *   stored order, which differs only where they are out of order);
+ * - they combine with "over", premultiplied, using the image's A channel
+ *   for every channel: with `a` the alpha gathered so far (0 at first),
+ *   each sample adds `(1 - a) * value` to every output channel, and
+ *   compositing stops once `a >= 1`. Everything is computed in 32-bit
+ *   float, then converted to each slice's type;
+ * - so A is the accumulated coverage, colours are premultiplied by it, and
+ *   Z (and ZBack) are the samples' depths weighted the same way (not the
+ *   nearest depth). A ZBack slice gets Z's composite if the image has no
+ *   ZBack, as in OpenEXR;
+ * - a pixel without samples is 0 in every channel; a slice whose channel
+ *   the image lacks gets its `fill`.
+ *
+ * The image needs channels named Z and A (EXRKIT_ERR_INVALID_ARGUMENT
+ * otherwise, as OpenEXR refuses them); UINT and HALF samples are converted
+ * to float first. Slices may have any type and strides but sampling 1x1.
+ * Only pixels inside both the frame buffer's window and the image's
+ * window are written; others are left untouched. Rows are spread over all
+ * cores. The image is only read, so several threads may flatten one image
+ * at once into different frame buffers.
+ *
+ * # Safety
+ * `image` must come from exrkit and not be freed or changed meanwhile;
+ * `fb` must be valid, with slice memory as exrkit_slice describes for
+ * every pixel of its window.
+ */
+exrkit_status exrkit_deep_flatten(const struct exrkit_deep_image *image,
+                                  const struct exrkit_framebuffer *fb);
+
+/**
+ * Composites `count` deep images together into `fb`, as OpenEXR's
+ * CompositeDeepScanLine does with several sources (say the separately
+ * rendered elements of one shot): the samples of every image at a pixel
+ * are sorted and combined together as exrkit_deep_flatten describes (with
+ * equal depths, earlier images first). The images' windows may differ:
+ * pixels inside their union are written (those no image covers are 0),
+ * in the same coordinates. Every image needs Z and A; where only some have
+ * ZBack or another channel, the others count as 0 samples in it.
+ *
+ * # Safety
+ * `images` must hold `count` images from exrkit, none freed or changed
+ * meanwhile; `fb` as for exrkit_deep_flatten.
+ */
+exrkit_status exrkit_deep_composite(const struct exrkit_deep_image *const *images,
+                                    size_t count,
+                                    const struct exrkit_framebuffer *fb);
+
+/**
  * Fills `options` with the defaults: all cores, lenient parsing with table
  * reconstruction, the default limits, no progress callback.
  *

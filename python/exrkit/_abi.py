@@ -593,6 +593,11 @@ FUNCTIONS = {
         exrkit_status,
         [_writer_p, c_uint32, c_int32, c_int32, _deep_p],
     ),
+    "exrkit_deep_flatten": (exrkit_status, [_deep_p, POINTER(exrkit_framebuffer)]),
+    "exrkit_deep_composite": (
+        exrkit_status,
+        [POINTER(_deep_p), c_size_t, POINTER(exrkit_framebuffer)],
+    ),
     "exrkit_writer_memory": (
         exrkit_status,
         [_writer_p, POINTER(c_void_p), POINTER(c_size_t)],

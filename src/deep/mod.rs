@@ -3,6 +3,7 @@
 //! whole-image offsets: pixel `i` (row-major over the image's window) owns
 //! samples `offsets[i]..offsets[i + 1]` of every channel.
 
+pub mod flatten;
 pub(crate) mod table;
 
 use std::ops::Range;
@@ -12,6 +13,7 @@ use half::f16;
 use crate::error::{try_resize, Error, Result};
 use crate::meta::text::Text;
 use crate::meta::types::{Box2i, PixelType};
+use crate::pixels::FrameBuffer;
 
 /// The samples of one deep channel at the channel's own type.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +222,19 @@ impl DeepImage {
     /// The channel named `name`.
     pub fn channel(&self, name: &[u8]) -> Option<&DeepChannel> {
         self.channels.iter().find(|c| c.name.as_bytes() == name)
+    }
+
+    /// Composites the image into the flat frame buffer `fb`, as OpenEXR's
+    /// `CompositeDeepScanLine` does: each pixel's samples sorted front to
+    /// back by Z (then ZBack) and combined with "over" using the A channel
+    /// (see [`flatten`] for the exact rules). The image needs Z and A
+    /// channels; slices need 1x1 sampling. Writes every pixel of the frame
+    /// buffer's window inside the image's window (0 in every channel where
+    /// a pixel has no samples, the fill value for channels the image
+    /// lacks) and nothing else. Runs over the rows on the current rayon
+    /// pool.
+    pub fn flatten(&self, fb: &mut FrameBuffer<'_>) -> Result<()> {
+        flatten::composite(&[self], fb)
     }
 }
 

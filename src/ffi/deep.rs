@@ -2,6 +2,7 @@
 //! caller for writing, as per-pixel offsets and one flat sample array per
 //! channel.
 
+use super::decode::{exrkit_framebuffer, frame_buffer};
 use super::guard::{arg, arg_slice, guard, guard_silent, out, write};
 use super::reader::{exrkit_reader, handle};
 use super::status::exrkit_status;
@@ -334,5 +335,85 @@ pub unsafe extern "C" fn exrkit_write_deep_image(
         // SAFETY: an image from exrkit or NULL.
         let image = unsafe { deep_handle(image) }?;
         w.writer.write_deep_image(part as usize, lx, ly, image)
+    })
+}
+
+/// Flattens `image` into `fb`, compositing each pixel's samples as
+/// OpenEXR's CompositeDeepScanLine does with its default DeepCompositing,
+/// to the same bits for tidy images:
+///
+/// - samples are sorted front to back by Z, then ZBack, keeping the stored
+///   order among equal depths (OpenEXR leaves a single image's samples in
+///   stored order, which differs only where they are out of order);
+/// - they combine with "over", premultiplied, using the image's A channel
+///   for every channel: with `a` the alpha gathered so far (0 at first),
+///   each sample adds `(1 - a) * value` to every output channel, and
+///   compositing stops once `a >= 1`. Everything is computed in 32-bit
+///   float, then converted to each slice's type;
+/// - so A is the accumulated coverage, colours are premultiplied by it, and
+///   Z (and ZBack) are the samples' depths weighted the same way (not the
+///   nearest depth). A ZBack slice gets Z's composite if the image has no
+///   ZBack, as in OpenEXR;
+/// - a pixel without samples is 0 in every channel; a slice whose channel
+///   the image lacks gets its `fill`.
+///
+/// The image needs channels named Z and A (EXRKIT_ERR_INVALID_ARGUMENT
+/// otherwise, as OpenEXR refuses them); UINT and HALF samples are converted
+/// to float first. Slices may have any type and strides but sampling 1x1.
+/// Only pixels inside both the frame buffer's window and the image's
+/// window are written; others are left untouched. Rows are spread over all
+/// cores. The image is only read, so several threads may flatten one image
+/// at once into different frame buffers.
+///
+/// # Safety
+/// `image` must come from exrkit and not be freed or changed meanwhile;
+/// `fb` must be valid, with slice memory as exrkit_slice describes for
+/// every pixel of its window.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_flatten(
+    image: *const exrkit_deep_image,
+    fb: *const exrkit_framebuffer,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: an image from exrkit or NULL.
+        let image = unsafe { deep_handle(image) }?;
+        // SAFETY: the caller vouches for the frame buffer.
+        let mut frame = unsafe { frame_buffer(fb) }?;
+        image.flatten(&mut frame)
+    })
+}
+
+/// Composites `count` deep images together into `fb`, as OpenEXR's
+/// CompositeDeepScanLine does with several sources (say the separately
+/// rendered elements of one shot): the samples of every image at a pixel
+/// are sorted and combined together as exrkit_deep_flatten describes (with
+/// equal depths, earlier images first). The images' windows may differ:
+/// pixels inside their union are written (those no image covers are 0),
+/// in the same coordinates. Every image needs Z and A; where only some have
+/// ZBack or another channel, the others count as 0 samples in it.
+///
+/// # Safety
+/// `images` must hold `count` images from exrkit, none freed or changed
+/// meanwhile; `fb` as for exrkit_deep_flatten.
+#[no_mangle]
+pub unsafe extern "C" fn exrkit_deep_composite(
+    images: *const *const exrkit_deep_image,
+    count: usize,
+    fb: *const exrkit_framebuffer,
+) -> exrkit_status {
+    guard(|| {
+        // SAFETY: the caller passes `count` image pointers.
+        let pointers = unsafe { arg_slice(images, count, "images") }?;
+        let images = pointers
+            .iter()
+            .enumerate()
+            // SAFETY: each an image from exrkit or NULL.
+            .map(|(i, &p)| {
+                unsafe { deep_handle(p) }.map_err(|e| e.context(format_args!("images[{i}]")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // SAFETY: the caller vouches for the frame buffer.
+        let mut frame = unsafe { frame_buffer(fb) }?;
+        crate::deep::flatten::composite(&images, &mut frame)
     })
 }

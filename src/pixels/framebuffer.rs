@@ -291,6 +291,85 @@ impl<'a> FrameBuffer<'a> {
     }
 }
 
+/// One row of a frame buffer, for one worker alone to write (see
+/// [`FrameBuffer::for_each_row`]). Each sample of a slice belongs to the
+/// pixel it is taken at, so rows never share a sample.
+pub(crate) struct FrameRow<'f, 'a> {
+    fb: &'f FrameBuffer<'a>,
+    y: i32,
+}
+
+impl FrameRow<'_, '_> {
+    /// The row's coordinate.
+    pub fn y(&self) -> i32 {
+        self.y
+    }
+
+    /// The address of the sample of slice `slice` taken at pixel (`x`,
+    /// this row), if the pixel is in the window and the slice samples it.
+    fn sample(&self, slice: usize, x: i32) -> Option<(&Slice, *mut u8)> {
+        let s = self.fb.slices.get(slice)?;
+        let w = self.fb.window;
+        let (x, y) = (i64::from(x), i64::from(self.y));
+        let (xs, ys) = (i64::from(s.x_sampling), i64::from(s.y_sampling));
+        if x < i64::from(w.min_x) || x > i64::from(w.max_x) || x % xs != 0 || y % ys != 0 {
+            return None;
+        }
+        let column = u64::try_from(x / xs - s.first_column).ok()?;
+        let row = u64::try_from(y / ys - s.first_row).ok()?;
+        (column < s.columns && row < s.rows).then(|| (s, s.at(column, row)))
+    }
+
+    /// Stores `value`, converted as a FLOAT sample is, in slice `slice` at
+    /// pixel (`x`, this row); nothing if the slice has no sample there.
+    pub fn store(&mut self, slice: usize, x: i32, value: f32) {
+        use half::f16;
+        let Some((s, to)) = self.sample(slice, x) else {
+            return;
+        };
+        // SAFETY: `to` addresses a sample of the slice inside the window,
+        // valid for writes as `add_raw` requires; it is taken at a pixel of
+        // this row, which this worker alone holds (`for_each_row`).
+        unsafe {
+            match s.pixel_type {
+                PixelType::Uint => u32::from_float(value).write(to),
+                PixelType::Half => f16::from_float(value).write(to),
+                PixelType::Float => value.write(to),
+                PixelType::U8 => u8::from_float(value).write(to),
+            }
+        }
+    }
+
+    /// Stores slice `slice`'s fill value at pixel (`x`, this row), as
+    /// [`FrameRow::store`] stores.
+    pub fn fill(&mut self, slice: usize, x: i32) {
+        let Some((s, to)) = self.sample(slice, x) else {
+            return;
+        };
+        let value = super::convert::fill_bytes(s.fill, s.pixel_type);
+        // SAFETY: as in `store`.
+        unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), to, s.pixel_type.size()) };
+    }
+}
+
+impl<'a> FrameBuffer<'a> {
+    /// Calls `f` once for each row of `min_y..=max_y` inside the window,
+    /// on the current rayon pool, with that row to write.
+    pub(crate) fn for_each_row(
+        &mut self,
+        min_y: i32,
+        max_y: i32,
+        f: impl for<'f> Fn(FrameRow<'f, 'a>) + Sync + Send,
+    ) {
+        use rayon::prelude::*;
+        let fb: &FrameBuffer<'a> = self;
+        let (min_y, max_y) = (min_y.max(fb.window.min_y), max_y.min(fb.window.max_y));
+        (min_y..=max_y)
+            .into_par_iter()
+            .for_each(|y| f(FrameRow { fb, y }));
+    }
+}
+
 /// One buffer per channel, each holding the channel's samples at its own
 /// type and sampling, row-major over a window: the simplest way to read a
 /// part's channels as the file stores them (or to hold them for writing).

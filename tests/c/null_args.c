@@ -140,6 +140,42 @@ int main(int argc, char **argv)
         failures++;
     }
 
+    /* Flattening: NULL images and frame buffers, no images, no alpha. */
+    {
+        const exrkit_box2i one = {0, 0, 0, 0};
+        exrkit_channel za[2] = {{"Z", EXRKIT_PIXEL_FLOAT, 1, 1, false},
+                                {"A", EXRKIT_PIXEL_HALF, 1, 1, false}};
+        const uint32_t counts[1] = {2};
+        exrkit_deep_image *deep = NULL, *no_alpha = NULL;
+        float r = 77.0f;
+        exrkit_slice slice = {"R", EXRKIT_PIXEL_FLOAT, &r, 4, 4, 1, 1, 0.0};
+        exrkit_framebuffer fb = {one, &slice, 1};
+        const exrkit_deep_image *images[2];
+
+        if (exrkit_deep_image_create(one, za, 2, counts, &deep) != EXRKIT_OK ||
+            exrkit_deep_image_create(one, za, 1, counts, &no_alpha) != EXRKIT_OK) {
+            fprintf(stderr, "FAIL exrkit_deep_image_create: %s\n", exrkit_last_error_message());
+            return 1;
+        }
+        images[0] = deep;
+        images[1] = NULL;
+        CHECK(exrkit_deep_flatten(NULL, &fb));
+        CHECK(exrkit_deep_flatten(deep, NULL));
+        CHECK(exrkit_deep_flatten(no_alpha, &fb));
+        CHECK(exrkit_deep_composite(NULL, 1, &fb));
+        CHECK(exrkit_deep_composite(images, 0, &fb));
+        CHECK(exrkit_deep_composite(images, 2, &fb));
+        CHECK(exrkit_deep_composite(images, 1, NULL));
+        slice.x_sampling = 2;
+        CHECK(exrkit_deep_flatten(deep, &fb));
+        if (r != 77.0f) {
+            fprintf(stderr, "FAIL a failed flatten wrote a pixel\n");
+            failures++;
+        }
+        exrkit_deep_image_free(deep);
+        exrkit_deep_image_free(no_alpha);
+    }
+
     exrkit_close(reader);
     exrkit_close(NULL);
     printf("null_args: %d failures\n", failures);
