@@ -331,9 +331,6 @@ pub fn compress(
             }
             continue;
         }
-        if channel.width == 0 {
-            continue;
-        }
         let exp = if channel.p_linear {
             Some(exp_table()?)
         } else {
@@ -341,24 +338,18 @@ pub fn compress(
         };
         for band in lines.chunks(4) {
             // Missing lines of the last band repeat the band's last line.
-            let row = |i: usize| line(unpacked, band[i.min(band.len() - 1)], len);
+            let row = |i: usize| match band.get(i).or(band.last()) {
+                Some(&start) => line(unpacked, start, len),
+                None => Err(layout_mismatch(layout)),
+            };
             let rows = [row(0)?, row(1)?, row(2)?, row(3)?];
-            for x in (0..channel.width).step_by(4) {
-                let mut block: Block = [0; 16];
-                for (r, samples) in rows.iter().zip(block.chunks_exact_mut(4)) {
-                    for (i, sample) in samples.iter_mut().enumerate() {
-                        // Missing columns repeat the line's last sample.
-                        let at = 2 * (x + i).min(channel.width - 1);
-                        *sample = u16::from_le_bytes([r[at], r[at + 1]]);
-                    }
+            for_each_block(rows, |block| match exp {
+                None => pack(&block, flat_blocks, true, out),
+                Some(exp) => {
+                    let block = block.map(|h| exp[usize::from(h)]);
+                    pack(&block, flat_blocks, false, out);
                 }
-                if let Some(exp) = exp {
-                    for sample in &mut block {
-                        *sample = exp[usize::from(*sample)];
-                    }
-                }
-                pack(&block, flat_blocks, !channel.p_linear, out);
-            }
+            });
         }
     }
     Ok(())
@@ -370,6 +361,54 @@ fn line(unpacked: &[u8], start: usize, len: usize) -> Result<&[u8]> {
         .checked_add(len)
         .and_then(|end| unpacked.get(start..end))
         .ok_or_else(|| Error::Internal(format!("B44 line at {start} runs past the block")))
+}
+
+/// Calls `f` with each block of four lines of little-endian halves (`rows`,
+/// of equal length), left to right, its samples column by column. Lines
+/// whose samples do not fill the last block repeat their last sample.
+fn for_each_block(rows: [&[u8]; 4], mut f: impl FnMut(Block)) {
+    let [mut r0, mut r1, mut r2, mut r3] = rows.map(|row| row.chunks_exact(8));
+    let full = r0
+        .by_ref()
+        .zip(r1.by_ref())
+        .zip(r2.by_ref())
+        .zip(r3.by_ref());
+    for (((s0, s1), s2), s3) in full {
+        if let (Some(s0), Some(s1), Some(s2), Some(s3)) =
+            (halves(s0), halves(s1), halves(s2), halves(s3))
+        {
+            f(columns([s0, s1, s2, s3]));
+        }
+    }
+    let tails = [r0, r1, r2, r3].map(|r| halves(r.remainder()));
+    if let [Some(s0), Some(s1), Some(s2), Some(s3)] = tails {
+        f(columns([s0, s1, s2, s3]));
+    }
+}
+
+/// The halves of the first 1 to 4 little-endian samples of `bytes`, the
+/// last one repeated when there are fewer than 4; `None` when there are
+/// none.
+fn halves(bytes: &[u8]) -> Option<[u16; 4]> {
+    let mut samples = bytes
+        .chunks_exact(2)
+        .filter_map(|pair| pair.try_into().ok().map(u16::from_le_bytes));
+    let mut last = samples.next()?;
+    let mut out = [last; 4];
+    for half in out.iter_mut().skip(1) {
+        last = samples.next().unwrap_or(last);
+        *half = last;
+    }
+    Some(out)
+}
+
+/// A block, column by column, from its four lines.
+fn columns(rows: [[u16; 4]; 4]) -> Block {
+    let [r0, r1, r2, r3] = rows;
+    [
+        r0[0], r1[0], r2[0], r3[0], r0[1], r1[1], r2[1], r3[1], r0[2], r1[2], r2[2], r3[2], r0[3],
+        r1[3], r2[3], r3[3],
+    ]
 }
 
 /// The ordered integer a half stands for (see [`to_half`]); infinities and
@@ -385,76 +424,125 @@ fn to_ordered(bits: u16) -> u16 {
 }
 
 /// `x / 2^shift` rounded to the nearest integer, ties to even.
-fn shift_and_round(x: i32, shift: u32) -> i32 {
-    let doubled = x << 1;
-    let below_half = (1 << shift) - 1;
-    let odd = (doubled >> (shift + 1)) & 1;
-    (doubled + below_half + odd) >> (shift + 1)
+fn shift_and_round(x: u16, shift: u32) -> u16 {
+    let below = (1u16 << shift) - 1;
+    let quotient = x >> shift;
+    // Up when the remainder is more than half, or half and the quotient odd;
+    // for a shift of 0, `below` masks out both and there is nothing to round.
+    let remainder = (x & below) + (quotient & below & 1);
+    quotient + u16::from(remainder > (below >> 1) + 1)
 }
 
-/// Which two samples each of the 15 differences connects, in the order they
-/// are stored: down the first column, then along each line.
-const STEPS: [(usize, usize); 15] = [
-    (0, 4),
-    (4, 8),
-    (8, 12),
-    (0, 1),
-    (4, 5),
-    (8, 9),
-    (12, 13),
-    (1, 2),
-    (5, 6),
-    (9, 10),
-    (13, 14),
-    (2, 3),
-    (6, 7),
-    (10, 11),
-    (14, 15),
-];
+/// The largest shift a block can need: at 12, distances of at most 0xffff
+/// round to at most 16, so every difference fits in six bits.
+const MAX_SHIFT: u32 = 12;
 
 /// The bias that makes a difference of six bits unsigned.
-const BIAS: i32 = 0x20;
+const BIAS: u16 = 0x20;
 
 /// Appends the 14 bytes (or, with `flat_blocks` and all samples equal, the 3
-/// bytes) that code the 16 halves of `block`. With `exact_max` the first
-/// sample is moved so that the block's largest sample decodes exactly.
+/// bytes) that code the 16 halves of `block`, given column by column. With
+/// `exact_max` the first sample is moved so that the block's largest sample
+/// decodes exactly.
 fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
-    let t = block.map(to_ordered);
-    let max = t.iter().copied().max().unwrap_or(0);
-    let distances = t.map(|t| i32::from(max - t));
-    // Rounding moves a scaled difference by less than one, so no shift at
-    // which the widest step between neighbours still spans 64 or more can
-    // fit in six bits: the search starts above those.
-    let widest = STEPS
+    let mut t: Block = [0; 16];
+    for (t, &h) in t.iter_mut().zip(block) {
+        *t = to_ordered(h);
+    }
+    let (min, max) = t
         .iter()
-        .map(|&(from, to)| distances[from].abs_diff(distances[to]))
-        .max()
-        .unwrap_or(0);
-    let mut shift = (u32::BITS - widest.leading_zeros()).saturating_sub(6);
+        .fold((u16::MAX, 0), |(min, max), &t| (min.min(t), max.max(t)));
+    // OpenEXR takes the 3-byte form when every difference is zero at the
+    // shift it found, which happens only for equal samples: at any larger
+    // shift, the one below would have fitted too.
+    if flat_blocks && min == max {
+        let [high, low] = max.to_be_bytes();
+        out.extend_from_slice(&[high, low, 0xfc]);
+        return;
+    }
+    let mut distances: Block = [0; 16];
+    for (d, &t) in distances.iter_mut().zip(&t) {
+        *d = max - t;
+    }
+    let mut shift = lowest_shift(&distances);
     let (d, r) = loop {
-        let d = distances.map(|x| shift_and_round(x, shift));
-        let r = STEPS.map(|(from, to)| d[from] - d[to] + BIAS);
-        if r.iter().all(|r| (0..=0x3f).contains(r)) {
+        let mut d: Block = [0; 16];
+        for (d, &x) in d.iter_mut().zip(&distances) {
+            *d = shift_and_round(x, shift);
+        }
+        let (r, fits) = differences(&d);
+        if fits || shift >= MAX_SHIFT {
             break (d, r);
         }
         shift += 1;
     };
-    if flat_blocks && r.iter().all(|&r| r == BIAS) {
-        let [high, low] = t[0].to_be_bytes();
-        out.extend_from_slice(&[high, low, 0xfc]);
-        return;
-    }
     let first = if exact_max {
-        max.wrapping_sub((d[0] as u16).wrapping_shl(shift))
+        max.wrapping_sub(d[0].wrapping_shl(shift))
     } else {
         t[0]
     };
-    let mut bits = u128::from(shift) << 90;
-    for (i, &r) in r.iter().enumerate() {
-        bits |= u128::from(r as u8) << (84 - 6 * i);
+    let [high, low] = first.to_be_bytes();
+    let mut bytes = [high, low, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    // The shift and the 15 differences, six bits each, four to three bytes.
+    let [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14] = r;
+    let fields = [
+        [shift as u16, r0, r1, r2],
+        [r3, r4, r5, r6],
+        [r7, r8, r9, r10],
+        [r11, r12, r13, r14],
+    ];
+    for (to, [a, b, c, d]) in bytes[2..].chunks_exact_mut(3).zip(fields) {
+        let six = |f: u16| u32::from(f & 0x3f);
+        let packed = six(a) << 18 | six(b) << 12 | six(c) << 6 | six(d);
+        to.copy_from_slice(&packed.to_be_bytes()[1..]);
     }
-    out.extend_from_slice(&first.to_be_bytes());
-    out.extend_from_slice(&bits.to_be_bytes()[4..]);
+    out.extend_from_slice(&bytes);
+}
+
+/// The smallest shift that can fit a block with these `distances` from its
+/// largest sample: every smaller one fails, so the search starts there.
+///
+/// Rounding moves each scaled distance by at most a half, so a difference
+/// between neighbours by at most one: a step of more than `32 << shift`
+/// cannot scale to 31 or less, nor one of less than `-(33 << shift)` to -32
+/// or more. From this shift on, scaled differences stay within 34 of zero,
+/// so the 16-bit arithmetic of [`differences`] cannot wrap into range.
+fn lowest_shift(distances: &Block) -> u32 {
+    let (mut up, mut down) = (0u16, 0u16);
+    let mut step = |from: u16, to: u16| {
+        up = up.max(from.saturating_sub(to));
+        down = down.max(to.saturating_sub(from));
+    };
+    for pair in distances[..4].windows(2) {
+        if let [from, to] = *pair {
+            step(from, to);
+        }
+    }
+    for (&from, &to) in distances[..12].iter().zip(&distances[4..]) {
+        step(from, to);
+    }
+    // The smallest shift at which `widest` is at most `limit << shift`.
+    let needed =
+        |widest: u16, limit: u16| u16::BITS - (widest.saturating_sub(1) / limit).leading_zeros();
+    needed(up, 32).max(needed(down, 33))
+}
+
+/// The 15 biased differences of the rounded distances `d` (column by
+/// column), in the order they are stored: down the first column, then from
+/// each column to the next on every line; and whether all fit in six bits.
+fn differences(d: &Block) -> ([u16; 15], bool) {
+    let mut r = [0u16; 15];
+    let (down, along) = r.split_at_mut(3);
+    for (r, pair) in down.iter_mut().zip(d[..4].windows(2)) {
+        if let [from, to] = *pair {
+            *r = from.wrapping_sub(to).wrapping_add(BIAS);
+        }
+    }
+    for ((r, &from), &to) in along.iter_mut().zip(&d[..12]).zip(&d[4..]) {
+        *r = from.wrapping_sub(to).wrapping_add(BIAS);
+    }
+    let widest = r.iter().fold(0, |m, &r| m.max(r));
+    (r, widest <= 0x3f)
 }
 
 /// The halves pLinear samples are coded as: `exp(x / 8)` of each half,
@@ -684,10 +772,10 @@ mod tests {
         }
     }
 
-    /// Packs `block` and decodes it again.
+    /// Packs `block`, given line by line, and decodes it again.
     fn packed_and_back(block: &Block, flat_blocks: bool, exact_max: bool) -> (usize, Block) {
         let mut out = Vec::new();
-        pack(block, flat_blocks, exact_max, &mut out);
+        pack(&transposed(block), flat_blocks, exact_max, &mut out);
         let mut packed = &out[..];
         let back = read(&mut packed).unwrap();
         assert!(packed.is_empty());
@@ -724,6 +812,76 @@ mod tests {
         let (_, back) = packed_and_back(&special, true, true);
         assert_eq!(back[0] & 0x7fff, 0);
         assert_eq!(back[1] & 0x7fff, 0);
+    }
+
+    /// A block given line by line, column by column, and back.
+    fn transposed(block: &Block) -> Block {
+        std::array::from_fn(|i| block[4 * (i % 4) + i / 4])
+    }
+
+    /// OpenEXR's search for `block` (line by line), on 32 bits and from
+    /// shift 0: the shift, the first sample that makes the largest exact and
+    /// the 15 biased differences, in the order they are stored.
+    fn reference_search(block: &Block) -> (u8, u16, [u8; 15]) {
+        const STEPS: [(usize, usize); 15] = [
+            (0, 4),
+            (4, 8),
+            (8, 12),
+            (0, 1),
+            (4, 5),
+            (8, 9),
+            (12, 13),
+            (1, 2),
+            (5, 6),
+            (9, 10),
+            (13, 14),
+            (2, 3),
+            (6, 7),
+            (10, 11),
+            (14, 15),
+        ];
+        let t = block.map(to_ordered);
+        let max = t.iter().copied().max().unwrap();
+        for shift in 0..16 {
+            let d = t.map(|t| {
+                let x = i32::from(max - t);
+                ((x << 1) + (1 << shift) - 1 + ((x >> shift) & 1)) >> (shift + 1)
+            });
+            let r = STEPS.map(|(from, to)| d[from] - d[to] + 0x20);
+            if r.iter().all(|r| (0..0x40).contains(r)) {
+                let first = max.wrapping_sub((d[0] as u16) << shift);
+                return (shift as u8, first, r.map(|r| r as u8));
+            }
+        }
+        unreachable!("no shift fits {block:04x?}");
+    }
+
+    #[test]
+    fn blocks_code_what_a_search_from_shift_0_finds() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in 0..100_000 {
+            // Samples spread over 1 to 65536 ordered steps from a random one.
+            let base = next() as u16;
+            let spread = 1u64 << (n % 17);
+            let block: Block = std::array::from_fn(|_| base.wrapping_add((next() % spread) as u16));
+            let (shift, first, r) = reference_search(&block);
+            for exact_max in [false, true] {
+                let mut out = Vec::new();
+                pack(&transposed(&block), false, exact_max, &mut out);
+                let first = if exact_max {
+                    first
+                } else {
+                    to_ordered(block[0])
+                };
+                assert_eq!(out, pack14(first, shift, r), "{block:04x?}");
+            }
+        }
     }
 
     #[test]
