@@ -414,12 +414,13 @@ fn columns(rows: [[u16; 4]; 4]) -> Block {
 /// The ordered integer a half stands for (see [`to_half`]); infinities and
 /// NaNs stand for zero, as B44 cannot hold them.
 fn to_ordered(bits: u16) -> u16 {
+    // All ones for negative halves, the top bit alone for positive ones:
+    // no branch on the sign, which may change from sample to sample.
+    let flip = ((bits as i16) >> 15) as u16 | 0x8000;
     if bits & 0x7c00 == 0x7c00 {
         0x8000
-    } else if bits & 0x8000 != 0 {
-        !bits
     } else {
-        bits | 0x8000
+        bits ^ flip
     }
 }
 
@@ -449,13 +450,13 @@ fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
     for (t, &h) in t.iter_mut().zip(block) {
         *t = to_ordered(h);
     }
-    let (min, max) = t
-        .iter()
-        .fold((u16::MAX, 0), |(min, max), &t| (min.min(t), max.max(t)));
-    // OpenEXR takes the 3-byte form when every difference is zero at the
-    // shift it found, which happens only for equal samples: at any larger
-    // shift, the one below would have fitted too.
-    if flat_blocks && min == max {
+    let max = reduce(t, u16::max);
+    let (rise, fall) = widest_steps(&t);
+    // The steps join every sample to the first, so they are all flat
+    // exactly when the samples are equal. OpenEXR takes the 3-byte form when
+    // every difference is zero at the shift it found, which also happens
+    // only then: at any larger shift, the one below would have fitted too.
+    if flat_blocks && rise == 0 && fall == 0 {
         let [high, low] = max.to_be_bytes();
         out.extend_from_slice(&[high, low, 0xfc]);
         return;
@@ -464,7 +465,7 @@ fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
     for (d, &t) in distances.iter_mut().zip(&t) {
         *d = max - t;
     }
-    let mut shift = lowest_shift(&distances);
+    let mut shift = lowest_shift(rise, fall);
     let (d, r) = loop {
         let mut d: Block = [0; 16];
         for (d, &x) in d.iter_mut().zip(&distances) {
@@ -499,32 +500,53 @@ fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(&bytes);
 }
 
-/// The smallest shift that can fit a block with these `distances` from its
-/// largest sample: every smaller one fails, so the search starts there.
-///
-/// Rounding moves each scaled distance by at most a half, so a difference
-/// between neighbours by at most one: a step of more than `32 << shift`
-/// cannot scale to 31 or less, nor one of less than `-(33 << shift)` to -32
-/// or more. From this shift on, scaled differences stay within 34 of zero,
-/// so the 16-bit arithmetic of [`differences`] cannot wrap into range.
-fn lowest_shift(distances: &Block) -> u32 {
-    let (mut up, mut down) = (0u16, 0u16);
-    let mut step = |from: u16, to: u16| {
-        up = up.max(from.saturating_sub(to));
-        down = down.max(to.saturating_sub(from));
-    };
-    for pair in distances[..4].windows(2) {
-        if let [from, to] = *pair {
-            step(from, to);
+/// `f` over the 16 lanes of `x`, as a tree: lanes 8 apart, then 4, 2 and 1.
+/// Its dependency chains are four deep where a fold's would be 15.
+fn reduce<T: Copy>(x: [T; 16], f: impl Fn(T, T) -> T) -> T {
+    let mut x = x;
+    for width in [8, 4, 2, 1] {
+        let (low, high) = x.split_at_mut(width);
+        for (low, &high) in low.iter_mut().zip(high.iter()) {
+            *low = f(*low, high);
         }
     }
-    for (&from, &to) in distances[..12].iter().zip(&distances[4..]) {
-        step(from, to);
+    let [first, ..] = x;
+    first
+}
+
+/// The most the ordered integers `t` (column by column) rise and fall along
+/// any of the block's 15 steps: down the first column, and from each column
+/// to the next on every line.
+fn widest_steps(t: &Block) -> (u32, u32) {
+    // The 16th lane stays 0: no rise or fall.
+    let mut rises = [0i32; 16];
+    let (along, down) = rises.split_at_mut(12);
+    for ((rise, &from), &to) in along.iter_mut().zip(&t[..12]).zip(&t[4..]) {
+        *rise = i32::from(to) - i32::from(from);
     }
+    for ((rise, &from), &to) in down.iter_mut().zip(&t[..3]).zip(&t[1..4]) {
+        *rise = i32::from(to) - i32::from(from);
+    }
+    let rise = reduce(rises, i32::max).unsigned_abs();
+    let fall = reduce(rises, i32::min).unsigned_abs();
+    (rise, fall)
+}
+
+/// The smallest shift that can fit a block whose steps rise by at most
+/// `rise` and fall by at most `fall`: every smaller one fails, so the search
+/// starts there.
+///
+/// A step that rises by `x` shortens the distance to the largest sample by
+/// `x`. Rounding moves each scaled distance by at most a half, so their
+/// difference by at most one: a rise of more than `32 << shift` cannot scale
+/// to 31 or less, nor a fall of more than `33 << shift` to -32 or more. From
+/// this shift on, scaled differences stay within 34 of zero, so the 16-bit
+/// arithmetic of [`differences`] cannot wrap into range.
+fn lowest_shift(rise: u32, fall: u32) -> u32 {
     // The smallest shift at which `widest` is at most `limit << shift`.
     let needed =
-        |widest: u16, limit: u16| u16::BITS - (widest.saturating_sub(1) / limit).leading_zeros();
-    needed(up, 32).max(needed(down, 33))
+        |widest: u32, limit: u32| u32::BITS - (widest.saturating_sub(1) / limit).leading_zeros();
+    needed(rise, 32).max(needed(fall, 33))
 }
 
 /// The 15 biased differences of the rounded distances `d` (column by
@@ -541,8 +563,9 @@ fn differences(d: &Block) -> ([u16; 15], bool) {
     for ((r, &from), &to) in along.iter_mut().zip(&d[..12]).zip(&d[4..]) {
         *r = from.wrapping_sub(to).wrapping_add(BIAS);
     }
-    let widest = r.iter().fold(0, |m, &r| m.max(r));
-    (r, widest <= 0x3f)
+    // None exceeds 0x3f exactly when none has a bit above the sixth.
+    let bits = r.iter().fold(0, |m, &r| m | r);
+    (r, bits <= 0x3f)
 }
 
 /// The halves pLinear samples are coded as: `exp(x / 8)` of each half,
@@ -871,15 +894,18 @@ mod tests {
             let spread = 1u64 << (n % 17);
             let block: Block = std::array::from_fn(|_| base.wrapping_add((next() % spread) as u16));
             let (shift, first, r) = reference_search(&block);
-            for exact_max in [false, true] {
+            for (flat_blocks, exact_max) in [(false, false), (false, true), (true, true)] {
                 let mut out = Vec::new();
-                pack(&transposed(&block), false, exact_max, &mut out);
-                let first = if exact_max {
-                    first
+                pack(&transposed(&block), flat_blocks, exact_max, &mut out);
+                let expected = if flat_blocks && r == [0x20; 15] {
+                    let [high, low] = to_ordered(block[0]).to_be_bytes();
+                    vec![high, low, 0xfc]
+                } else if exact_max {
+                    pack14(first, shift, r).to_vec()
                 } else {
-                    to_ordered(block[0])
+                    pack14(to_ordered(block[0]), shift, r).to_vec()
                 };
-                assert_eq!(out, pack14(first, shift, r), "{block:04x?}");
+                assert_eq!(out, expected, "{block:04x?}");
             }
         }
     }
