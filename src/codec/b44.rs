@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use half::f16;
 
 use super::{BlockLayout, ChannelLayout};
-use crate::error::{corrupt, Error, Result};
+use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::types::PixelType;
 
 /// Samples in one coded block.
@@ -43,7 +43,9 @@ pub struct Scratch {
     line_offsets: Vec<usize>,
     /// Per channel, the next free entry of `line_offsets` while it is built.
     next_line: Vec<usize>,
-    /// Four lines of a HALF channel, decoded from one row of blocks.
+    /// Four lines of a HALF channel, each padded to whole blocks: decoded
+    /// from one row of blocks, or, when packing, as the ordered integers of
+    /// the next row of blocks.
     band: Vec<u16>,
 }
 
@@ -331,25 +333,44 @@ pub fn compress(
             }
             continue;
         }
+        if channel.width == 0 {
+            continue;
+        }
         let exp = if channel.p_linear {
             Some(exp_table()?)
         } else {
             None
         };
-        for band in lines.chunks(4) {
-            // Missing lines of the last band repeat the band's last line.
-            let row = |i: usize| match band.get(i).or(band.last()) {
-                Some(&start) => line(unpacked, start, len),
-                None => Err(layout_mismatch(layout)),
-            };
-            let rows = [row(0)?, row(1)?, row(2)?, row(3)?];
-            for_each_block(rows, |block| match exp {
-                None => pack(&block, flat_blocks, true, out),
-                Some(exp) => {
-                    let block = block.map(|h| exp[usize::from(h)]);
-                    pack(&block, flat_blocks, false, out);
-                }
-            });
+        // Four lines as ordered integers, each padded to whole blocks.
+        let padded = channel.width.div_ceil(4) * 4;
+        let band_size = padded
+            .checked_mul(4)
+            .ok_or_else(|| layout_mismatch(layout))?;
+        try_resize(&mut scratch.band, band_size)?;
+        let band = scratch
+            .band
+            .get_mut(..band_size)
+            .ok_or_else(|| layout_mismatch(layout))?;
+        for band_lines in lines.chunks(4) {
+            for (i, row) in band.chunks_exact_mut(padded).enumerate() {
+                // Missing lines of the last band repeat the band's last line.
+                let &start = band_lines
+                    .get(i)
+                    .or(band_lines.last())
+                    .ok_or_else(|| layout_mismatch(layout))?;
+                ordered_line(line(unpacked, start, len)?, exp, row);
+            }
+            let (r0, rest) = band.split_at(padded);
+            let (r1, rest) = rest.split_at(padded);
+            let (r2, r3) = rest.split_at(padded);
+            let rows = r0
+                .chunks_exact(4)
+                .zip(r1.chunks_exact(4))
+                .zip(r2.chunks_exact(4))
+                .zip(r3.chunks_exact(4));
+            for (((s0, s1), s2), s3) in rows {
+                pack(columns([s0, s1, s2, s3]), flat_blocks, exp.is_none(), out);
+            }
         }
     }
     Ok(())
@@ -363,48 +384,27 @@ fn line(unpacked: &[u8], start: usize, len: usize) -> Result<&[u8]> {
         .ok_or_else(|| Error::Internal(format!("B44 line at {start} runs past the block")))
 }
 
-/// Calls `f` with each block of four lines of little-endian halves (`rows`,
-/// of equal length), left to right, its samples column by column. Lines
-/// whose samples do not fill the last block repeat their last sample.
-fn for_each_block(rows: [&[u8]; 4], mut f: impl FnMut(Block)) {
-    let [mut r0, mut r1, mut r2, mut r3] = rows.map(|row| row.chunks_exact(8));
-    let full = r0
-        .by_ref()
-        .zip(r1.by_ref())
-        .zip(r2.by_ref())
-        .zip(r3.by_ref());
-    for (((s0, s1), s2), s3) in full {
-        if let (Some(s0), Some(s1), Some(s2), Some(s3)) =
-            (halves(s0), halves(s1), halves(s2), halves(s3))
-        {
-            f(columns([s0, s1, s2, s3]));
-        }
-    }
-    let tails = [r0, r1, r2, r3].map(|r| halves(r.remainder()));
-    if let [Some(s0), Some(s1), Some(s2), Some(s3)] = tails {
-        f(columns([s0, s1, s2, s3]));
-    }
-}
-
-/// The halves of the first 1 to 4 little-endian samples of `bytes`, the
-/// last one repeated when there are fewer than 4; `None` when there are
-/// none.
-fn halves(bytes: &[u8]) -> Option<[u16; 4]> {
-    let mut samples = bytes
+/// Fills `row` with the ordered integers of the little-endian halves of
+/// `line`, mapped through `exp` first (for pLinear channels), and pads it
+/// with copies of the last.
+fn ordered_line(line: &[u8], exp: Option<&[u16; 0x10000]>, row: &mut [u16]) {
+    let halves = line
         .chunks_exact(2)
-        .filter_map(|pair| pair.try_into().ok().map(u16::from_le_bytes));
-    let mut last = samples.next()?;
-    let mut out = [last; 4];
-    for half in out.iter_mut().skip(1) {
-        last = samples.next().unwrap_or(last);
-        *half = last;
+        .map(|pair| u16::from_le_bytes(pair.try_into().unwrap_or_default()));
+    let samples = row.iter_mut().zip(halves);
+    match exp {
+        None => samples.for_each(|(t, h)| *t = to_ordered(h)),
+        Some(exp) => samples.for_each(|(t, h)| *t = to_ordered(exp[usize::from(h)])),
     }
-    Some(out)
+    let filled = line.len() / 2;
+    if let Some(&last) = filled.checked_sub(1).and_then(|i| row.get(i)) {
+        row.iter_mut().skip(filled).for_each(|t| *t = last);
+    }
 }
 
-/// A block, column by column, from its four lines.
-fn columns(rows: [[u16; 4]; 4]) -> Block {
-    let [r0, r1, r2, r3] = rows;
+/// A block, column by column, from its four lines of four samples.
+fn columns(rows: [&[u16]; 4]) -> Block {
+    let [r0, r1, r2, r3] = rows.map(|row| row.first_chunk::<4>().copied().unwrap_or_default());
     [
         r0[0], r1[0], r2[0], r3[0], r0[1], r1[1], r2[1], r3[1], r0[2], r1[2], r2[2], r3[2], r0[3],
         r1[3], r2[3], r3[3],
@@ -442,14 +442,10 @@ const MAX_SHIFT: u32 = 12;
 const BIAS: u16 = 0x20;
 
 /// Appends the 14 bytes (or, with `flat_blocks` and all samples equal, the 3
-/// bytes) that code the 16 halves of `block`, given column by column. With
-/// `exact_max` the first sample is moved so that the block's largest sample
-/// decodes exactly.
-fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
-    let mut t: Block = [0; 16];
-    for (t, &h) in t.iter_mut().zip(block) {
-        *t = to_ordered(h);
-    }
+/// bytes) that code a block of 16 halves, given as their ordered integers
+/// `t`, column by column. With `exact_max` the first sample is moved so that
+/// the block's largest sample decodes exactly.
+fn pack(t: Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
     let max = reduce(t, u16::max);
     let (rise, fall) = widest_steps(&t);
     // The steps join every sample to the first, so they are all flat
@@ -798,7 +794,12 @@ mod tests {
     /// Packs `block`, given line by line, and decodes it again.
     fn packed_and_back(block: &Block, flat_blocks: bool, exact_max: bool) -> (usize, Block) {
         let mut out = Vec::new();
-        pack(&transposed(block), flat_blocks, exact_max, &mut out);
+        pack(
+            transposed(&block.map(to_ordered)),
+            flat_blocks,
+            exact_max,
+            &mut out,
+        );
         let mut packed = &out[..];
         let back = read(&mut packed).unwrap();
         assert!(packed.is_empty());
@@ -896,7 +897,8 @@ mod tests {
             let (shift, first, r) = reference_search(&block);
             for (flat_blocks, exact_max) in [(false, false), (false, true), (true, true)] {
                 let mut out = Vec::new();
-                pack(&transposed(&block), flat_blocks, exact_max, &mut out);
+                let t = transposed(&block.map(to_ordered));
+                pack(t, flat_blocks, exact_max, &mut out);
                 let expected = if flat_blocks && r == [0x20; 15] {
                     let [high, low] = to_ordered(block[0]).to_be_bytes();
                     vec![high, low, 0xfc]
