@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use half::f16;
 
 use super::{BlockLayout, ChannelLayout};
-use crate::error::{corrupt, Error, Result};
+use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::types::PixelType;
 
 /// Samples in one coded block.
@@ -43,7 +43,9 @@ pub struct Scratch {
     line_offsets: Vec<usize>,
     /// Per channel, the next free entry of `line_offsets` while it is built.
     next_line: Vec<usize>,
-    /// Four lines of a HALF channel, decoded from one row of blocks.
+    /// Four lines of a HALF channel, each padded to whole blocks: decoded
+    /// from one row of blocks, or, when packing, as the ordered integers of
+    /// the next row of blocks.
     band: Vec<u16>,
 }
 
@@ -339,25 +341,35 @@ pub fn compress(
         } else {
             None
         };
-        for band in lines.chunks(4) {
-            // Missing lines of the last band repeat the band's last line.
-            let row = |i: usize| line(unpacked, band[i.min(band.len() - 1)], len);
-            let rows = [row(0)?, row(1)?, row(2)?, row(3)?];
-            for x in (0..channel.width).step_by(4) {
-                let mut block: Block = [0; 16];
-                for (r, samples) in rows.iter().zip(block.chunks_exact_mut(4)) {
-                    for (i, sample) in samples.iter_mut().enumerate() {
-                        // Missing columns repeat the line's last sample.
-                        let at = 2 * (x + i).min(channel.width - 1);
-                        *sample = u16::from_le_bytes([r[at], r[at + 1]]);
-                    }
-                }
-                if let Some(exp) = exp {
-                    for sample in &mut block {
-                        *sample = exp[usize::from(*sample)];
-                    }
-                }
-                pack(&block, flat_blocks, !channel.p_linear, out);
+        // Four lines as ordered integers, each padded to whole blocks.
+        let padded = channel.width.div_ceil(4) * 4;
+        let band_size = padded
+            .checked_mul(4)
+            .ok_or_else(|| layout_mismatch(layout))?;
+        try_resize(&mut scratch.band, band_size)?;
+        let band = scratch
+            .band
+            .get_mut(..band_size)
+            .ok_or_else(|| layout_mismatch(layout))?;
+        for band_lines in lines.chunks(4) {
+            for (i, row) in band.chunks_exact_mut(padded).enumerate() {
+                // Missing lines of the last band repeat the band's last line.
+                let &start = band_lines
+                    .get(i)
+                    .or(band_lines.last())
+                    .ok_or_else(|| layout_mismatch(layout))?;
+                ordered_line(line(unpacked, start, len)?, exp, row);
+            }
+            let (r0, rest) = band.split_at(padded);
+            let (r1, rest) = rest.split_at(padded);
+            let (r2, r3) = rest.split_at(padded);
+            let rows = r0
+                .chunks_exact(4)
+                .zip(r1.chunks_exact(4))
+                .zip(r2.chunks_exact(4))
+                .zip(r3.chunks_exact(4));
+            for (((s0, s1), s2), s3) in rows {
+                pack(columns([s0, s1, s2, s3]), flat_blocks, exp.is_none(), out);
             }
         }
     }
@@ -372,89 +384,184 @@ fn line(unpacked: &[u8], start: usize, len: usize) -> Result<&[u8]> {
         .ok_or_else(|| Error::Internal(format!("B44 line at {start} runs past the block")))
 }
 
+/// Fills `row` with the ordered integers of the little-endian halves of
+/// `line`, mapped through `exp` first (for pLinear channels), and pads it
+/// with copies of the last.
+fn ordered_line(line: &[u8], exp: Option<&[u16; 0x10000]>, row: &mut [u16]) {
+    let halves = line
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes(pair.try_into().unwrap_or_default()));
+    let samples = row.iter_mut().zip(halves);
+    match exp {
+        None => samples.for_each(|(t, h)| *t = to_ordered(h)),
+        Some(exp) => samples.for_each(|(t, h)| *t = to_ordered(exp[usize::from(h)])),
+    }
+    let filled = line.len() / 2;
+    if let Some(&last) = filled.checked_sub(1).and_then(|i| row.get(i)) {
+        row.iter_mut().skip(filled).for_each(|t| *t = last);
+    }
+}
+
+/// A block, column by column, from its four lines of four samples.
+fn columns(rows: [&[u16]; 4]) -> Block {
+    let [r0, r1, r2, r3] = rows.map(|row| row.first_chunk::<4>().copied().unwrap_or_default());
+    [
+        r0[0], r1[0], r2[0], r3[0], r0[1], r1[1], r2[1], r3[1], r0[2], r1[2], r2[2], r3[2], r0[3],
+        r1[3], r2[3], r3[3],
+    ]
+}
+
 /// The ordered integer a half stands for (see [`to_half`]); infinities and
 /// NaNs stand for zero, as B44 cannot hold them.
 fn to_ordered(bits: u16) -> u16 {
+    // All ones for negative halves, the top bit alone for positive ones:
+    // no branch on the sign, which may change from sample to sample.
+    let flip = ((bits as i16) >> 15) as u16 | 0x8000;
     if bits & 0x7c00 == 0x7c00 {
         0x8000
-    } else if bits & 0x8000 != 0 {
-        !bits
     } else {
-        bits | 0x8000
+        bits ^ flip
     }
 }
 
 /// `x / 2^shift` rounded to the nearest integer, ties to even.
-fn shift_and_round(x: i32, shift: u32) -> i32 {
-    let doubled = x << 1;
-    let below_half = (1 << shift) - 1;
-    let odd = (doubled >> (shift + 1)) & 1;
-    (doubled + below_half + odd) >> (shift + 1)
+fn shift_and_round(x: u16, shift: u32) -> u16 {
+    let below = (1u16 << shift) - 1;
+    let quotient = x >> shift;
+    // Up when the remainder is more than half, or half and the quotient odd;
+    // for a shift of 0, `below` masks out both and there is nothing to round.
+    let remainder = (x & below) + (quotient & below & 1);
+    quotient + u16::from(remainder > (below >> 1) + 1)
 }
 
-/// Which two samples each of the 15 differences connects, in the order they
-/// are stored: down the first column, then along each line.
-const STEPS: [(usize, usize); 15] = [
-    (0, 4),
-    (4, 8),
-    (8, 12),
-    (0, 1),
-    (4, 5),
-    (8, 9),
-    (12, 13),
-    (1, 2),
-    (5, 6),
-    (9, 10),
-    (13, 14),
-    (2, 3),
-    (6, 7),
-    (10, 11),
-    (14, 15),
-];
+/// The largest shift a block can need: at 12, distances of at most 0xffff
+/// round to at most 16, so every difference fits in six bits.
+const MAX_SHIFT: u32 = 12;
 
 /// The bias that makes a difference of six bits unsigned.
-const BIAS: i32 = 0x20;
+const BIAS: u16 = 0x20;
 
 /// Appends the 14 bytes (or, with `flat_blocks` and all samples equal, the 3
-/// bytes) that code the 16 halves of `block`. With `exact_max` the first
-/// sample is moved so that the block's largest sample decodes exactly.
-fn pack(block: &Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
-    let t = block.map(to_ordered);
-    let max = t.iter().copied().max().unwrap_or(0);
-    let distances = t.map(|t| i32::from(max - t));
-    // Rounding moves a scaled difference by less than one, so no shift at
-    // which the widest step between neighbours still spans 64 or more can
-    // fit in six bits: the search starts above those.
-    let widest = STEPS
-        .iter()
-        .map(|&(from, to)| distances[from].abs_diff(distances[to]))
-        .max()
-        .unwrap_or(0);
-    let mut shift = (u32::BITS - widest.leading_zeros()).saturating_sub(6);
+/// bytes) that code a block of 16 halves, given as their ordered integers
+/// `t`, column by column. With `exact_max` the first sample is moved so that
+/// the block's largest sample decodes exactly.
+fn pack(t: Block, flat_blocks: bool, exact_max: bool, out: &mut Vec<u8>) {
+    let max = reduce(t, u16::max);
+    let (rise, fall) = widest_steps(&t);
+    // The steps join every sample to the first, so they are all flat
+    // exactly when the samples are equal. OpenEXR takes the 3-byte form when
+    // every difference is zero at the shift it found, which also happens
+    // only then: at any larger shift, the one below would have fitted too.
+    if flat_blocks && rise == 0 && fall == 0 {
+        let [high, low] = max.to_be_bytes();
+        out.extend_from_slice(&[high, low, 0xfc]);
+        return;
+    }
+    let mut distances: Block = [0; 16];
+    for (d, &t) in distances.iter_mut().zip(&t) {
+        *d = max - t;
+    }
+    let mut shift = lowest_shift(rise, fall);
     let (d, r) = loop {
-        let d = distances.map(|x| shift_and_round(x, shift));
-        let r = STEPS.map(|(from, to)| d[from] - d[to] + BIAS);
-        if r.iter().all(|r| (0..=0x3f).contains(r)) {
+        let mut d: Block = [0; 16];
+        for (d, &x) in d.iter_mut().zip(&distances) {
+            *d = shift_and_round(x, shift);
+        }
+        let (r, fits) = differences(&d);
+        if fits || shift >= MAX_SHIFT {
             break (d, r);
         }
         shift += 1;
     };
-    if flat_blocks && r.iter().all(|&r| r == BIAS) {
-        let [high, low] = t[0].to_be_bytes();
-        out.extend_from_slice(&[high, low, 0xfc]);
-        return;
-    }
     let first = if exact_max {
-        max.wrapping_sub((d[0] as u16).wrapping_shl(shift))
+        max.wrapping_sub(d[0].wrapping_shl(shift))
     } else {
         t[0]
     };
-    let mut bits = u128::from(shift) << 90;
-    for (i, &r) in r.iter().enumerate() {
-        bits |= u128::from(r as u8) << (84 - 6 * i);
+    let [high, low] = first.to_be_bytes();
+    let mut bytes = [high, low, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    // The shift and the 15 differences, six bits each, four to three bytes.
+    let [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14] = r;
+    let fields = [
+        [shift as u16, r0, r1, r2],
+        [r3, r4, r5, r6],
+        [r7, r8, r9, r10],
+        [r11, r12, r13, r14],
+    ];
+    for (to, [a, b, c, d]) in bytes[2..].chunks_exact_mut(3).zip(fields) {
+        let six = |f: u16| u32::from(f & 0x3f);
+        let packed = six(a) << 18 | six(b) << 12 | six(c) << 6 | six(d);
+        to.copy_from_slice(&packed.to_be_bytes()[1..]);
     }
-    out.extend_from_slice(&first.to_be_bytes());
-    out.extend_from_slice(&bits.to_be_bytes()[4..]);
+    out.extend_from_slice(&bytes);
+}
+
+/// `f` over the 16 lanes of `x`, as a tree: lanes 8 apart, then 4, 2 and 1.
+/// Its dependency chains are four deep where a fold's would be 15.
+fn reduce<T: Copy>(x: [T; 16], f: impl Fn(T, T) -> T) -> T {
+    let mut x = x;
+    for width in [8, 4, 2, 1] {
+        let (low, high) = x.split_at_mut(width);
+        for (low, &high) in low.iter_mut().zip(high.iter()) {
+            *low = f(*low, high);
+        }
+    }
+    let [first, ..] = x;
+    first
+}
+
+/// The most the ordered integers `t` (column by column) rise and fall along
+/// any of the block's 15 steps: down the first column, and from each column
+/// to the next on every line.
+fn widest_steps(t: &Block) -> (u32, u32) {
+    // The 16th lane stays 0: no rise or fall.
+    let mut rises = [0i32; 16];
+    let (along, down) = rises.split_at_mut(12);
+    for ((rise, &from), &to) in along.iter_mut().zip(&t[..12]).zip(&t[4..]) {
+        *rise = i32::from(to) - i32::from(from);
+    }
+    for ((rise, &from), &to) in down.iter_mut().zip(&t[..3]).zip(&t[1..4]) {
+        *rise = i32::from(to) - i32::from(from);
+    }
+    let rise = reduce(rises, i32::max).unsigned_abs();
+    let fall = reduce(rises, i32::min).unsigned_abs();
+    (rise, fall)
+}
+
+/// The smallest shift that can fit a block whose steps rise by at most
+/// `rise` and fall by at most `fall`: every smaller one fails, so the search
+/// starts there.
+///
+/// A step that rises by `x` shortens the distance to the largest sample by
+/// `x`. Rounding moves each scaled distance by at most a half, so their
+/// difference by at most one: a rise of more than `32 << shift` cannot scale
+/// to 31 or less, nor a fall of more than `33 << shift` to -32 or more. From
+/// this shift on, scaled differences stay within 34 of zero, so the 16-bit
+/// arithmetic of [`differences`] cannot wrap into range.
+fn lowest_shift(rise: u32, fall: u32) -> u32 {
+    // The smallest shift at which `widest` is at most `limit << shift`.
+    let needed =
+        |widest: u32, limit: u32| u32::BITS - (widest.saturating_sub(1) / limit).leading_zeros();
+    needed(rise, 32).max(needed(fall, 33))
+}
+
+/// The 15 biased differences of the rounded distances `d` (column by
+/// column), in the order they are stored: down the first column, then from
+/// each column to the next on every line; and whether all fit in six bits.
+fn differences(d: &Block) -> ([u16; 15], bool) {
+    let mut r = [0u16; 15];
+    let (down, along) = r.split_at_mut(3);
+    for (r, pair) in down.iter_mut().zip(d[..4].windows(2)) {
+        if let [from, to] = *pair {
+            *r = from.wrapping_sub(to).wrapping_add(BIAS);
+        }
+    }
+    for ((r, &from), &to) in along.iter_mut().zip(&d[..12]).zip(&d[4..]) {
+        *r = from.wrapping_sub(to).wrapping_add(BIAS);
+    }
+    // None exceeds 0x3f exactly when none has a bit above the sixth.
+    let bits = r.iter().fold(0, |m, &r| m | r);
+    (r, bits <= 0x3f)
 }
 
 /// The halves pLinear samples are coded as: `exp(x / 8)` of each half,
@@ -684,10 +791,15 @@ mod tests {
         }
     }
 
-    /// Packs `block` and decodes it again.
+    /// Packs `block`, given line by line, and decodes it again.
     fn packed_and_back(block: &Block, flat_blocks: bool, exact_max: bool) -> (usize, Block) {
         let mut out = Vec::new();
-        pack(block, flat_blocks, exact_max, &mut out);
+        pack(
+            transposed(&block.map(to_ordered)),
+            flat_blocks,
+            exact_max,
+            &mut out,
+        );
         let mut packed = &out[..];
         let back = read(&mut packed).unwrap();
         assert!(packed.is_empty());
@@ -724,6 +836,80 @@ mod tests {
         let (_, back) = packed_and_back(&special, true, true);
         assert_eq!(back[0] & 0x7fff, 0);
         assert_eq!(back[1] & 0x7fff, 0);
+    }
+
+    /// A block given line by line, column by column, and back.
+    fn transposed(block: &Block) -> Block {
+        std::array::from_fn(|i| block[4 * (i % 4) + i / 4])
+    }
+
+    /// OpenEXR's search for `block` (line by line), on 32 bits and from
+    /// shift 0: the shift, the first sample that makes the largest exact and
+    /// the 15 biased differences, in the order they are stored.
+    fn reference_search(block: &Block) -> (u8, u16, [u8; 15]) {
+        const STEPS: [(usize, usize); 15] = [
+            (0, 4),
+            (4, 8),
+            (8, 12),
+            (0, 1),
+            (4, 5),
+            (8, 9),
+            (12, 13),
+            (1, 2),
+            (5, 6),
+            (9, 10),
+            (13, 14),
+            (2, 3),
+            (6, 7),
+            (10, 11),
+            (14, 15),
+        ];
+        let t = block.map(to_ordered);
+        let max = t.iter().copied().max().unwrap();
+        for shift in 0..16 {
+            let d = t.map(|t| {
+                let x = i32::from(max - t);
+                ((x << 1) + (1 << shift) - 1 + ((x >> shift) & 1)) >> (shift + 1)
+            });
+            let r = STEPS.map(|(from, to)| d[from] - d[to] + 0x20);
+            if r.iter().all(|r| (0..0x40).contains(r)) {
+                let first = max.wrapping_sub((d[0] as u16) << shift);
+                return (shift as u8, first, r.map(|r| r as u8));
+            }
+        }
+        unreachable!("no shift fits {block:04x?}");
+    }
+
+    #[test]
+    fn blocks_code_what_a_search_from_shift_0_finds() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in 0..100_000 {
+            // Samples spread over 1 to 65536 ordered steps from a random one.
+            let base = next() as u16;
+            let spread = 1u64 << (n % 17);
+            let block: Block = std::array::from_fn(|_| base.wrapping_add((next() % spread) as u16));
+            let (shift, first, r) = reference_search(&block);
+            for (flat_blocks, exact_max) in [(false, false), (false, true), (true, true)] {
+                let mut out = Vec::new();
+                let t = transposed(&block.map(to_ordered));
+                pack(t, flat_blocks, exact_max, &mut out);
+                let expected = if flat_blocks && r == [0x20; 15] {
+                    let [high, low] = to_ordered(block[0]).to_be_bytes();
+                    vec![high, low, 0xfc]
+                } else if exact_max {
+                    pack14(first, shift, r).to_vec()
+                } else {
+                    pack14(to_ordered(block[0]), shift, r).to_vec()
+                };
+                assert_eq!(out, expected, "{block:04x?}");
+            }
+        }
     }
 
     #[test]
