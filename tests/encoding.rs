@@ -253,7 +253,10 @@ fn encoders_match_openexr_pixels_and_sizes() {
         );
         assert!(t.compressed >= 10, "{name}: {t:?}");
         // Same input, same codec, same deflate level: OpenEXR's bytes.
-        assert_eq!(t.identical, t.chunks, "{name}: chunks differ from OpenEXR's: {t:?}");
+        assert_eq!(
+            t.identical, t.chunks,
+            "{name}: chunks differ from OpenEXR's: {t:?}"
+        );
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
