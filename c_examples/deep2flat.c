@@ -10,8 +10,10 @@
  * rendered elements of one shot, like OpenEXR's Balls, Leaves and Trunks
  * sample images) are composited together with exrkit_deep_composite, so
  * that their samples interleave by depth. Either way each pixel's samples
- * are sorted front to back by Z and combined with "over" using A, exactly
- * as OpenEXR's CompositeDeepScanLine does; inputs need Z and A channels.
+ * are sorted front to back by Z and combined with "over" using A, as
+ * OpenEXR's CompositeDeepScanLine does (to the bit), or AR, AG, AB for R, G,
+ * B where the inputs have those per-colour alphas (where OpenEXR still uses
+ * A); inputs need Z and A channels.
  *
  * The output is R, G, B, A as HALF with ZIP compression over the union of
  * the inputs' windows, with the first input's display window. The frame

@@ -1527,20 +1527,34 @@ exrkit_status exrkit_write_deep_image(struct exrkit_writer *writer,
 /**
  * Flattens `image` into `fb`, compositing each pixel's samples as
  * OpenEXR's CompositeDeepScanLine does with its default DeepCompositing,
- * to the same bits for tidy images:
+ * each channel with the alpha its name calls for ("Interpreting OpenEXR
+ * Deep Pixels"):
  *
  * - samples are sorted front to back by Z, then ZBack, keeping the stored
  *   order among equal depths (OpenEXR leaves a single image's samples in
  *   stored order, which differs only where they are out of order);
- * - they combine with "over", premultiplied, using the image's A channel
- *   for every channel: with `a` the alpha gathered so far (0 at first),
- *   each sample adds `(1 - a) * value` to every output channel, and
- *   compositing stops once `a >= 1`. Everything is computed in 32-bit
- *   float, then converted to each slice's type;
- * - so A is the accumulated coverage, colours are premultiplied by it, and
- *   Z (and ZBack) are the samples' depths weighted the same way (not the
- *   nearest depth). A ZBack slice gets Z's composite if the image has no
- *   ZBack, as in OpenEXR;
+ * - they combine with "over", premultiplied: with `a` what a channel's
+ *   alpha has gathered before a sample (0 at first), the channel adds
+ *   `(1 - a) * value`, unless `a >= 1`: then the channel is complete.
+ *   Everything is computed in 32-bit float, then converted to each
+ *   slice's type;
+ * - a channel's alpha: an alpha channel (base name A, AR, AG or AB, the
+ *   base name being what follows the last period, unless that period is
+ *   the name's first or last character) is its own alpha; Z and ZBack use
+ *   A; any other channel takes the first alpha it matches in its layer
+ *   (what precedes that period; none: the base layer), then in each
+ *   enclosing layer up to the base layer, where base name R matches AR if
+ *   there is one, else A (G: AG, B: AB alike) and any other matches A. So
+ *   R uses AR if present, else A; L1.L2.G uses L1.L2.AG, L1.L2.A, L1.AG,
+ *   L1.A, AG or A, the first present;
+ * - so alpha channels are the accumulated coverage, colours are
+ *   premultiplied by it, and Z (and ZBack) are the samples' depths
+ *   weighted by A (not the nearest depth). A ZBack slice gets Z's
+ *   composite if the image has no ZBack, as in OpenEXR;
+ * - with A as the only alpha every channel uses A, compositing stops once
+ *   A >= 1, and the result is OpenEXR's (to the bit for tidy images).
+ *   OpenEXR uses A for every channel whatever the names, so with
+ *   per-colour or layer alphas the results differ from its;
  * - a pixel without samples is 0 in every channel; a slice whose channel
  *   the image lacks gets its `fill`.
  *
@@ -1567,7 +1581,10 @@ exrkit_status exrkit_deep_flatten(const struct exrkit_deep_image *image,
  * are sorted and combined together as exrkit_deep_flatten describes (with
  * equal depths, earlier images first). The images' windows may differ:
  * pixels inside their union are written (those no image covers are 0),
- * in the same coordinates. Every image needs Z and A; where only some have
+ * in the same coordinates. Every image needs Z and A; the alphas are
+ * chosen among the channels of all the images. Where only some images
+ * have an alpha channel, the others fill in with the alpha they would use
+ * instead (for L.AR, the one L.R would use in them); where only some have
  * ZBack or another channel, the others count as 0 samples in it.
  *
  * # Safety

@@ -1,23 +1,66 @@
 //! Flattening: deep images composited into a flat frame buffer, as
 //! OpenEXR's `CompositeDeepScanLine` does with its default
-//! `DeepCompositing`.
+//! `DeepCompositing`, each channel with the alpha its name calls for.
 //!
 //! For each pixel, the samples of every image are taken in image order,
 //! sorted front to back by Z, then ZBack, then that order (a stable sort;
-//! samples already in order keep it), and combined with "over":
-//! before each sample the alpha gathered so far, `a`, is read; compositing
-//! stops once `a >= 1`; otherwise every output channel, A, Z and ZBack
-//! included, adds `(1 - a) * sample`. Samples are premultiplied, as deep
-//! samples are; every channel uses the one alpha channel "A". Everything
-//! is computed in 32-bit float, in this order, so the results are the
-//! bits OpenEXR computes.
+//! samples already in order keep it), and combined with "over": every
+//! output channel composites with one alpha channel (below). Before each
+//! sample, every channel reads `a`, what its alpha has gathered so far; a
+//! channel whose `a >= 1` is complete, any other adds
+//! `(1 - a) * sample`; compositing of the pixel stops once every channel
+//! is complete. Samples are premultiplied, as deep samples are.
+//! Everything is computed in 32-bit float, in this order.
 //!
-//! So A is the accumulated coverage, a colour channel is the colour seen,
-//! and Z (and ZBack) the depths weighted by each sample's visible share. A
-//! pixel without samples is 0 in every channel. ZBack requested of images
-//! without ZBack is composited from Z, as OpenEXR does; an image lacking a
-//! channel that another has contributes 0 samples to it. Frame-buffer
-//! channels no image has get the slice's fill value.
+//! # Which alpha
+//!
+//! The rule of OpenEXR's "Interpreting OpenEXR Deep Pixels" (sections
+//! "Channel Names and Layers", "Alpha, Color, Depth and Auxiliary
+//! Channels" and "Required Alpha Channels"):
+//!
+//! - A channel name is split at its last period into a layer and a base
+//!   name: `L1.L2.R` is `R` in layer `L1.L2`, which is nested in `L1`,
+//!   nested in the base layer (names without a period). A period that is
+//!   the name's first or last character does not split it, as OpenEXR's
+//!   `ChannelList::layers` has it.
+//! - Channels whose base name is `A`, `AR`, `AG` or `AB` are alpha
+//!   channels (`AR`, `AG`, `AB`: the alphas of red, green and blue, as that
+//!   document and the Technical Introduction's list of channel names spell
+//!   them; the Technical Introduction's table of deep channel names says
+//!   `RA`, `GA`, `BA`, which are plain auxiliary channels here). An alpha
+//!   channel composites with itself: it is the coverage accumulated so far.
+//! - `Z` and `ZBack` (those full names) composite with `A`, as in
+//!   OpenEXR: depths weighted by each sample's visible share.
+//! - Any other channel takes the first alpha it matches in its own layer,
+//!   then in the enclosing layers, up to the base layer. Base name `R`
+//!   matches `AR` where that layer has one, otherwise `A` (`G`: `AG`, `B`:
+//!   `AB`, likewise); any other base name (`Y`, `id`, `L1.Z`, ...) matches
+//!   `A`. Every image has `A`, so the search ends there at the latest. The
+//!   document's example, for channels A AR AG R Z L1.A L1.AR L1.R L1.G
+//!   L1.L2.G: `R` composites with `AR`, `L1.R` with `L1.AR`, `L1.G` and
+//!   `L1.L2.G` with `L1.A` (and `G` would with `AG`, `B` with `A`).
+//! - Which channels exist is decided over all the composited images
+//!   together. An image lacking an alpha channel that another has fills
+//!   in with the alpha the same search finds in it, from that alpha's
+//!   layer and colour (for `L1.AR`, what `L1.R` would use; for `L1.A`,
+//!   what an auxiliary channel of `L1` would use), so its samples still
+//!   hide what lies behind them. Any other channel an image lacks has 0
+//!   samples there.
+//!
+//! With `A` as the only alpha (OpenEXR's deep sample images, for one)
+//! every channel composites with `A`, so compositing stops for the whole
+//! pixel once `A >= 1`, and the results are the bits OpenEXR computes.
+//! OpenEXR composites every channel with `A` whatever the names, so where
+//! images have per-colour or layer alphas the two differ: there, this
+//! follows the document.
+//!
+//! So an alpha channel is the accumulated coverage, a colour channel is
+//! the colour seen, and Z (and ZBack) the depths weighted by each sample's
+//! visible share. A pixel without samples is 0 in every channel. ZBack
+//! requested of images without ZBack is composited from Z, as OpenEXR
+//! does; an image lacking ZBack that another has contributes 0 samples to
+//! it. Frame-buffer channels no image has get the slice's fill value (an
+//! alpha included: `AR` requested of images with only `A` is the fill).
 //!
 //! One difference from OpenEXR: it sorts only pixels whose samples come
 //! from more than one image, so it composites a single image's unsorted
@@ -52,7 +95,7 @@ use crate::meta::types::Box2i;
 use crate::pixels::FrameBuffer;
 
 /// Positions of Z, ZBack and A among the composited channels; any other
-/// requested channel follows them.
+/// composited channel follows them.
 const Z: usize = 0;
 const ZBACK: usize = 1;
 const ALPHA: usize = 2;
@@ -81,8 +124,9 @@ struct Plan<'i> {
     /// For each image, the samples of each composited channel (`None`
     /// where the image lacks it: zero samples).
     sources: Vec<Vec<Option<&'i DeepSamples>>>,
-    /// Number of composited channels.
-    channels: usize,
+    /// For each composited channel, the composited channel holding its
+    /// alpha (itself for an alpha channel).
+    alphas: Vec<usize>,
     /// For each slice of the frame buffer, what it receives.
     targets: Vec<Target>,
 }
@@ -114,10 +158,11 @@ pub fn composite(images: &[&DeepImage], fb: &mut FrameBuffer<'_>) -> Result<()> 
     fb.for_each_row(union.min_y, union.max_y, |mut row| {
         let y = row.y();
         let mut entries = Vec::new();
-        let mut out = vec![0f32; plan.channels];
+        let mut out = vec![0f32; plan.alphas.len()];
+        let mut visible = vec![None; plan.alphas.len()];
         for x in min_x..=max_x {
             plan.gather(x, y, &mut entries);
-            plan.composite_pixel(&entries, &mut out);
+            plan.composite_pixel(&entries, &mut out, &mut visible);
             for (slice, target) in plan.targets.iter().enumerate() {
                 match *target {
                     Target::Channel(k) => row.store(slice, x, out.get(k).copied().unwrap_or(0.0)),
@@ -129,9 +174,44 @@ pub fn composite(images: &[&DeepImage], fb: &mut FrameBuffer<'_>) -> Result<()> 
     Ok(())
 }
 
+/// The composited channels, by name, with the alpha each composites with.
+struct Channels {
+    names: Vec<Vec<u8>>,
+    alphas: Vec<usize>,
+}
+
+impl Channels {
+    /// The position of channel `name`, added (with its alpha, found among
+    /// the channels `exists` accepts) if it is not there yet.
+    fn add(&mut self, name: &[u8], exists: &impl Fn(&[u8]) -> bool) -> usize {
+        if let Some(k) = self.names.iter().position(|n| n == name) {
+            return k;
+        }
+        let k = self.push(name);
+        if let Some(alpha) = associated_alpha(name, exists) {
+            let a = match self.names.iter().position(|n| *n == alpha) {
+                Some(a) => a,
+                None => self.push(&alpha),
+            };
+            if let Some(slot) = self.alphas.get_mut(k) {
+                *slot = a;
+            }
+        }
+        k
+    }
+
+    /// Appends channel `name`, compositing with itself for now.
+    fn push(&mut self, name: &[u8]) -> usize {
+        let k = self.names.len();
+        self.names.push(name.to_vec());
+        self.alphas.push(k);
+        k
+    }
+}
+
 impl<'i> Plan<'i> {
     /// Checks the images and matches the frame buffer's slices with their
-    /// channels.
+    /// channels and those with their alphas.
     fn new(images: &'i [&'i DeepImage], fb: &FrameBuffer<'_>) -> Result<Self> {
         if images.is_empty() {
             return Err(Error::InvalidArgument("no deep images to composite".into()));
@@ -149,8 +229,13 @@ impl<'i> Plan<'i> {
                 }
             }
         }
-        let zback = images.iter().any(|image| image.channel(b"ZBack").is_some());
-        let mut names: Vec<&[u8]> = vec![b"Z", if zback { b"ZBack" } else { b"Z" }, b"A"];
+        let in_any = |name: &[u8]| images.iter().any(|image| image.channel(name).is_some());
+        let zback: &[u8] = if in_any(b"ZBack") { b"ZBack" } else { b"Z" };
+        // Z and ZBack composite with A, as in OpenEXR.
+        let mut channels = Channels {
+            names: vec![b"Z".to_vec(), zback.to_vec(), b"A".to_vec()],
+            alphas: vec![ALPHA; 3],
+        };
         let mut targets = Vec::with_capacity(fb.slices.len());
         for slice in &fb.slices {
             let name = String::from_utf8_lossy(&slice.channel);
@@ -163,31 +248,34 @@ impl<'i> Plan<'i> {
             let target = match slice.channel.as_slice() {
                 b"Z" => Target::Channel(Z),
                 b"ZBack" => Target::Channel(ZBACK),
-                b"A" => Target::Channel(ALPHA),
-                other => match names.iter().position(|n| *n == other) {
-                    Some(k) => Target::Channel(k),
-                    None if images.iter().any(|image| image.channel(other).is_some()) => {
-                        names.push(other);
-                        Target::Channel(names.len() - 1)
-                    }
-                    None => Target::Fill,
-                },
+                other if in_any(other) => Target::Channel(channels.add(other, &in_any)),
+                _ => Target::Fill,
             };
             targets.push(target);
         }
         let sources = images
             .iter()
             .map(|image| {
-                names
+                let has = |name: &[u8]| image.channel(name).is_some();
+                channels
+                    .names
                     .iter()
-                    .map(|name| image.channel(name).map(|c| c.samples()))
+                    .map(|name| {
+                        let channel = image.channel(name).or_else(|| {
+                            // An alpha channel the image lacks: the alpha
+                            // the image covers that colour or layer with.
+                            let stand_in = stand_in_alpha(name, &has)?;
+                            image.channel(&stand_in)
+                        });
+                        channel.map(|c| c.samples())
+                    })
                     .collect()
             })
             .collect();
         Ok(Self {
             images,
             sources,
-            channels: names.len(),
+            alphas: channels.alphas,
             targets,
         })
     }
@@ -224,19 +312,111 @@ impl<'i> Plan<'i> {
         }
     }
 
-    /// Composites `entries` front to back into `out`.
-    fn composite_pixel(&self, entries: &[Entry], out: &mut [f32]) {
+    /// Composites `entries` front to back into `out`; `visible` is scratch
+    /// space, one per channel.
+    fn composite_pixel(&self, entries: &[Entry], out: &mut [f32], visible: &mut [Option<f32>]) {
         out.fill(0.0);
         for entry in entries {
-            let alpha = out.get(ALPHA).copied().unwrap_or(0.0);
-            if alpha >= 1.0 {
+            // Every channel's share of this sample, from the alphas gathered
+            // before it; a channel whose alpha reached 1 is complete.
+            let mut open = false;
+            for (share, &alpha) in visible.iter_mut().zip(&self.alphas) {
+                let a = out.get(alpha).copied().unwrap_or(0.0);
+                *share = if a >= 1.0 {
+                    None
+                } else {
+                    open = true;
+                    Some(1.0 - a)
+                };
+            }
+            if !open {
                 break;
             }
-            let visible = 1.0 - alpha;
-            for (channel, o) in out.iter_mut().enumerate() {
-                *o += visible * self.value(entry.image, channel, entry.sample);
+            for (channel, (o, share)) in out.iter_mut().zip(visible.iter()).enumerate() {
+                if let Some(share) = *share {
+                    *o += share * self.value(entry.image, channel, entry.sample);
+                }
             }
         }
+    }
+}
+
+/// A channel name's layer and base name, split at its last period unless
+/// that is its first or last character (then it is all base name, in the
+/// base layer), as OpenEXR's `ChannelList::layers` splits them:
+/// `L1.L2.R` is `R` in layer `L1.L2`.
+fn split(name: &[u8]) -> (&[u8], &[u8]) {
+    let mut parts = name.rsplitn(2, |&b| b == b'.');
+    let base = parts.next().unwrap_or(name);
+    match parts.next() {
+        Some(layer) if !layer.is_empty() && !base.is_empty() => (layer, base),
+        _ => (b"", name),
+    }
+}
+
+/// For the base name of an alpha channel (`A`, `AR`, `AG`, `AB`), the
+/// colour it covers: `Some(None)` for A, `Some(Some(b'R'))` for AR, ...
+fn alpha_colour(base: &[u8]) -> Option<Option<u8>> {
+    match base {
+        b"A" => Some(None),
+        b"AR" => Some(Some(b'R')),
+        b"AG" => Some(Some(b'G')),
+        b"AB" => Some(Some(b'B')),
+        _ => None,
+    }
+}
+
+/// The alpha channel `name` composites with, among the channels `exists`
+/// accepts, or `None` if `name` is an alpha channel (it composites with
+/// itself). Z and ZBack are the caller's: they use A.
+fn associated_alpha(name: &[u8], exists: &impl Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
+    let (layer, base) = split(name);
+    if alpha_colour(base).is_some() {
+        return None;
+    }
+    let colour = match base {
+        b"R" | b"G" | b"B" => base.first().copied(),
+        _ => None,
+    };
+    // Every image has A, so the search ends there at the latest.
+    Some(find_alpha(layer, colour, exists).unwrap_or_else(|| b"A".to_vec()))
+}
+
+/// The alpha that stands in, in an image with the channels `exists`
+/// accepts, for the alpha channel `name` it lacks: the one the image
+/// would give that alpha's colour in its layer (`L.R` for `L.AR`, an
+/// auxiliary channel of `L` for `L.A`). `None` if `name` is no alpha.
+fn stand_in_alpha(name: &[u8], exists: &impl Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
+    let (layer, base) = split(name);
+    find_alpha(layer, alpha_colour(base)?, exists)
+}
+
+/// The first alpha matching `colour` found in `layer`, then in each
+/// enclosing layer up to the base layer: at each, `A` + colour (AR, AG or
+/// AB) if it exists, else `A`.
+fn find_alpha(
+    mut layer: &[u8],
+    colour: Option<u8>,
+    exists: &impl Fn(&[u8]) -> bool,
+) -> Option<Vec<u8>> {
+    loop {
+        let per_colour = colour.map(|c| [b'A', c]);
+        let bases = [per_colour.as_ref().map(|b| b.as_slice()), Some(b"A")];
+        for base in bases.into_iter().flatten() {
+            let mut name = Vec::with_capacity(layer.len() + 3);
+            if !layer.is_empty() {
+                name.extend_from_slice(layer);
+                name.push(b'.');
+            }
+            name.extend_from_slice(base);
+            if exists(&name) {
+                return Some(name);
+            }
+        }
+        if layer.is_empty() {
+            return None;
+        }
+        layer = split(layer).0;
     }
 }
 
@@ -455,6 +635,124 @@ mod tests {
         assert_eq!(out[0], [-7.0, r, 0.125]);
         assert_eq!(out[1], [-7.0, g, 0.25]);
         assert_eq!(out[2], [-7.0, 1.0, 0.25]);
+    }
+
+    #[test]
+    fn per_colour_alphas_cover_their_own_colours() {
+        let channels = ["Z", "A", "AR", "AG", "AB", "R", "G", "B", "Y"];
+        // Z, A, AR, AG, AB, R, G, B, Y; front to back.
+        let deep = image(
+            window(0, 0, 0, 0),
+            &channels,
+            &[&[
+                &[1.0, 0.5, 1.0, 0.5, 0.25, 0.5, 0.25, 0.125, 1.0],
+                &[2.0, 0.5, 0.5, 1.0, 0.5, 1.0, 0.5, 0.5, 1.0],
+                &[3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            ]],
+        );
+        let out = flat(&[&deep], deep.window(), &channels).unwrap();
+        // A (and Z and Y with it): 0.5, then 0.5 * 0.5, then 0.25 * 1.
+        let a = 0.5 + 0.5 * 0.5 + 0.25 * 1.0;
+        let z = 1.0 + 0.5 * 2.0 + 0.25 * 3.0;
+        let y = 1.0 + 0.5 * 1.0 + 0.25 * 1.0;
+        // AR is 1 after the first sample: R is complete there.
+        let (ar, r) = (1.0, 0.5);
+        // AG is 0.5, then 1 after the second: G takes two samples.
+        let (ag, g) = (0.5 + 0.5 * 1.0, 0.25 + 0.5 * 0.5);
+        // AB is 0.25, then 0.625, then 1: B takes all three.
+        let ab = 0.25 + 0.75 * 0.5 + 0.375 * 1.0;
+        let b = 0.125 + 0.75 * 0.5 + 0.375 * 1.0;
+        assert_eq!(out, [[z], [a], [ar], [ag], [ab], [r], [g], [b], [y]]);
+        assert_eq!((a, ab, r, g, b), (1.0, 1.0, 0.5, 0.5, 0.875));
+    }
+
+    #[test]
+    fn layered_alphas_follow_the_enclosing_layers() {
+        let channels = [
+            "Z", "A", "AR", "L1.A", "L1.AR", "R", "L1.R", "L1.G", "L1.L2.G", "L1.id", "L2.R",
+        ];
+        // Every colour is 1 in both samples, so each comes out as
+        // 1 + (1 - its alpha after the first sample), or 1 once that is 1.
+        let deep = image(
+            window(0, 0, 0, 0),
+            &channels,
+            &[&[
+                &[1.0, 0.5, 0.25, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+                &[2.0, 0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            ]],
+        );
+        let out = flat(&[&deep], deep.window(), &channels).unwrap();
+        let expected = [
+            1.0 + 0.5 * 2.0,   // Z, with A
+            0.5 + 0.5 * 0.5,   // A
+            0.25 + 0.75 * 0.5, // AR
+            1.0,               // L1.A: opaque at once
+            0.5 + 0.5 * 0.5,   // L1.AR
+            1.0 + 0.75,        // R: AR
+            1.0 + 0.5,         // L1.R: L1.AR
+            1.0,               // L1.G: no L1.AG, so L1.A
+            1.0,               // L1.L2.G: no alpha in L1.L2, so L1's: L1.A
+            1.0,               // L1.id, an auxiliary channel: L1.A
+            1.0 + 0.75,        // L2.R: no alpha in L2, so the base layer's AR
+        ];
+        assert_eq!(out, expected.map(|v| [v]));
+    }
+
+    #[test]
+    fn associated_alphas_are_those_of_interpreting_deep_pixels() {
+        // The example of "Interpreting OpenEXR Deep Pixels".
+        let file = [
+            "A", "AR", "AG", "R", "Z", "L1.A", "L1.AR", "L1.R", "L1.G", "L1.L2.G",
+        ];
+        let exists = |name: &[u8]| file.iter().any(|c| c.as_bytes() == name);
+        let alpha = |name: &str| {
+            associated_alpha(name.as_bytes(), &exists).map(|a| String::from_utf8(a).unwrap())
+        };
+        for (channel, expected) in [
+            ("R", "AR"),
+            ("G", "AG"),
+            ("B", "A"),
+            ("Y", "A"),
+            ("RA", "A"),
+            ("L1.R", "L1.AR"),
+            ("L1.G", "L1.A"),
+            ("L1.L2.G", "L1.A"),
+            ("L1.L2.R", "L1.AR"),
+            ("L1.Z", "L1.A"),
+            ("L2.G", "AG"),
+            (".R", "A"),
+            ("L1.", "A"),
+        ] {
+            assert_eq!(alpha(channel).as_deref(), Some(expected), "{channel}");
+        }
+        for channel in ["A", "AR", "AB", "L1.A", "L1.AR", "L3.AG"] {
+            assert_eq!(alpha(channel), None, "{channel} is an alpha");
+        }
+    }
+
+    #[test]
+    fn images_lacking_an_alpha_cover_with_the_one_they_have() {
+        let with_ar = image(
+            window(0, 0, 0, 0),
+            &["Z", "A", "AR", "R"],
+            &[&[&[2.0, 0.5, 0.5, 1.0]]],
+        );
+        // In front, opaque, with A only: it covers R with A.
+        let without = image(window(0, 0, 0, 0), &ZAR, &[&[&[1.0, 1.0, 0.5]]]);
+        let out = flat(
+            &[&with_ar, &without],
+            window(0, 0, 0, 0),
+            &["R", "AR", "AG"],
+        )
+        .unwrap();
+        assert_eq!(out, [[0.5], [1.0], [-1.0]]);
+        // Behind, half covering with A: AR gathers 0.5, then 0.5 * 0.5.
+        let behind = image(window(0, 0, 0, 0), &ZAR, &[&[&[3.0, 0.5, 0.5]]]);
+        let out = flat(&[&with_ar, &behind], window(0, 0, 0, 0), &["R", "AR", "A"]).unwrap();
+        assert_eq!(
+            out,
+            [[1.0 + 0.5 * 0.5], [0.5 + 0.5 * 0.5], [0.5 + 0.5 * 0.5]]
+        );
     }
 
     #[test]

@@ -226,13 +226,14 @@ impl DeepImage {
 
     /// Composites the image into the flat frame buffer `fb`, as OpenEXR's
     /// `CompositeDeepScanLine` does: each pixel's samples sorted front to
-    /// back by Z (then ZBack) and combined with "over" using the A channel
-    /// (see [`flatten`] for the exact rules). The image needs Z and A
-    /// channels; slices need 1x1 sampling. Writes every pixel of the frame
-    /// buffer's window inside the image's window (0 in every channel where
-    /// a pixel has no samples, the fill value for channels the image
-    /// lacks) and nothing else. Runs over the rows on the current rayon
-    /// pool.
+    /// back by Z (then ZBack) and combined with "over", each channel with
+    /// the alpha its name calls for: A, or per-colour (AR, AG, AB) and
+    /// layer alphas where the image has them (see [`flatten`] for the
+    /// exact rules). The image needs Z and A channels; slices need 1x1
+    /// sampling. Writes every pixel of the frame buffer's window inside the
+    /// image's window (0 in every channel where a pixel has no samples, the
+    /// fill value for channels the image lacks) and nothing else. Runs over
+    /// the rows on the current rayon pool.
     pub fn flatten(&self, fb: &mut FrameBuffer<'_>) -> Result<()> {
         flatten::composite(&[self], fb)
     }
