@@ -4,8 +4,8 @@
 //!
 //! Data flows one way: [`io`] sources give bytes at offsets, [`meta`] parses
 //! and checks headers, [`chunk`] finds and checks chunks, and [`read`] ties
-//! them together in a [`Reader`]. [`ffi`] is the C boundary and holds no
-//! format logic.
+//! them together in a [`Reader`]. [`qoi`] is the QOI codec. [`ffi`] is the C
+//! boundary and holds no format logic.
 //!
 //! ```no_run
 //! let reader = exrkit::Reader::open("image.exr", exrkit::ReadOptions::default())?;
@@ -26,6 +26,7 @@ pub mod io;
 pub mod meta;
 mod parallel;
 pub mod pixels;
+pub mod qoi;
 pub mod read;
 pub mod write;
 

@@ -8,12 +8,12 @@ pub mod json;
 
 use std::path::PathBuf;
 
-/// The folder `sub` of the OpenEXR sample images, or `None` (after printing
-/// why) when the test data is absent outside CI. Panics in CI.
-pub fn openexr_images(sub: &str) -> Option<PathBuf> {
+/// The folder `rel` of ../shared/testdata, or `None` (after printing why)
+/// when it is absent outside CI. Panics in CI.
+fn testdata(rel: &str) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata/openexr-images")
-        .join(sub);
+        .join("../shared/testdata")
+        .join(rel);
     if dir.is_dir() {
         return Some(dir);
     }
@@ -24,6 +24,27 @@ pub fn openexr_images(sub: &str) -> Option<PathBuf> {
     );
     eprintln!("skipping: {reason}");
     None
+}
+
+/// The folder `sub` of the OpenEXR sample images, or `None` (after printing
+/// why) when the test data is absent outside CI. Panics in CI.
+pub fn openexr_images(sub: &str) -> Option<PathBuf> {
+    testdata(&format!("openexr-images/{sub}"))
+}
+
+/// Every `.qoi` of the official QOI test images (each beside the `.png` of
+/// the same pixels), sorted, or `None` (after printing why) when the test
+/// data is absent outside CI. Panics in CI.
+pub fn qoi_images() -> Option<Vec<PathBuf>> {
+    let dir = testdata("qoi")?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("readable folder")
+        .map(|entry| entry.expect("folder entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "qoi"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .qoi files in {}", dir.display());
+    Some(files)
 }
 
 /// Every `.exr` of the OpenEXR sample images outside Damaged/, sorted, or

@@ -1,0 +1,490 @@
+//! QOI decoding: one pass over the ops, rows written straight into the
+//! caller's memory.
+
+use super::header::{Channels, Header, END_MARKER, HEADER_SIZE};
+use super::{hash, OP_RGB, OP_RGBA, START};
+use crate::error::{corrupt, try_resize, Error, Result};
+
+/// How a [`Decoder`] treats files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Largest image, in pixels, accepted (0: no limit). Larger ones are
+    /// [`Error::LimitExceeded`] before anything is allocated.
+    pub max_pixels: u64,
+    /// Require the end marker right after the last pixel's op, and nothing
+    /// after it. Otherwise whatever follows the last pixel is ignored, as the
+    /// reference decoder ignores it.
+    pub strict: bool,
+}
+
+impl Default for DecodeOptions {
+    /// No more than 2^31 pixels (as `ReadOptions`), end marker not required.
+    fn default() -> Self {
+        Self {
+            max_pixels: 1 << 31,
+            strict: false,
+        }
+    }
+}
+
+/// Decodes one QOI image held in memory, rows in order from the top, in
+/// bands of any height into memory the caller owns.
+///
+/// Every file codes full RGBA pixels whatever its header's channels say, so
+/// each band may be asked for in either [`Channels`] layout: RGB drops alpha.
+#[derive(Debug, Clone)]
+pub struct Decoder<'a> {
+    header: Header,
+    /// Op bytes not yet read: everything after the header, up to the end
+    /// marker if the data ends with one.
+    ops: &'a [u8],
+    /// Whether the data ends with the end marker.
+    end_marker: bool,
+    strict: bool,
+    /// The current pixel.
+    px: [u8; 4],
+    /// The 64 most recently seen pixels, each in the slot of its hash.
+    index: [[u8; 4]; 64],
+    /// Pixels still owed by a run op that went past the end of a row.
+    run: usize,
+    /// Rows given so far.
+    rows_done: u32,
+    /// Whether a band failed, which leaves the decoder unusable.
+    failed: bool,
+}
+
+impl<'a> Decoder<'a> {
+    /// Parses the header of the QOI file `data` and checks it against
+    /// `options` and the size of `data` ([`Header::parse`],
+    /// [`Header::check`]). Allocates nothing.
+    pub fn new(data: &'a [u8], options: &DecodeOptions) -> Result<Self> {
+        let header = Header::parse(data)?;
+        header.check(data.len() as u64, options)?;
+        let body = data.get(HEADER_SIZE..).unwrap_or_default();
+        let (ops, end_marker) = match body.strip_suffix(&END_MARKER) {
+            Some(ops) => (ops, true),
+            None => (body, false),
+        };
+        Ok(Self {
+            header,
+            ops,
+            end_marker,
+            strict: options.strict,
+            px: START,
+            index: [[0; 4]; 64],
+            run: 0,
+            rows_done: 0,
+            failed: false,
+        })
+    }
+
+    /// The file's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Rows decoded so far; the next band starts at this row.
+    pub fn rows_done(&self) -> u32 {
+        self.rows_done
+    }
+
+    /// Rows not decoded yet.
+    pub fn rows_left(&self) -> u32 {
+        self.header.height() - self.rows_done
+    }
+
+    /// Decodes the next rows into `out`, as many as it holds and the image
+    /// has left, and returns how many (0 once every row is done).
+    ///
+    /// Row `i` of the band goes to `out[i * stride..]`: width x
+    /// `layout.count()` bytes, red, green, blue (and alpha) per pixel.
+    /// Bytes between rows are left alone. A `stride` shorter than a row is
+    /// [`Error::InvalidArgument`]; an `out` too short for one row, while
+    /// rows are left, is [`Error::BufferTooSmall`].
+    ///
+    /// Data that ends before a pixel is [`Error::Corrupt`], and so, with
+    /// [`DecodeOptions::strict`], is anything but the end marker after the
+    /// last pixel (checked with the band that holds the last row). After an
+    /// error in the data every call is [`Error::BadState`].
+    pub fn decode_rows(&mut self, out: &mut [u8], stride: usize, layout: Channels) -> Result<u32> {
+        if self.failed {
+            return Err(Error::BadState(
+                "an earlier error in the QOI data stopped the decode".into(),
+            ));
+        }
+        let row_bytes = self.header.row_bytes(layout)?;
+        if stride < row_bytes {
+            return Err(Error::InvalidArgument(format!(
+                "a stride of {stride} bytes is shorter than a row of {row_bytes}"
+            )));
+        }
+        let left = self.rows_left();
+        if left == 0 {
+            return Ok(0);
+        }
+        let Some(room) = out.len().checked_sub(row_bytes) else {
+            return Err(Error::BufferTooSmall(format!(
+                "{} bytes cannot hold a row of {row_bytes}",
+                out.len()
+            )));
+        };
+        let rows = u32::try_from(room / stride + 1).map_or(left, |fit| fit.min(left));
+        for row in out.chunks_mut(stride).take(rows as usize) {
+            let row = &mut row[..row_bytes];
+            let decoded = match layout {
+                Channels::Rgb => self.decode_row::<3>(row),
+                Channels::Rgba => self.decode_row::<4>(row),
+            };
+            if let Err(x) = decoded {
+                self.failed = true;
+                corrupt!(
+                    "the QOI data ends at pixel ({x}, {}) of {} x {}",
+                    self.rows_done,
+                    self.header.width(),
+                    self.header.height()
+                );
+            }
+            self.rows_done += 1;
+        }
+        if self.rows_left() == 0 {
+            self.check_end()?;
+        }
+        Ok(rows)
+    }
+
+    /// With [`DecodeOptions::strict`], checks that exactly the end marker
+    /// follows the last pixel's op.
+    fn check_end(&mut self) -> Result<()> {
+        if !self.strict {
+            return Ok(());
+        }
+        if !self.end_marker {
+            self.failed = true;
+            corrupt!("the QOI data does not end with the end marker");
+        }
+        if !self.ops.is_empty() {
+            self.failed = true;
+            corrupt!(
+                "{} bytes follow the last pixel of the QOI image before the end marker",
+                self.ops.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// Decodes one row of `N`-byte pixels. Fails with the pixel's x where
+    /// the ops end (or end inside an op) before the row does.
+    #[inline(always)]
+    fn decode_row<const N: usize>(&mut self, row: &mut [u8]) -> Result<(), usize> {
+        let width = row.len() / N;
+        let mut pixels = row.chunks_exact_mut(N);
+        let mut px = self.px;
+        let mut ops = self.ops;
+        let index = &mut self.index;
+        // The rest of a run begun on an earlier row.
+        let carried = self.run.min(pixels.len());
+        for out in pixels.by_ref().take(carried) {
+            out.copy_from_slice(&px[..N]);
+        }
+        let mut run = self.run - carried;
+        while let Some(out) = pixels.next() {
+            match *ops {
+                [b1 @ 0x00..=0x3f, ref rest @ ..] => {
+                    px = index[usize::from(b1 & 0x3f)];
+                    ops = rest;
+                }
+                [b1 @ 0x40..=0x7f, ref rest @ ..] => {
+                    px[0] = px[0].wrapping_add((b1 >> 4) & 3).wrapping_sub(2);
+                    px[1] = px[1].wrapping_add((b1 >> 2) & 3).wrapping_sub(2);
+                    px[2] = px[2].wrapping_add(b1 & 3).wrapping_sub(2);
+                    ops = rest;
+                }
+                [b1 @ 0x80..=0xbf, b2, ref rest @ ..] => {
+                    let vg = (b1 & 0x3f).wrapping_sub(32);
+                    let base = vg.wrapping_sub(8);
+                    px[0] = px[0].wrapping_add(base.wrapping_add(b2 >> 4));
+                    px[1] = px[1].wrapping_add(vg);
+                    px[2] = px[2].wrapping_add(base.wrapping_add(b2 & 0x0f));
+                    ops = rest;
+                }
+                [b1 @ 0xc0..=0xfd, ref rest @ ..] => {
+                    // This pixel and `b1 & 0x3f` more, as many as the row
+                    // holds; the rest go to the next row.
+                    out.copy_from_slice(&px[..N]);
+                    let more = usize::from(b1 & 0x3f);
+                    let here = more.min(pixels.len());
+                    for out in pixels.by_ref().take(here) {
+                        out.copy_from_slice(&px[..N]);
+                    }
+                    run = more - here;
+                    index[hash(px)] = px;
+                    ops = rest;
+                    continue;
+                }
+                [OP_RGB, r, g, b, ref rest @ ..] => {
+                    px[..3].copy_from_slice(&[r, g, b]);
+                    ops = rest;
+                }
+                [OP_RGBA, r, g, b, a, ref rest @ ..] => {
+                    px = [r, g, b, a];
+                    ops = rest;
+                }
+                _ => return Err(width - pixels.len() - 1),
+            }
+            index[hash(px)] = px;
+            out.copy_from_slice(&px[..N]);
+        }
+        self.px = px;
+        self.ops = ops;
+        self.run = run;
+        Ok(())
+    }
+}
+
+/// Decodes the whole QOI file `data` into a new buffer of tightly packed
+/// rows in `layout`, checked as [`Decoder::new`] and
+/// [`Decoder::decode_rows`] check it.
+pub fn decode(data: &[u8], options: &DecodeOptions, layout: Channels) -> Result<(Header, Vec<u8>)> {
+    let mut decoder = Decoder::new(data, options)?;
+    let header = *decoder.header();
+    let row_bytes = header.row_bytes(layout)?;
+    let len = usize::try_from(header.height())
+        .ok()
+        .and_then(|h| h.checked_mul(row_bytes))
+        .ok_or_else(|| {
+            Error::LimitExceeded(format!(
+                "{} x {} pixels do not fit in memory",
+                header.width(),
+                header.height()
+            ))
+        })?;
+    let mut pixels = Vec::new();
+    try_resize(&mut pixels, len)?;
+    decoder.decode_rows(&mut pixels, row_bytes, layout)?;
+    Ok((header, pixels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLACK: [u8; 4] = [0, 0, 0, 255];
+
+    /// A file of `width` x `height` pixels with `channels` in its header,
+    /// then `ops` and `tail`.
+    fn file(width: u32, height: u32, channels: u8, ops: &[u8], tail: &[u8]) -> Vec<u8> {
+        let mut bytes = b"qoif".to_vec();
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(&[channels, 0]);
+        bytes.extend_from_slice(ops);
+        bytes.extend_from_slice(tail);
+        bytes
+    }
+
+    /// The RGBA pixels of a one-row image coded by `ops`.
+    fn pixels(ops: &[u8]) -> Vec<[u8; 4]> {
+        let count = decode_count(ops);
+        let data = file(count, 1, 4, ops, &END_MARKER);
+        let strict = DecodeOptions {
+            strict: true,
+            ..DecodeOptions::default()
+        };
+        let (_, rgba) = decode(&data, &strict, Channels::Rgba).unwrap();
+        rgba.chunks(4).map(|p| p.try_into().unwrap()).collect()
+    }
+
+    /// Pixels `ops` code, runs counted in full.
+    fn decode_count(mut ops: &[u8]) -> u32 {
+        let mut count = 0;
+        while let [op, rest @ ..] = ops {
+            let (pixels, len) = match op {
+                0xfe => (1, 4),
+                0xff => (1, 5),
+                0x80..=0xbf => (1, 2),
+                0xc0..=0xfd => (u32::from(op & 0x3f) + 1, 1),
+                _ => (1, 1),
+            };
+            count += pixels;
+            ops = &rest[len - 1..];
+        }
+        count
+    }
+
+    fn is_corrupt<T: std::fmt::Debug>(result: Result<T>) -> bool {
+        matches!(result, Err(Error::Corrupt(_)))
+    }
+
+    #[test]
+    fn rgb_and_rgba_ops_set_colours_and_rgb_keeps_alpha() {
+        let ops = [0xfe, 1, 2, 3, 0xff, 4, 5, 6, 7, 0xfe, 8, 9, 10];
+        assert_eq!(pixels(&ops), [[1, 2, 3, 255], [4, 5, 6, 7], [8, 9, 10, 7]]);
+    }
+
+    #[test]
+    fn diff_changes_each_colour_by_minus_two_to_one_wrapping() {
+        // From opaque black: -2, -1, 0 then +1, +1, +1.
+        let ops = [0x40 | 0b00_01_10, 0x40 | 0b11_11_11];
+        assert_eq!(pixels(&ops), [[254, 255, 0, 255], [255, 0, 1, 255]]);
+    }
+
+    #[test]
+    fn luma_changes_green_and_red_and_blue_with_it() {
+        // Green -32, red -32 - 8, blue -32 + 7; then green +31, red and blue
+        // +31 + 0.
+        let ops = [0x80, 0x0f, 0x80 | 63, 0x88];
+        assert_eq!(pixels(&ops), [[216, 224, 231, 255], [247, 255, 6, 255]]);
+    }
+
+    #[test]
+    fn run_repeats_the_previous_pixel_up_to_62_times() {
+        let ops = [0xfe, 9, 9, 9, 0xc0 | 61, 0xc0];
+        let px = pixels(&ops);
+        assert_eq!(px.len(), 64);
+        assert!(px.iter().all(|&p| p == [9, 9, 9, 255]));
+    }
+
+    #[test]
+    fn a_run_first_repeats_opaque_black() {
+        assert_eq!(pixels(&[0xc0 | 2]), [BLACK; 3]);
+    }
+
+    #[test]
+    fn index_on_an_empty_slot_gives_transparent_black() {
+        assert_eq!(pixels(&[0x05]), [[0, 0, 0, 0]]);
+    }
+
+    #[test]
+    fn index_gives_the_pixel_last_seen_with_that_hash() {
+        // (1, 2, 3, 255): (3 + 10 + 21 + 2805) % 64 = 23.
+        let ops = [0xfe, 1, 2, 3, 0xfe, 7, 7, 7, 23];
+        assert_eq!(pixels(&ops)[2], [1, 2, 3, 255]);
+    }
+
+    #[test]
+    fn a_run_puts_its_pixel_in_the_index() {
+        // Opaque black lands in slot 53 only through the run.
+        let ops = [0xc0, 0xfe, 7, 7, 7, 53];
+        assert_eq!(pixels(&ops)[2], BLACK);
+    }
+
+    #[test]
+    fn an_index_op_puts_its_pixel_in_the_index() {
+        // Slot 0 holds (0, 0, 0, 0) after an INDEX op on any empty slot, even
+        // where it held another pixel: (64, 0, 0, 0) hashes to 0 as well.
+        let ops = [0xff, 64, 0, 0, 0, 0x09, 0xfe, 1, 1, 1, 0x00];
+        assert_eq!(pixels(&ops)[3], [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn three_channel_files_keep_the_alpha_their_ops_set() {
+        let data = file(2, 1, 3, &[0xff, 1, 2, 3, 4, 0xc0], &END_MARKER);
+        let (_, rgba) = decode(&data, &DecodeOptions::default(), Channels::Rgba).unwrap();
+        assert_eq!(rgba, [1, 2, 3, 4, 1, 2, 3, 4]);
+        let (_, rgb) = decode(&data, &DecodeOptions::default(), Channels::Rgb).unwrap();
+        assert_eq!(rgb, [1, 2, 3, 1, 2, 3]);
+    }
+
+    #[test]
+    fn runs_go_on_across_rows_and_stop_at_the_image_end() {
+        // 3 x 3: a run of 5, then red, then a run of 10 that the image cuts.
+        let data = file(3, 3, 4, &[0xc0 | 4, 0xfe, 255, 0, 0, 0xc0 | 9], &END_MARKER);
+        let mut decoder = Decoder::new(&data, &DecodeOptions::default()).unwrap();
+        let mut rows = Vec::new();
+        let mut row = [0u8; 12];
+        while decoder.decode_rows(&mut row, 12, Channels::Rgba).unwrap() == 1 {
+            rows.extend_from_slice(&row);
+        }
+        let px: Vec<&[u8]> = rows.chunks(4).collect();
+        assert!(px[..5].iter().all(|p| *p == BLACK));
+        assert!(px[5..].iter().all(|p| *p == [255, 0, 0, 255]));
+        assert_eq!(px.len(), 9);
+    }
+
+    #[test]
+    fn data_ending_before_the_last_pixel_is_corrupt() {
+        // Two pixels, then the end marker: no padding stands in for the third.
+        let data = file(3, 1, 4, &[0xfe, 1, 1, 1, 0xc0], &END_MARKER);
+        assert!(is_corrupt(decode(
+            &data,
+            &DecodeOptions::default(),
+            Channels::Rgba
+        )));
+        // An op cut short.
+        for cut in 1..5 {
+            let data = file(2, 1, 4, &[0xc0, 0xff, 1, 2, 3, 4][..6 - cut], &[]);
+            assert!(is_corrupt(decode(
+                &data,
+                &DecodeOptions::default(),
+                Channels::Rgba
+            )));
+        }
+        let data = file(2, 1, 4, &[0xc0, 0x80], &[]);
+        assert!(is_corrupt(decode(
+            &data,
+            &DecodeOptions::default(),
+            Channels::Rgba
+        )));
+    }
+
+    #[test]
+    fn a_failed_decode_leaves_the_decoder_unusable() {
+        let data = file(1, 2, 4, &[0xc0], &[]);
+        let mut decoder = Decoder::new(&data, &DecodeOptions::default()).unwrap();
+        let mut band = [0u8; 8];
+        assert!(is_corrupt(decoder.decode_rows(
+            &mut band,
+            4,
+            Channels::Rgba
+        )));
+        let again = decoder.decode_rows(&mut band, 4, Channels::Rgba);
+        assert!(matches!(again, Err(Error::BadState(_))));
+    }
+
+    #[test]
+    fn only_strict_decoding_requires_the_end_marker_right_after_the_pixels() {
+        let ops = [0xfe, 1, 2, 3];
+        let strict = DecodeOptions {
+            strict: true,
+            ..DecodeOptions::default()
+        };
+        let good = file(1, 1, 4, &ops, &END_MARKER);
+        assert!(decode(&good, &strict, Channels::Rgba).is_ok());
+        let tails: [&[u8]; 5] = [
+            &[],
+            &END_MARKER[..7],
+            &[0, 0, 0, 0, 0, 0, 0, 2],
+            &[0xc0, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0, 0, 0, 0, 0, 0, 0, 1, 0],
+        ];
+        for tail in tails {
+            let data = file(1, 1, 4, &ops, tail);
+            let (_, lax) = decode(&data, &DecodeOptions::default(), Channels::Rgba).unwrap();
+            assert_eq!(lax, [1, 2, 3, 255], "{tail:?}");
+            assert!(
+                is_corrupt(decode(&data, &strict, Channels::Rgba)),
+                "{tail:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bands_need_a_stride_and_room_for_a_row() {
+        let data = file(2, 2, 4, &[0xc0 | 3], &END_MARKER);
+        let mut decoder = Decoder::new(&data, &DecodeOptions::default()).unwrap();
+        let mut out = [0u8; 16];
+        let short = decoder.decode_rows(&mut out, 7, Channels::Rgba);
+        assert!(matches!(short, Err(Error::InvalidArgument(_))));
+        let small = decoder.decode_rows(&mut out[..7], 8, Channels::Rgba);
+        assert!(matches!(small, Err(Error::BufferTooSmall(_))));
+        // A last row needs no stride after it.
+        assert_eq!(
+            decoder
+                .decode_rows(&mut out[..14], 6, Channels::Rgb)
+                .unwrap(),
+            2
+        );
+        assert_eq!(decoder.rows_done(), 2);
+        assert_eq!(decoder.decode_rows(&mut out, 8, Channels::Rgba).unwrap(), 0);
+    }
+}

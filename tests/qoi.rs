@@ -1,0 +1,390 @@
+//! The QOI codec against the official test images and their PNGs, and
+//! against damaged files.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+
+use exrkit::qoi::{self, Channels, ColorSpace, DecodeOptions, Decoder, Header};
+use exrkit::Error;
+
+/// The system allocator, noting the largest allocation of each thread.
+struct Counting;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        // SAFETY: as for `alloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+fn note(size: usize) {
+    // Ignored while the thread's local is being torn down.
+    let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The largest allocation `f` makes on this thread.
+fn largest_allocation(f: impl FnOnce()) -> usize {
+    LARGEST.with(|largest| largest.set(0));
+    f();
+    LARGEST.with(Cell::get)
+}
+
+/// The pixels of the PNG beside `qoi` as RGBA, with its size.
+fn png_rgba(qoi: &Path) -> (u32, u32, Vec<u8>) {
+    let png = qoi.with_extension("png");
+    let file = std::io::BufReader::new(std::fs::File::open(&png).expect("open png"));
+    let mut decoder = png::Decoder::new(file);
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("png size")];
+    let info = reader.next_frame(&mut buf).expect("png pixels");
+    buf.truncate(info.buffer_size());
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", png.display());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        other => panic!("{}: unexpected colour type {other:?}", png.display()),
+    };
+    (info.width, info.height, rgba)
+}
+
+/// RGBA pixels without their alpha.
+fn rgb(rgba: &[u8]) -> Vec<u8> {
+    rgba.chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn images() -> Option<Vec<(PathBuf, Vec<u8>)>> {
+    Some(
+        common::qoi_images()?
+            .into_iter()
+            .map(|path| {
+                let bytes = std::fs::read(&path).expect("read qoi");
+                (path, bytes)
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn every_test_image_decodes_to_its_png_as_rgba_and_rgb() {
+    let Some(images) = images() else { return };
+    for (path, bytes) in &images {
+        let (width, height, expected) = png_rgba(path);
+        for strict in [false, true] {
+            let options = DecodeOptions {
+                strict,
+                ..DecodeOptions::default()
+            };
+            let (header, rgba) = qoi::decode(bytes, &options, Channels::Rgba).expect("decode");
+            assert_eq!((header.width(), header.height()), (width, height));
+            assert!(
+                rgba == expected,
+                "{}: RGBA differs from the PNG",
+                name(path)
+            );
+            let (_, three) = qoi::decode(bytes, &options, Channels::Rgb).expect("decode");
+            assert!(three == rgb(&expected), "{}: RGB differs", name(path));
+        }
+    }
+}
+
+/// Decodes `bytes` in bands of `band` rows into rows `stride` bytes apart,
+/// checking that the padding between rows stays untouched, and returns the
+/// rows tightly packed.
+fn decode_in_bands(bytes: &[u8], layout: Channels, band: usize, pad: usize) -> Vec<u8> {
+    let mut decoder = Decoder::new(bytes, &DecodeOptions::default()).expect("header");
+    let row = decoder.header().width() as usize * layout.count();
+    let stride = row + pad;
+    let mut buffer = vec![0xa5; stride * band];
+    let mut rows = Vec::new();
+    while decoder.rows_left() > 0 {
+        let before = decoder.rows_left();
+        let n = decoder
+            .decode_rows(&mut buffer, stride, layout)
+            .expect("band") as usize;
+        assert_eq!(n, band.min(before as usize));
+        for line in buffer.chunks(stride).take(n) {
+            rows.extend_from_slice(&line[..row]);
+            assert!(line[row..].iter().all(|&b| b == 0xa5), "padding written");
+        }
+    }
+    assert_eq!(
+        decoder.decode_rows(&mut buffer, stride, layout).ok(),
+        Some(0)
+    );
+    rows
+}
+
+#[test]
+fn bands_of_any_height_and_stride_give_the_whole_image() {
+    let Some(images) = images() else { return };
+    for (path, bytes) in &images {
+        for layout in [Channels::Rgba, Channels::Rgb] {
+            let (_, whole) = qoi::decode(bytes, &DecodeOptions::default(), layout).expect("decode");
+            for (band, pad) in [(1, 0), (3, 5), (16, 1), (1000, 0)] {
+                let banded = decode_in_bands(bytes, layout, band, pad);
+                assert!(
+                    banded == whole,
+                    "{}: bands of {band} rows differ",
+                    name(path)
+                );
+            }
+        }
+    }
+}
+
+/// A header like the reference file's for the PNG's pixels, in the file's
+/// channel layout.
+fn source(path: &Path, reference: &[u8]) -> (Header, Vec<u8>) {
+    let header = Header::parse(reference).expect("reference header");
+    let (width, height, rgba) = png_rgba(path);
+    assert_eq!((header.width(), header.height()), (width, height));
+    let pixels = match header.channels() {
+        Channels::Rgba => rgba,
+        Channels::Rgb => rgb(&rgba),
+    };
+    (header, pixels)
+}
+
+#[test]
+fn every_png_encodes_to_the_reference_qoi_bytes() {
+    let Some(images) = images() else { return };
+    for (path, reference) in &images {
+        // Crafted by hand, not by the reference encoder.
+        if name(path) == "edgecase.qoi" {
+            continue;
+        }
+        let (header, pixels) = source(path, reference);
+        let whole = qoi::encode(&header, &pixels).expect("encode");
+        assert!(whole == *reference, "{}: bytes differ", name(path));
+        // The same bytes when rows come one at a time or split anywhere.
+        let pixel = header.channels().count();
+        for piece in [header.width() as usize * pixel, 7 * pixel] {
+            let mut encoder = qoi::Encoder::new(header).expect("encoder");
+            for part in pixels.chunks(piece) {
+                encoder.encode_pixels(part).expect("pixels");
+            }
+            let pieces = encoder.finish().expect("finish");
+            assert!(pieces == *reference, "{}: pieces of {piece}", name(path));
+        }
+    }
+}
+
+#[test]
+fn encoded_test_images_have_no_two_index_ops_in_a_row_to_one_slot() {
+    let Some(images) = images() else { return };
+    for (path, reference) in &images {
+        let (header, pixels) = source(path, reference);
+        let file = qoi::encode(&header, &pixels).expect("encode");
+        let mut ops = &file[qoi::HEADER_SIZE..file.len() - qoi::END_MARKER.len()];
+        let mut last_index = None;
+        while let [op, rest @ ..] = ops {
+            let len = match op {
+                0xfe => 4,
+                0xff => 5,
+                0x80..=0xbf => 2,
+                _ => 1,
+            };
+            let index = (*op < 0x40).then_some(*op);
+            assert!(
+                index.is_none() || index != last_index,
+                "{}: INDEX {op} twice",
+                name(path)
+            );
+            last_index = index;
+            ops = &rest[len - 1..];
+        }
+    }
+}
+
+#[test]
+fn decoded_then_encoded_gives_the_same_pixels() {
+    let Some(images) = images() else { return };
+    for (path, bytes) in &images {
+        let (header, rgba) =
+            qoi::decode(bytes, &DecodeOptions::default(), Channels::Rgba).expect("decode");
+        let header = Header::new(
+            header.width(),
+            header.height(),
+            Channels::Rgba,
+            ColorSpace::Linear,
+        )
+        .expect("header");
+        let file = qoi::encode(&header, &rgba).expect("encode");
+        let (again, back) =
+            qoi::decode(&file, &DecodeOptions::default(), Channels::Rgba).expect("decode");
+        assert_eq!(again, header);
+        assert!(back == rgba, "{}: round trip differs", name(path));
+    }
+}
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// Damages `bytes` in one of several ways.
+fn mutate(bytes: &[u8], rng: &mut XorShift) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    match rng.below(5) {
+        0 => out.truncate(rng.below(bytes.len() + 1)),
+        1 => {
+            for _ in 0..1 + rng.below(8) {
+                let at = rng.below(out.len());
+                out[at] ^= 1 << rng.below(8);
+            }
+        }
+        2 => {
+            let at = rng.below(out.len());
+            out[at] = rng.below(256) as u8;
+        }
+        3 => {
+            // A header byte: sizes, channels or colour space.
+            let at = 4 + rng.below(qoi::HEADER_SIZE - 4);
+            out[at] = rng.below(256) as u8;
+        }
+        _ => {
+            let at = rng.below(out.len());
+            let len = rng.below(64);
+            let end = (at + len).min(out.len());
+            out.drain(at..end);
+        }
+    }
+    out
+}
+
+#[test]
+fn mutated_and_truncated_files_fail_cleanly_within_the_pixel_limit() {
+    const MAX_PIXELS: u64 = 1 << 18;
+    let Some(images) = images() else { return };
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let (mut ok, mut failed) = (0, 0);
+    for (_, bytes) in images.iter().filter(|(_, b)| b.len() < 100_000) {
+        for _ in 0..2000 {
+            let damaged = mutate(bytes, &mut rng);
+            for strict in [false, true] {
+                let options = DecodeOptions {
+                    max_pixels: MAX_PIXELS,
+                    strict,
+                };
+                let layout = if rng.below(2) == 0 {
+                    Channels::Rgba
+                } else {
+                    Channels::Rgb
+                };
+                let largest =
+                    largest_allocation(|| match qoi::decode(&damaged, &options, layout) {
+                        Ok(_) => ok += 1,
+                        Err(
+                            Error::Corrupt(_) | Error::LimitExceeded(_) | Error::UnknownFormat(_),
+                        ) => {
+                            failed += 1;
+                        }
+                        Err(e) => panic!("unexpected error {e}"),
+                    });
+                assert!(largest <= MAX_PIXELS as usize * 4, "allocated {largest}");
+            }
+        }
+    }
+    assert!(ok > 100 && failed > 1000, "{ok} decoded, {failed} failed");
+}
+
+/// A header for `width` x `height` followed by `ops` and, if `marker`, the
+/// end marker.
+fn file(width: u32, height: u32, ops: &[u8], marker: bool) -> Vec<u8> {
+    let mut bytes = b"qoif".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[4, 0]);
+    bytes.extend_from_slice(ops);
+    if marker {
+        bytes.extend_from_slice(&qoi::END_MARKER);
+    }
+    bytes
+}
+
+#[test]
+fn huge_headers_fail_before_allocating() {
+    let huge = file(u32::MAX, u32::MAX, &[0xfd; 64], true);
+    let largest = largest_allocation(|| {
+        let limited = Decoder::new(&huge, &DecodeOptions::default());
+        assert!(
+            matches!(limited, Err(Error::LimitExceeded(_))),
+            "{limited:?}"
+        );
+        let unlimited = DecodeOptions {
+            max_pixels: 0,
+            strict: false,
+        };
+        let short = qoi::decode(&huge, &unlimited, Channels::Rgba);
+        assert!(matches!(short, Err(Error::Corrupt(_))), "{short:?}");
+    });
+    assert!(largest < 4096, "allocated {largest} bytes");
+}
+
+#[test]
+fn the_smallest_file_for_its_pixels_is_accepted_and_one_byte_less_is_not() {
+    // 62 * 3 + 1 pixels: three runs of 62, one of 1.
+    let ops = [0xfd, 0xfd, 0xfd, 0xc0];
+    let pixels = 62 * 3 + 1;
+    for strict in [false, true] {
+        let options = DecodeOptions {
+            strict,
+            ..DecodeOptions::default()
+        };
+        let good = file(pixels, 1, &ops, strict);
+        let header = Header::parse(&good).expect("header");
+        assert_eq!(header.min_file_size(strict), good.len() as u64);
+        let (_, rgba) = qoi::decode(&good, &options, Channels::Rgba).expect("decode");
+        assert!(rgba.chunks(4).all(|p| p == [0, 0, 0, 255]));
+        let short = Decoder::new(&good[..good.len() - 1], &options);
+        assert!(matches!(short, Err(Error::Corrupt(_))), "{short:?}");
+    }
+}
