@@ -11,6 +11,7 @@
 #   BENCH_DATA  where the generated 4K images are cached
 #               (default $CARGO_TARGET_DIR/bench-data, else target/bench-data)
 #   SAMPLES     the OpenEXR sample images (default ../shared/testdata/openexr-images)
+#   QOI_IMAGES  the QOI test images (default ../shared/testdata/qoi)
 #   ENCODE_OUT  where the encode timers write (and remove) their files
 #               (default a new folder in /dev/shm, else in $CARGO_TARGET_DIR
 #               or target)
@@ -20,24 +21,26 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${CARGO_TARGET_DIR:-target}
 data=${BENCH_DATA:-$target/bench-data}
 samples=${SAMPLES:-../shared/testdata/openexr-images}
+qoi_images=${QOI_IMAGES:-../shared/testdata/qoi}
 reps=${REPS:-3}
 
 echo "==> generating test images in $data (once)" >&2
 python3 benches/bench.py generate "$data"
 
 echo "==> building the Rust timers (release)" >&2
-rust_timers=$(cargo bench --bench decode --bench encode --no-run \
+rust_timers=$(cargo bench --bench decode --bench encode --bench qoi --no-run \
     --message-format=json-render-diagnostics |
     python3 -c '
 import json, sys
 for line in sys.stdin:
     message = json.loads(line)
     if message.get("reason") == "compiler-artifact" and message.get("executable") \
-            and message["target"]["name"] in ("decode", "encode"):
+            and message["target"]["name"] in ("decode", "encode", "qoi"):
         print(message["target"]["name"], message["executable"])
 ')
 rust_timer=$(awk '$1 == "decode" { print $2 }' <<<"$rust_timers")
 rust_encode_timer=$(awk '$1 == "encode" { print $2 }' <<<"$rust_timers")
+qoi_timer=$(awk '$1 == "qoi" { print $2 }' <<<"$rust_timers")
 
 echo "==> building the OpenEXR C++ timers" >&2
 mkdir -p "$target/bench"
@@ -69,3 +72,7 @@ echo "==> timing (REPS=$reps)" >&2
 python3 benches/bench.py run --rust "$rust_timer" --rust-encode "$rust_encode_timer" \
     --cpp "$cpp_timer" --cpp-encode "$cpp_encode_timer" --out "$encode_out" \
     --data "$data" --samples "$samples" --reps "$reps" --exrs-version "$exrs_version"
+
+echo "==> timing QOI (REPS=$reps)" >&2
+echo
+"$qoi_timer" --bench "$reps" "$qoi_images"
