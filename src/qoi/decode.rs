@@ -2,7 +2,7 @@
 //! caller's memory.
 
 use super::header::{Channels, Header, END_MARKER, HEADER_SIZE};
-use super::{hash, OP_RGB, OP_RGBA, START};
+use super::{add_bytes, hash, pixel, Pixel, OP_RGB, OP_RGBA, START, START_SLOT};
 use crate::error::{corrupt, try_resize, Error, Result};
 
 /// How a [`Decoder`] treats files.
@@ -42,15 +42,17 @@ pub struct Decoder<'a> {
     end_marker: bool,
     strict: bool,
     /// The current pixel.
-    px: [u8; 4],
+    px: Pixel,
     /// The 64 most recently seen pixels, each in the slot of its hash.
-    index: [[u8; 4]; 64],
-    /// Pixels still owed by a run op that went past the end of a row.
+    index: [Pixel; 64],
+    /// Pixels still owed by a run op that went past the last row decoded.
     run: usize,
     /// Rows given so far.
     rows_done: u32,
     /// Whether a band failed, which leaves the decoder unusable.
     failed: bool,
+    /// Whether the pixels last decoded took less than a byte each.
+    sparse: bool,
 }
 
 impl<'a> Decoder<'a> {
@@ -71,10 +73,11 @@ impl<'a> Decoder<'a> {
             end_marker,
             strict: options.strict,
             px: START,
-            index: [[0; 4]; 64],
+            index: [0; 64],
             run: 0,
             rows_done: 0,
             failed: false,
+            sparse: true,
         })
     }
 
@@ -129,27 +132,58 @@ impl<'a> Decoder<'a> {
             )));
         };
         let rows = u32::try_from(room / stride + 1).map_or(left, |fit| fit.min(left));
-        for row in out.chunks_mut(stride).take(rows as usize) {
-            let row = &mut row[..row_bytes];
-            let decoded = match layout {
-                Channels::Rgb => self.decode_row::<3>(row),
-                Channels::Rgba => self.decode_row::<4>(row),
-            };
-            if let Err(x) = decoded {
-                self.failed = true;
-                corrupt!(
-                    "the QOI data ends at pixel ({x}, {}) of {} x {}",
-                    self.rows_done,
-                    self.header.width(),
-                    self.header.height()
-                );
+        let width = self.header.width() as usize;
+        // Rows that follow each other in memory are decoded a few thousand
+        // pixels at a time, others one by one.
+        let per_segment = if stride == row_bytes {
+            (SEGMENT_PIXELS / width).max(1)
+        } else {
+            1
+        };
+        let mut left = rows as usize;
+        for segment in out.chunks_mut(per_segment * stride) {
+            let count = per_segment.min(left);
+            if count == 0 {
+                break;
             }
-            self.rows_done += 1;
+            left -= count;
+            let pixels = &mut segment[..(count - 1) * stride + row_bytes];
+            self.decode_segment(pixels, layout)?;
+            self.rows_done += count as u32;
         }
         if self.rows_left() == 0 {
             self.check_end()?;
         }
         Ok(rows)
+    }
+
+    /// Decodes the rows that `pixels` holds back to back (in `layout`) at
+    /// [`Decoder::rows_done`].
+    fn decode_segment(&mut self, pixels: &mut [u8], layout: Channels) -> Result<()> {
+        let before = self.ops.len();
+        let decoded = match (layout, self.sparse) {
+            (Channels::Rgb, true) => self.decode_pixels::<3, true>(pixels),
+            (Channels::Rgb, false) => self.decode_pixels::<3, false>(pixels),
+            (Channels::Rgba, true) => self.decode_pixels::<4, true>(pixels),
+            (Channels::Rgba, false) => self.decode_pixels::<4, false>(pixels),
+        };
+        match decoded {
+            Ok(()) => {
+                self.sparse = before - self.ops.len() < pixels.len() / layout.count();
+                Ok(())
+            }
+            Err(at) => {
+                self.failed = true;
+                let width = self.header.width() as usize;
+                corrupt!(
+                    "the QOI data ends at pixel ({}, {}) of {} x {}",
+                    at % width,
+                    self.rows_done as usize + at / width,
+                    width,
+                    self.header.height()
+                );
+            }
+        }
     }
 
     /// With [`DecodeOptions::strict`], checks that exactly the end marker
@@ -172,67 +206,83 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    /// Decodes one row of `N`-byte pixels. Fails with the pixel's x where
-    /// the ops end (or end inside an op) before the row does.
-    #[inline(always)]
-    fn decode_row<const N: usize>(&mut self, row: &mut [u8]) -> Result<(), usize> {
-        let width = row.len() / N;
-        let mut pixels = row.chunks_exact_mut(N);
+    /// Decodes the next `N`-byte pixels. Fails with the pixel's place in
+    /// `pixels` where the ops end (or end inside an op) before `pixels`
+    /// does.
+    ///
+    /// Drawings take few op bytes per pixel (long runs), and their ops come
+    /// in patterns the processor predicts, so `BRANCHES` decodes each op on
+    /// its own path. Photographs take more than a byte per pixel in a mix of
+    /// INDEX, DIFF and LUMA ops that defeats prediction, so without
+    /// `BRANCHES` those three are decoded together and one result chosen by
+    /// masks.
+    #[inline(never)]
+    fn decode_pixels<const N: usize, const BRANCHES: bool>(
+        &mut self,
+        pixels: &mut [u8],
+    ) -> Result<(), usize> {
+        let count = pixels.len() / N;
         let mut px = self.px;
         let mut ops = self.ops;
         let index = &mut self.index;
-        // The rest of a run begun on an earlier row.
-        let carried = self.run.min(pixels.len());
-        for out in pixels.by_ref().take(carried) {
-            out.copy_from_slice(&px[..N]);
-        }
+        // The rest of a run begun before.
+        let carried = self.run.min(count);
+        let (repeats, mut rest) = pixels.split_at_mut(carried * N);
+        fill::<N>(repeats, px);
         let mut run = self.run - carried;
-        while let Some(out) = pixels.next() {
+        while let Some((out, tail)) = std::mem::take(&mut rest).split_first_chunk_mut::<N>() {
+            rest = tail;
+            if let (false, &[b1 @ 0x00..=0xbf, b2, ref after @ ..]) = (BRANCHES, ops) {
+                px = index_diff_or_luma(px, index, b1, b2);
+                // Two bytes or more are left: the second and after it.
+                ops = if b1 < 0x80 { &ops[1..] } else { after };
+                index[hash(px)] = px;
+                *out = first::<N>(px);
+                continue;
+            }
             match *ops {
-                [b1 @ 0x00..=0x3f, ref rest @ ..] => {
+                [b1 @ 0x00..=0x3f, ref tail @ ..] => {
                     px = index[usize::from(b1 & 0x3f)];
-                    ops = rest;
-                }
-                [b1 @ 0x40..=0x7f, ref rest @ ..] => {
-                    px[0] = px[0].wrapping_add((b1 >> 4) & 3).wrapping_sub(2);
-                    px[1] = px[1].wrapping_add((b1 >> 2) & 3).wrapping_sub(2);
-                    px[2] = px[2].wrapping_add(b1 & 3).wrapping_sub(2);
-                    ops = rest;
-                }
-                [b1 @ 0x80..=0xbf, b2, ref rest @ ..] => {
-                    let vg = (b1 & 0x3f).wrapping_sub(32);
-                    let base = vg.wrapping_sub(8);
-                    px[0] = px[0].wrapping_add(base.wrapping_add(b2 >> 4));
-                    px[1] = px[1].wrapping_add(vg);
-                    px[2] = px[2].wrapping_add(base.wrapping_add(b2 & 0x0f));
-                    ops = rest;
-                }
-                [b1 @ 0xc0..=0xfd, ref rest @ ..] => {
-                    // This pixel and `b1 & 0x3f` more, as many as the row
-                    // holds; the rest go to the next row.
-                    out.copy_from_slice(&px[..N]);
-                    let more = usize::from(b1 & 0x3f);
-                    let here = more.min(pixels.len());
-                    for out in pixels.by_ref().take(here) {
-                        out.copy_from_slice(&px[..N]);
+                    // Every pixel in the index sits in the slot of its hash,
+                    // except the (0, 0, 0, 0) of empty slots, whose slot is 0.
+                    if px == 0 {
+                        index[0] = px;
                     }
-                    run = more - here;
-                    index[hash(px)] = px;
-                    ops = rest;
+                    *out = first::<N>(px);
+                    ops = tail;
                     continue;
                 }
-                [OP_RGB, r, g, b, ref rest @ ..] => {
-                    px[..3].copy_from_slice(&[r, g, b]);
-                    ops = rest;
+                [b1 @ 0xc0..=0xfd, ref tail @ ..] => {
+                    *out = first::<N>(px);
+                    run = repeat::<N>(&mut rest, px, usize::from(b1 & 0x3f));
+                    // Any other op put `px` in the index already; only
+                    // runs from the start have not.
+                    if px == START {
+                        index[START_SLOT] = START;
+                    }
+                    ops = tail;
+                    continue;
                 }
-                [OP_RGBA, r, g, b, a, ref rest @ ..] => {
-                    px = [r, g, b, a];
-                    ops = rest;
+                [b1 @ 0x40..=0x7f, ref tail @ ..] => {
+                    px = add_bytes(px, DIFF[usize::from(b1 & 0x3f)]);
+                    ops = tail;
                 }
-                _ => return Err(width - pixels.len() - 1),
+                [b1 @ 0x80..=0xbf, b2, ref tail @ ..] => {
+                    px = add_bytes(px, luma_delta(b1, b2));
+                    ops = tail;
+                }
+                [OP_RGB, r, g, b, ref tail @ ..] => {
+                    px = px & 0xff00_0000 | pixel([r, g, b, 0]);
+                    ops = tail;
+                }
+                [OP_RGBA, r, g, b, a, ref tail @ ..] => {
+                    px = pixel([r, g, b, a]);
+                    ops = tail;
+                }
+                _ => return Err(count - rest.len() / N - 1),
             }
             index[hash(px)] = px;
-            out.copy_from_slice(&px[..N]);
+            *out = first::<N>(px);
         }
         self.px = px;
         self.ops = ops;
@@ -240,6 +290,85 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 }
+
+/// The pixel an INDEX, DIFF or LUMA op `b1` (followed by `b2`) makes of
+/// `px`: all three worked out, one chosen by masks.
+#[inline(always)]
+fn index_diff_or_luma(px: Pixel, index: &[Pixel; 64], b1: u8, b2: u8) -> Pixel {
+    let slot = usize::from(b1 & 0x3f);
+    let luma = add_bytes(px, luma_delta(b1, b2));
+    let diff = add_bytes(px, DIFF[slot]);
+    pick(b1 < 0x40, index[slot], pick(b1 < 0x80, diff, luma))
+}
+
+/// Fills the first `more` pixels of `rest` with `px`, as many as it holds,
+/// moves `rest` past them and returns how many did not fit.
+#[inline(always)]
+fn repeat<const N: usize>(rest: &mut &mut [u8], px: Pixel, more: usize) -> usize {
+    let here = more.min(rest.len() / N);
+    let (repeats, after) = std::mem::take(rest).split_at_mut(here * N);
+    fill::<N>(repeats, px);
+    *rest = after;
+    more - here
+}
+
+/// What each DIFF op adds to the pixel: `((op >> 4) & 3) - 2` to red,
+/// `((op >> 2) & 3) - 2` to green, `(op & 3) - 2` to blue, by the op's low
+/// six bits.
+const DIFF: [Pixel; 64] = {
+    const fn delta(op: u32, shift: u32) -> u32 {
+        ((op >> shift) & 3).wrapping_sub(2) & 0xff
+    }
+    let mut table = [0; 64];
+    let mut op = 0;
+    while op < 64 {
+        table[op as usize] = delta(op, 4) | delta(op, 2) << 8 | delta(op, 0) << 16;
+        op += 1;
+    }
+    table
+};
+
+/// What the LUMA op `b1 b2` adds to the pixel: `(b1 & 0x3f) - 32` to
+/// green, that plus `(b2 >> 4) - 8` to red and plus `(b2 & 0x0f) - 8` to
+/// blue.
+#[inline(always)]
+fn luma_delta(b1: u8, b2: u8) -> Pixel {
+    let vg = (b1 & 0x3f).wrapping_sub(32);
+    let base = vg.wrapping_sub(8);
+    pixel([
+        base.wrapping_add(b2 >> 4),
+        vg,
+        base.wrapping_add(b2 & 0x0f),
+        0,
+    ])
+}
+
+/// `a` if `choose`, else `b`, by masks rather than a branch.
+#[inline(always)]
+fn pick(choose: bool, a: Pixel, b: Pixel) -> Pixel {
+    let mask = u32::from(choose).wrapping_neg();
+    a & mask | b & !mask
+}
+
+/// The first `N` bytes of `px`.
+#[inline(always)]
+fn first<const N: usize>(px: Pixel) -> [u8; N] {
+    let bytes = px.to_le_bytes();
+    std::array::from_fn(|i| bytes[i])
+}
+
+/// Fills `pixels` with copies of the first `N` bytes of `px`.
+#[inline(always)]
+fn fill<const N: usize>(pixels: &mut [u8], px: Pixel) {
+    let px = first::<N>(px);
+    for out in pixels.chunks_exact_mut(N) {
+        out.copy_from_slice(&px);
+    }
+}
+
+/// Pixels decoded between two choices of how to decode, when rows follow
+/// each other in memory.
+const SEGMENT_PIXELS: usize = 4096;
 
 /// Decodes the whole QOI file `data` into a new buffer of tightly packed
 /// rows in `layout`, checked as [`Decoder::new`] and
@@ -282,7 +411,8 @@ mod tests {
         bytes
     }
 
-    /// The RGBA pixels of a one-row image coded by `ops`.
+    /// The RGBA pixels of a one-row image coded by `ops`, the same both
+    /// ways of decoding.
     fn pixels(ops: &[u8]) -> Vec<[u8; 4]> {
         let count = decode_count(ops);
         let data = file(count, 1, 4, ops, &END_MARKER);
@@ -291,6 +421,8 @@ mod tests {
             ..DecodeOptions::default()
         };
         let (_, rgba) = decode(&data, &strict, Channels::Rgba).unwrap();
+        assert_eq!(decode_one_way::<4, true>(&data), rgba);
+        assert_eq!(decode_one_way::<4, false>(&data), rgba);
         rgba.chunks(4).map(|p| p.try_into().unwrap()).collect()
     }
 
@@ -465,6 +597,27 @@ mod tests {
                 is_corrupt(decode(&data, &strict, Channels::Rgba)),
                 "{tail:?}"
             );
+        }
+    }
+
+    /// `file` decoded in one segment, with or without `BRANCHES`.
+    fn decode_one_way<const N: usize, const BRANCHES: bool>(file: &[u8]) -> Vec<u8> {
+        let mut decoder = Decoder::new(file, &DecodeOptions::default()).unwrap();
+        let mut pixels = vec![0; decoder.header().pixel_count() as usize * N];
+        decoder.decode_pixels::<N, BRANCHES>(&mut pixels).unwrap();
+        pixels
+    }
+
+    #[test]
+    fn both_ways_of_decoding_agree() {
+        for (header, pixels) in crate::qoi::samples::images() {
+            let file = crate::qoi::encode(&header, &pixels).unwrap();
+            let (_, rgba) = decode(&file, &DecodeOptions::default(), Channels::Rgba).unwrap();
+            assert!(decode_one_way::<4, true>(&file) == rgba, "{header:?}");
+            assert!(decode_one_way::<4, false>(&file) == rgba, "{header:?}");
+            let (_, rgb) = decode(&file, &DecodeOptions::default(), Channels::Rgb).unwrap();
+            assert!(decode_one_way::<3, true>(&file) == rgb, "{header:?}");
+            assert!(decode_one_way::<3, false>(&file) == rgb, "{header:?}");
         }
     }
 

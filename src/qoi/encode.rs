@@ -1,14 +1,16 @@
 //! QOI encoding, byte for byte as the reference `qoi_encode` does it.
 
-use super::header::{Channels, Header, END_MARKER};
-use super::{hash, MAX_RUN, OP_DIFF, OP_INDEX, OP_LUMA, OP_RGB, OP_RGBA, OP_RUN, START};
+use super::header::{Channels, Header, END_MARKER, HEADER_SIZE};
+use super::{hash, Pixel, MAX_RUN, OP_DIFF, OP_INDEX, OP_LUMA, OP_RGB, OP_RGBA, OP_RUN, START};
 use crate::error::{Error, Result};
 
 /// Pixels encoded between two checks that the output has room for them.
 const BLOCK_PIXELS: usize = 4096;
 
-/// The most bytes one pixel's ops take: a run it ends, then an RGBA op,
-/// rounded up so every pixel gets a fixed window.
+/// Bytes each pixel's op is stored as. An op is worked out as a `u64`, its
+/// bytes from the low end and its length in the top byte; all eight bytes
+/// are stored, and the output moves on by the op's 1 to 5, so the ops that
+/// follow overwrite the rest.
 const WINDOW: usize = 8;
 
 /// Encodes one QOI image from rows of pixels given in order, into one buffer
@@ -28,13 +30,15 @@ pub struct Encoder {
     /// Bytes of `out` written.
     len: usize,
     /// The previous pixel.
-    prev: [u8; 4],
+    prev: Pixel,
     /// Pixels the encoder wrote into each slot of its hash.
-    index: [[u8; 4]; 64],
+    index: [Pixel; 64],
     /// Repeats of `prev` not yet written as a run op.
     run: usize,
     /// Pixels not given yet.
     pixels_left: u64,
+    /// Whether the last block took less than a byte per pixel.
+    sparse: bool,
 }
 
 impl Encoder {
@@ -58,9 +62,10 @@ impl Encoder {
             len: out.len(),
             out,
             prev: START,
-            index: [[0; 4]; 64],
+            index: [0; 64],
             run: 0,
             pixels_left: header.pixel_count(),
+            sparse: true,
         })
     }
 
@@ -89,10 +94,19 @@ impl Encoder {
                 self.pixels_left
             )));
         }
+        let mut given = (self.header.pixel_count() - self.pixels_left) as usize;
         for block in pixels.chunks(BLOCK_PIXELS * channels) {
-            // Zeros for the block's windows: the pixels' worst case plus a
-            // run carried from before. Within the reserved capacity.
-            let room = self.len + 1 + block.len() / channels * (channels + 1) + WINDOW;
+            // Zeros for the block's windows, which end within both bounds:
+            // the block's pixels take at most `channels + 1` bytes each,
+            // plus one for a run carried into it; and the ops of the first
+            // `given` pixels take at most `channels + 1` bytes each (a run
+            // op ends a run of at least one pixel, which took none), which
+            // keeps within the capacity.
+            let count = block.len() / channels;
+            given += count;
+            let room = (self.len + 1 + count * (channels + 1))
+                .min(HEADER_SIZE + given * (channels + 1))
+                + WINDOW;
             if self.out.len() < room {
                 self.out.resize(room, 0);
             }
@@ -125,16 +139,35 @@ impl Encoder {
     }
 
     /// Encodes whole `N`-byte pixels; `out` has room for each one's window.
+    /// Blocks that take less than a byte per pixel (drawings, screenshots:
+    /// long runs) are coded with branches, which their regular patterns let
+    /// the processor predict; the others (photographs) choose their ops
+    /// without branches. Either way the ops are the same; which way a block
+    /// goes depends on the block before it.
     #[inline(always)]
     fn encode_block<const N: usize>(&mut self, block: &[u8]) {
+        let before = self.len;
+        if self.sparse {
+            self.encode_with::<N, true>(block);
+        } else {
+            self.encode_with::<N, false>(block);
+        }
+        self.sparse = self.len - before < block.len() / N;
+    }
+
+    /// Encodes whole `N`-byte pixels, choosing ops with branches if
+    /// `BRANCHES`.
+    #[inline(always)]
+    fn encode_with<const N: usize, const BRANCHES: bool>(&mut self, block: &[u8]) {
         let out = self.out.as_mut_slice();
         let index = &mut self.index;
         let mut at = self.len;
         let mut prev = self.prev;
         let mut run = self.run;
         for pixel in block.chunks_exact(N) {
-            let mut px = prev;
-            px[..N].copy_from_slice(pixel);
+            let mut bytes = prev.to_le_bytes();
+            bytes[..N].copy_from_slice(pixel);
+            let px = Pixel::from_le_bytes(bytes);
             if px == prev {
                 run += 1;
                 if run == MAX_RUN {
@@ -151,13 +184,20 @@ impl Encoder {
             }
             let window = &mut out[at..at + WINDOW];
             let slot = hash(px);
-            at += if index[slot] == px {
-                window[0] = OP_INDEX | slot as u8;
-                1
+            let op = if BRANCHES {
+                if index[slot] == px {
+                    index_op(slot)
+                } else {
+                    index[slot] = px;
+                    new_op::<true>(px, prev)
+                }
             } else {
+                let seen = index[slot] == px;
                 index[slot] = px;
-                put_new(window, px, prev)
+                pick(seen, index_op(slot), new_op::<false>(px, prev))
             };
+            window.copy_from_slice(&op.to_le_bytes());
+            at += (op >> 56) as usize;
             prev = px;
         }
         self.len = at;
@@ -171,33 +211,59 @@ fn run_op(run: usize) -> u8 {
     OP_RUN | (run - 1) as u8
 }
 
-/// Writes the op for `px`, which no index slot holds, after `prev` into
-/// `window` ([`WINDOW`] bytes) and returns its length: DIFF, LUMA or RGB
-/// when alpha is unchanged, RGBA otherwise.
+/// The INDEX op for `slot`, its length (1) in the top byte.
 #[inline(always)]
-fn put_new(window: &mut [u8], px: [u8; 4], prev: [u8; 4]) -> usize {
-    if px[3] != prev[3] {
-        window[..5].copy_from_slice(&[OP_RGBA, px[0], px[1], px[2], px[3]]);
-        return 5;
-    }
-    let vr = px[0].wrapping_sub(prev[0]) as i8;
-    let vg = px[1].wrapping_sub(prev[1]) as i8;
-    let vb = px[2].wrapping_sub(prev[2]) as i8;
-    let vg_r = vr.wrapping_sub(vg);
-    let vg_b = vb.wrapping_sub(vg);
-    let small = |v: i8| (-2..=1).contains(&v);
-    let near = |v: i8| (-8..=7).contains(&v);
-    if small(vr) && small(vg) && small(vb) {
-        window[0] = OP_DIFF | ((vr + 2) as u8) << 4 | ((vg + 2) as u8) << 2 | (vb + 2) as u8;
-        1
-    } else if near(vg_r) && (-32..=31).contains(&vg) && near(vg_b) {
-        window[0] = OP_LUMA | (vg + 32) as u8;
-        window[1] = ((vg_r + 8) as u8) << 4 | (vg_b + 8) as u8;
-        2
+fn index_op(slot: usize) -> u64 {
+    u64::from(OP_INDEX) | slot as u64 | 1 << 56
+}
+
+/// The op for `px`, which no index slot holds, after `prev`, as its bytes
+/// in a little-endian `u64` with its length in the top byte: RGBA if alpha
+/// changes, else [`same_alpha`].
+#[inline(always)]
+fn new_op<const BRANCHES: bool>(px: Pixel, prev: Pixel) -> u64 {
+    if (px ^ prev) >> 24 != 0 {
+        u64::from(px) << 8 | u64::from(OP_RGBA) | 5 << 56
     } else {
-        window[..4].copy_from_slice(&[OP_RGB, px[0], px[1], px[2]]);
-        4
+        same_alpha::<BRANCHES>(px, prev)
     }
+}
+
+/// The DIFF, LUMA or RGB op for `px` after `prev` of the same alpha, the
+/// first that fits, with its length in the top byte. Without `BRANCHES`
+/// every candidate is computed and the choice made by masks.
+#[inline(always)]
+fn same_alpha<const BRANCHES: bool>(px: Pixel, prev: Pixel) -> u64 {
+    let [r, g, b, _] = px.to_le_bytes();
+    let [pr, pg, pb, _] = prev.to_le_bytes();
+    let (vr, vg, vb) = (r.wrapping_sub(pr), g.wrapping_sub(pg), b.wrapping_sub(pb));
+    // Each difference moved so its range starts at zero.
+    let (dr, dg, db) = (vr.wrapping_add(2), vg.wrapping_add(2), vb.wrapping_add(2));
+    let lg = vg.wrapping_add(32);
+    let lr = vr.wrapping_sub(vg).wrapping_add(8);
+    let lb = vb.wrapping_sub(vg).wrapping_add(8);
+    let is_diff = (dr | dg | db) < 4;
+    let is_luma = (lg < 64) & ((lr | lb) < 16);
+    let diff = || u64::from(OP_DIFF | dr << 4 | dg << 2 | db) | 1 << 56;
+    let luma = || u64::from(OP_LUMA | lg) | u64::from(lr << 4 | lb) << 8 | 2 << 56;
+    let rgb = || u64::from(px & 0x00ff_ffff) << 8 | u64::from(OP_RGB) | 4 << 56;
+    if !BRANCHES {
+        return pick(is_diff, diff(), pick(is_luma, luma(), rgb()));
+    }
+    if is_diff {
+        diff()
+    } else if is_luma {
+        luma()
+    } else {
+        rgb()
+    }
+}
+
+/// `a` if `choose`, else `b`, by masks rather than a branch.
+#[inline(always)]
+fn pick(choose: bool, a: u64, b: u64) -> u64 {
+    let mask = u64::from(choose).wrapping_neg();
+    a & mask | b & !mask
 }
 
 /// Encodes a whole image of tightly packed rows in the header's
@@ -211,12 +277,16 @@ pub fn encode(header: &Header, pixels: &[u8]) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qoi::{decode, ColorSpace, DecodeOptions, HEADER_SIZE};
+    use crate::qoi::{decode, samples, ColorSpace, DecodeOptions};
 
-    /// The ops `encode` writes for a one-row RGBA image of `pixels`.
+    /// The ops `encode` writes for a one-row RGBA image of `pixels`, the
+    /// same both ways of choosing them.
     fn ops(pixels: &[[u8; 4]]) -> Vec<u8> {
         let header = Header::new(pixels.len() as u32, 1, Channels::Rgba, ColorSpace::Srgb).unwrap();
-        let file = encode(&header, pixels.as_flattened()).unwrap();
+        let pixels = pixels.as_flattened();
+        let file = encode(&header, pixels).unwrap();
+        assert_eq!(encode_one_way::<true>(header, pixels), file);
+        assert_eq!(encode_one_way::<false>(header, pixels), file);
         assert_eq!(file[..HEADER_SIZE], header.to_bytes());
         assert_eq!(file[file.len() - 8..], END_MARKER);
         file[HEADER_SIZE..file.len() - 8].to_vec()
@@ -302,34 +372,51 @@ mod tests {
 
     #[test]
     fn random_pixels_come_back_and_stay_within_the_worst_case() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for channels in [Channels::Rgb, Channels::Rgba] {
-            for palette in [2u64, 5, 300, 1 << 32] {
-                let (width, height) = (1 + next() % 300, 1 + next() % 40);
-                let header =
-                    Header::new(width as u32, height as u32, channels, ColorSpace::Srgb).unwrap();
-                let count = (width * height) as usize * channels.count();
-                let mut pixels = Vec::with_capacity(count);
-                while pixels.len() < count {
-                    let colour = (next() % palette).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                    let repeat = 1 + next() % 4;
-                    for _ in 0..repeat * channels.count() as u64 {
-                        pixels.push((colour >> (8 * (pixels.len() % 4))) as u8);
-                    }
-                }
-                pixels.truncate(count);
-                let file = encode(&header, &pixels).unwrap();
-                assert!(file.len() as u64 <= header.max_file_size());
-                let (_, back) = decode(&file, &DecodeOptions::default(), channels).unwrap();
-                assert!(back == pixels, "{channels:?} palette {palette}");
-            }
+        for (header, pixels) in samples::images() {
+            let file = encode(&header, &pixels).unwrap();
+            assert!(file.len() as u64 <= header.max_file_size());
+            // Sized once: never grown past the worst case.
+            assert_eq!(file.capacity() as u64, header.max_file_size());
+            let (_, back) = decode(&file, &DecodeOptions::default(), header.channels()).unwrap();
+            assert!(back == pixels, "{header:?}");
         }
+    }
+
+    /// `pixels` encoded in one block, with or without `BRANCHES`.
+    fn encode_one_way<const BRANCHES: bool>(header: Header, pixels: &[u8]) -> Vec<u8> {
+        let mut encoder = Encoder::new(header).unwrap();
+        encoder.out.resize(header.max_file_size() as usize, 0);
+        match header.channels() {
+            Channels::Rgb => encoder.encode_with::<3, BRANCHES>(pixels),
+            Channels::Rgba => encoder.encode_with::<4, BRANCHES>(pixels),
+        }
+        encoder.pixels_left = 0;
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn both_ways_of_choosing_ops_agree() {
+        for (header, pixels) in samples::images() {
+            let file = encode(&header, &pixels).unwrap();
+            assert!(
+                encode_one_way::<true>(header, &pixels) == file,
+                "{header:?}"
+            );
+            assert!(
+                encode_one_way::<false>(header, &pixels) == file,
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_worst_case_fills_the_reserved_buffer_exactly() {
+        // Every pixel new, with a new alpha: all RGBA ops.
+        let pixels: Vec<[u8; 4]> = (0..200u8).map(|i| [i, 1, 0, i % 2]).collect();
+        let header = Header::new(200, 1, Channels::Rgba, ColorSpace::Srgb).unwrap();
+        let file = encode(&header, pixels.as_flattened()).unwrap();
+        assert_eq!(file.len() as u64, header.max_file_size());
+        assert_eq!(file.capacity(), file.len());
     }
 
     #[test]

@@ -48,8 +48,14 @@ const OP_RGBA: u8 = 0xff;
 /// The longest run one op codes.
 const MAX_RUN: usize = 62;
 
+/// A pixel: its red, green, blue and alpha bytes read as a little-endian
+/// `u32`, so red is the low byte.
+type Pixel = u32;
+
 /// The pixel both directions start from: opaque black.
-const START: [u8; 4] = [0, 0, 0, 255];
+const START: Pixel = 0xff00_0000;
+/// The index slot of [`START`]: 255 * 11 % 64.
+const START_SLOT: usize = 53;
 
 /// Slot of `px` in the 64-entry index: `(r * 3 + g * 5 + b * 7 + a * 11) % 64`.
 ///
@@ -59,10 +65,78 @@ const START: [u8; 4] = [0, 0, 0, 255];
 /// own weight at bit 56; every other product lands below bit 54 (no carry
 /// reaches bit 56) or beyond bit 63.
 #[inline(always)]
-fn hash(px: [u8; 4]) -> usize {
-    let v = u64::from(u32::from_le_bytes(px));
+fn hash(px: Pixel) -> usize {
+    let v = u64::from(px);
     let spread = (v & 0x00ff_00ff) | ((v & 0xff00_ff00) << 32);
     (spread.wrapping_mul(0x0300_0700_0005_000b) >> 56) as usize & 63
+}
+
+/// `a + b` byte by byte, each byte wrapping on its own.
+#[inline(always)]
+fn add_bytes(a: Pixel, b: Pixel) -> Pixel {
+    // Seven-bit sums cannot carry into the next byte; the top bits are
+    // added without carry by the exclusive or.
+    ((a & 0x7f7f_7f7f) + (b & 0x7f7f_7f7f)) ^ ((a ^ b) & 0x8080_8080)
+}
+
+/// The pixel of red, green, blue and alpha bytes `rgba`.
+#[inline(always)]
+fn pixel(rgba: [u8; 4]) -> Pixel {
+    u32::from_le_bytes(rgba)
+}
+
+/// Test images for the unit tests.
+#[cfg(test)]
+mod samples {
+    use super::{Channels, ColorSpace, Header};
+
+    /// Images of every op: for both channel layouts, pixels drawn from
+    /// small palettes, small and larger steps, new alphas and repeats.
+    pub fn images() -> Vec<(Header, Vec<u8>)> {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut images = Vec::new();
+        for channels in [Channels::Rgb, Channels::Rgba] {
+            for palette in [2u64, 5, 300, 1 << 32] {
+                let (width, height) = (1 + next(300) as u32, 1 + next(40) as u32);
+                let header = Header::new(width, height, channels, ColorSpace::Srgb).unwrap();
+                let count = (width * height) as usize;
+                let mut pixels: Vec<[u8; 4]> = Vec::with_capacity(count);
+                let mut px = [0u8, 0, 0, 255];
+                while pixels.len() < count {
+                    let step = |c: u8, n: u64| c.wrapping_add(n as u8).wrapping_sub((n / 2) as u8);
+                    match next(4) {
+                        0 => {
+                            px = (next(palette) as u32)
+                                .wrapping_mul(0x9e37_79b9)
+                                .to_le_bytes()
+                        }
+                        1 => px = [step(px[0], 4), step(px[1], 4), step(px[2], 4), px[3]],
+                        2 => {
+                            let n = 1 + next(60);
+                            px = [step(px[0], n), step(px[1], n), step(px[2], n), px[3]];
+                        }
+                        _ => {}
+                    }
+                    for _ in 0..1 + next(5) {
+                        pixels.push(px);
+                    }
+                }
+                pixels.truncate(count);
+                let bytes = pixels
+                    .iter()
+                    .flat_map(|p| p[..channels.count()].to_vec())
+                    .collect();
+                images.push((header, bytes));
+            }
+        }
+        images
+    }
 }
 
 #[cfg(test)]
@@ -77,8 +151,35 @@ mod tests {
                     let mut px = base;
                     px[place] = v;
                     let [r, g, b, a] = px.map(usize::from);
-                    assert_eq!(hash(px), (r * 3 + g * 5 + b * 7 + a * 11) % 64, "{px:?}");
+                    let expected = (r * 3 + g * 5 + b * 7 + a * 11) % 64;
+                    assert_eq!(hash(pixel(px)), expected, "{px:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn start_slot_is_the_hash_of_start() {
+        assert_eq!(hash(START), START_SLOT);
+    }
+
+    #[test]
+    fn bytes_add_on_their_own() {
+        for (a, b) in [
+            (0u8, 0u8),
+            (1, 255),
+            (255, 255),
+            (128, 128),
+            (127, 1),
+            (200, 100),
+        ] {
+            for place in 0..4 {
+                let mut x = [9u8, 250, 128, 0];
+                let mut y = [0u8, 7, 128, 255];
+                x[place] = a;
+                y[place] = b;
+                let expected: [u8; 4] = std::array::from_fn(|i| x[i].wrapping_add(y[i]));
+                assert_eq!(add_bytes(pixel(x), pixel(y)), pixel(expected));
             }
         }
     }
