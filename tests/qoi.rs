@@ -302,12 +302,14 @@ fn mutate(bytes: &[u8], rng: &mut XorShift) -> Vec<u8> {
 
 #[test]
 fn mutated_and_truncated_files_fail_cleanly_within_the_pixel_limit() {
-    const MAX_PIXELS: u64 = 1 << 18;
+    const MAX_PIXELS: u64 = 1 << 20;
     let Some(images) = images() else { return };
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     let (mut ok, mut failed) = (0, 0);
-    for (_, bytes) in images.iter().filter(|(_, b)| b.len() < 100_000) {
-        for _ in 0..2000 {
+    for (_, bytes) in &images {
+        // Fewer of the large photographs, whose decodes take longer.
+        let rounds = if bytes.len() < 100_000 { 2000 } else { 100 };
+        for _ in 0..rounds {
             let damaged = mutate(bytes, &mut rng);
             for strict in [false, true] {
                 let options = DecodeOptions {
@@ -333,6 +335,7 @@ fn mutated_and_truncated_files_fail_cleanly_within_the_pixel_limit() {
             }
         }
     }
+    eprintln!("{ok} damaged files decoded, {failed} failed cleanly");
     assert!(ok > 100 && failed > 1000, "{ok} decoded, {failed} failed");
 }
 
