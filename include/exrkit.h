@@ -33,12 +33,6 @@
 #define EXRKIT_VERSION_PATCH 0
 
 /**
- * How far the chroma filter reaches on each side of the value it makes, in
- * columns or rows.
- */
-#define FILTER_REACH 13
-
-/**
  * A deep image: for every pixel of its window, row by row, a run of
  * samples in each channel. Free with exrkit_deep_image_free.
  */
@@ -1937,7 +1931,9 @@ exrkit_status exrkit_write_image(struct exrkit_writer *writer,
 /**
  * Writes chunk `chunk` of `part` from `size` already-compressed bytes, as
  * exrkit_read_chunk gives them, so a file can be re-wrapped without
- * recompressing.
+ * recompressing. Flat parts only (EXRKIT_ERR_INVALID_ARGUMENT for deep
+ * ones, whose chunks would need the size of their sample table too):
+ * write deep chunks with exrkit_write_deep_block.
  *
  * # Safety
  * `writer` must come from exrkit_create* and not be freed; `packed` must

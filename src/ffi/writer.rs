@@ -616,7 +616,9 @@ pub unsafe extern "C" fn exrkit_write_image(
 
 /// Writes chunk `chunk` of `part` from `size` already-compressed bytes, as
 /// exrkit_read_chunk gives them, so a file can be re-wrapped without
-/// recompressing.
+/// recompressing. Flat parts only (EXRKIT_ERR_INVALID_ARGUMENT for deep
+/// ones, whose chunks would need the size of their sample table too):
+/// write deep chunks with exrkit_write_deep_block.
 ///
 /// # Safety
 /// `writer` must come from exrkit_create* and not be freed; `packed` must

@@ -383,8 +383,9 @@ impl Writer {
         Ok(Header::clone(&self.output()?.part(part)?.header))
     }
 
-    /// Writes chunk `chunk` of `part` from already-compressed `packed`
-    /// bytes (as [`crate::Reader::read_chunk`] gives them).
+    /// Writes chunk `chunk` of flat part `part` from already-compressed
+    /// `packed` bytes (as [`crate::Reader::read_chunk`] gives them); deep
+    /// chunks go through [`Writer::write_deep_block`].
     pub fn write_chunk(&self, part: usize, chunk: u64, packed: &[u8]) -> Result<()> {
         let output = self.output()?;
         let p = output.part(part)?;
