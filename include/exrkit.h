@@ -1599,9 +1599,10 @@ exrkit_status exrkit_deep_composite(const struct exrkit_deep_image *const *image
 exrkit_status exrkit_read_options_init(struct exrkit_read_options *options);
 
 /**
- * Opens the file at `path` (NUL-terminated, in the platform's encoding).
- * `options` may be NULL for the defaults. On success `*reader` receives a
- * handle to free with exrkit_close.
+ * Opens the file at `path` (NUL-terminated, in the platform's encoding):
+ * an OpenEXR file, or a QOI file (recognised by its magic; one part of U8
+ * channels, see the README). `options` may be NULL for the defaults. On
+ * success `*reader` receives a handle to free with exrkit_close.
  *
  * # Safety
  * Pointers must be NULL or valid for their documented use, and a reader

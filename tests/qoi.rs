@@ -391,3 +391,141 @@ fn the_smallest_file_for_its_pixels_is_accepted_and_one_byte_less_is_not() {
         assert!(matches!(short, Err(Error::Corrupt(_))), "{short:?}");
     }
 }
+
+/// Opens every test image with exrkit's reader, as an EXR would be.
+#[test]
+fn the_reader_presents_qoi_files_as_one_part_of_u8_channels() {
+    use exrkit::meta::compression::Compression;
+    use exrkit::meta::types::{Box2i, PixelType, Storage};
+    use exrkit::pixels::FrameBuffer;
+    use exrkit::{ReadOptions, Reader};
+    let Some(images) = images() else {
+        return;
+    };
+    let mut checked = 0;
+    for (path, bytes) in &images {
+        let (width, height, want) = png_rgba(path);
+        let qoi = Header::parse(bytes).expect("qoi header");
+        let reader = Reader::open(path, ReadOptions::default()).expect("open");
+        assert!(reader.is_qoi(), "{}", name(path));
+        assert_eq!(reader.headers().len(), 1);
+        let header = reader.header(0).expect("part");
+        assert_eq!(header.compression(), Compression::Qoi);
+        assert_eq!(header.storage(), Storage::Scanline);
+        let window = Box2i {
+            min_x: 0,
+            min_y: 0,
+            max_x: width as i32 - 1,
+            max_y: height as i32 - 1,
+        };
+        assert_eq!(header.data_window(), window);
+        let names: Vec<String> = header
+            .channels()
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        let expected_names = match qoi.channels() {
+            Channels::Rgb => vec!["B", "G", "R"],
+            Channels::Rgba => vec!["A", "B", "G", "R"],
+        };
+        assert_eq!(names, expected_names, "{}", name(path));
+        assert!(header
+            .channels()
+            .iter()
+            .all(|c| c.pixel_type == PixelType::U8));
+        let colorspace = header.attribute(b"colorspace").expect("colorspace");
+        assert_eq!(
+            colorspace.data.as_bytes(),
+            (qoi.color_space() as i32).to_le_bytes()
+        );
+
+        // U8, interleaved RGBA: the PNG's pixels; A is 255 for RGB files
+        // through the fill.
+        let mut got = vec![0u8; want.len()];
+        let mut fb = FrameBuffer::interleaved(
+            window,
+            &[("R", 0.0), ("G", 0.0), ("B", 0.0), ("A", 1.0)],
+            &mut got,
+        )
+        .expect("frame buffer");
+        reader.decode_image(0, 0, 0, &mut fb).expect("decode");
+        drop(fb);
+        assert!(got == want, "{}: U8 pixels differ", name(path));
+
+        // FLOAT through decode_rgba: value / 255.
+        let mut rgba = vec![0f32; want.len()];
+        reader.decode_rgba(0, window, &mut rgba).expect("rgba");
+        assert!(
+            rgba.iter()
+                .zip(&want)
+                .all(|(&f, &b)| f == f32::from(b) / 255.0),
+            "{}: RGBA floats differ",
+            name(path)
+        );
+
+        // A window in the middle: the same pixels as the whole image.
+        let middle = Box2i {
+            min_x: width as i32 / 3,
+            min_y: height as i32 / 3,
+            max_x: width as i32 / 2,
+            max_y: height as i32 / 2,
+        };
+        let mut part = vec![0u8; middle.area() as usize];
+        let mut fb = FrameBuffer::new(middle).expect("window");
+        fb.add("G", &mut part, 0.0).expect("slice");
+        reader.decode_block(0, 0, &mut fb).expect("block");
+        drop(fb);
+        for y in middle.min_y..=middle.max_y {
+            for x in middle.min_x..=middle.max_x {
+                let at = (y - middle.min_y) as usize * middle.width() as usize
+                    + (x - middle.min_x) as usize;
+                let whole = (y as usize * width as usize + x as usize) * 4 + 1;
+                assert_eq!(part[at], want[whole], "{} ({x}, {y})", name(path));
+            }
+        }
+        assert!(reader.chunk_info(0, 0).is_err());
+        assert!(reader
+            .decode_block(0, 1, &mut FrameBuffer::new(middle).expect("fb"))
+            .is_err());
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} QOI images");
+}
+
+#[test]
+fn the_reader_refuses_damaged_qoi_files_cleanly() {
+    use exrkit::pixels::FrameBuffer;
+    use exrkit::{ReadOptions, Reader};
+    let Some(images) = images() else {
+        return;
+    };
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let (mut decoded, mut refused) = (0, 0);
+    for (_, bytes) in &images {
+        for _ in 0..150 {
+            let damaged = mutate(bytes, &mut rng);
+            let Ok(reader) = Reader::from_bytes(damaged, ReadOptions::default()) else {
+                refused += 1;
+                continue;
+            };
+            let window = reader.headers()[0].data_window();
+            let mut rgba = vec![0f32; window.area() as usize * 4];
+            match reader.decode_rgba(0, window, &mut rgba) {
+                Ok(()) => decoded += 1,
+                Err(_) => refused += 1,
+            }
+            let mut one = [0u8; 1];
+            let mut fb = FrameBuffer::new(exrkit::meta::types::Box2i {
+                min_x: 0,
+                min_y: 0,
+                max_x: 0,
+                max_y: 0,
+            })
+            .expect("fb");
+            fb.add("R", &mut one, 0.0).expect("slice");
+            let _ = reader.decode_image(0, 0, 0, &mut fb);
+        }
+    }
+    println!("damaged QOI files through the reader: {decoded} decoded, {refused} refused");
+    assert!(decoded > 50 && refused > 50);
+}

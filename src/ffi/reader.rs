@@ -10,7 +10,10 @@ use super::guard::{arg, arg_str, guard, guard_silent, out, write};
 use super::options::{exrkit_read_options, read_options};
 use super::status::exrkit_status;
 use super::stream::{exrkit_input_stream, BorrowedMemory, CallbackSource};
-use super::types::{exrkit_channel, exrkit_chunk_info, exrkit_header, EXRKIT_FORMAT_EXR};
+use super::types::{
+    exrkit_channel, exrkit_chunk_info, exrkit_format, exrkit_header, EXRKIT_FORMAT_EXR,
+    EXRKIT_FORMAT_QOI,
+};
 use crate::error::{Error, Result};
 use crate::io::ReadAt;
 use crate::meta::header::Header;
@@ -34,13 +37,13 @@ struct PartView {
     attribute_arrays: Vec<Option<Box<AttributeStorage>>>,
 }
 
-fn part_view(header: &Header) -> PartView {
+fn part_view(header: &Header, format: exrkit_format) -> PartView {
     let geometry = header.geometry();
     let tiles = geometry.tile_desc();
     let (level_count_x, level_count_y) = geometry.level_counts();
     PartView {
         header: exrkit_header {
-            format: EXRKIT_FORMAT_EXR,
+            format,
             name: header.name().map_or(std::ptr::null(), |n| n.as_c_ptr()),
             storage: header.storage() as u32,
             compression: header.compression() as u32,
@@ -75,7 +78,16 @@ impl exrkit_reader {
     }
 
     fn new(reader: Reader) -> Box<Self> {
-        let parts = reader.headers().iter().map(part_view).collect();
+        let format = if reader.is_qoi() {
+            EXRKIT_FORMAT_QOI
+        } else {
+            EXRKIT_FORMAT_EXR
+        };
+        let parts = reader
+            .headers()
+            .iter()
+            .map(|h| part_view(h, format))
+            .collect();
         Box::new(Self { reader, parts })
     }
 
@@ -120,9 +132,10 @@ fn finish_open(result: Result<Reader>, out_reader: *mut *mut exrkit_reader) -> R
     Ok(())
 }
 
-/// Opens the file at `path` (NUL-terminated, in the platform's encoding).
-/// `options` may be NULL for the defaults. On success `*reader` receives a
-/// handle to free with exrkit_close.
+/// Opens the file at `path` (NUL-terminated, in the platform's encoding):
+/// an OpenEXR file, or a QOI file (recognised by its magic; one part of U8
+/// channels, see the README). `options` may be NULL for the defaults. On
+/// success `*reader` receives a handle to free with exrkit_close.
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use, and a reader

@@ -147,6 +147,61 @@ impl Header {
         })
     }
 
+    /// The one part a QOI file holds, as exrkit presents it: a scanline
+    /// part over (0, 0) to (width - 1, height - 1) in one chunk, channels R,
+    /// G, B (and A for 4-channel files) of type U8, compression QOI, and
+    /// the colour space byte (0 sRGB with linear alpha, 1 all linear) as
+    /// the int attribute `colorspace`.
+    pub fn qoi(qoi: &crate::qoi::Header) -> Result<Self> {
+        let (Ok(max_x), Ok(max_y)) = (
+            i32::try_from(i64::from(qoi.width()) - 1),
+            i32::try_from(i64::from(qoi.height()) - 1),
+        ) else {
+            return Err(crate::Error::LimitExceeded(format!(
+                "a {} x {} QOI image is larger than exrkit's windows reach",
+                qoi.width(),
+                qoi.height()
+            )));
+        };
+        let data_window = Box2i {
+            min_x: 0,
+            min_y: 0,
+            max_x,
+            max_y,
+        };
+        let names: &[&str] = match qoi.channels() {
+            crate::qoi::Channels::Rgb => &["B", "G", "R"],
+            crate::qoi::Channels::Rgba => &["A", "B", "G", "R"],
+        };
+        let channels = names
+            .iter()
+            .map(|name| Channel {
+                name: Text::new(name.as_bytes()),
+                pixel_type: super::types::PixelType::U8,
+                p_linear: false,
+                x_sampling: 1,
+                y_sampling: 1,
+            })
+            .collect();
+        let colorspace = Attribute::parse(
+            Text::new(b"colorspace"),
+            Text::new(b"int"),
+            Text::from_vec(super::encode::int(qoi.color_space() as i32)),
+            true,
+        )?;
+        Ok(Self {
+            attributes: vec![colorspace],
+            channels,
+            compression: Compression::Qoi,
+            data_window,
+            display_window: data_window,
+            line_order: LineOrder::IncreasingY,
+            pixel_aspect_ratio: 1.0,
+            storage: Storage::Scanline,
+            geometry: Geometry::scanlines(data_window, qoi.height())?,
+        })
+    }
+
     /// Every attribute, in file order.
     pub fn attributes(&self) -> &[Attribute] {
         &self.attributes

@@ -4,6 +4,7 @@
 
 mod decode;
 mod deep;
+mod qoi;
 mod rgba;
 
 use std::fmt;
@@ -77,6 +78,8 @@ pub struct Reader {
     pub(super) workers: Workers,
     /// The path the reader was opened from, if any.
     path: Option<std::path::PathBuf>,
+    /// A QOI file's bytes (its one part decodes from them); `None` for EXR.
+    qoi: Option<Arc<[u8]>>,
 }
 
 impl fmt::Debug for Reader {
@@ -106,6 +109,9 @@ impl Reader {
 
     /// Reads from any positioned source.
     pub fn from_source(source: Box<dyn ReadAt>, options: ReadOptions) -> Result<Self> {
+        if qoi::starts_with_magic(source.as_ref()) {
+            return Self::from_qoi(source, options);
+        }
         let FileHeaders {
             flags,
             headers,
@@ -135,7 +141,13 @@ impl Reader {
             workers: Workers::new(options.threads),
             options,
             path: None,
+            qoi: None,
         })
+    }
+
+    /// Whether this is a QOI file (one part, decoded as a whole).
+    pub fn is_qoi(&self) -> bool {
+        self.qoi.is_some()
     }
 
     /// The path the reader was opened from (`None` for memory and streams).
@@ -176,6 +188,11 @@ impl Reader {
     /// Where chunk `index` of `part` is, checked against its leader.
     pub fn chunk_info(&self, part: usize, index: u64) -> Result<ChunkInfo> {
         let header = self.header(part)?;
+        if self.is_qoi() {
+            return Err(Error::InvalidArgument(
+                "a QOI file has no chunks to locate; decode it with the decode functions".into(),
+            ));
+        }
         chunk::locate(
             self.source.as_ref(),
             &self.tables,

@@ -1,0 +1,135 @@
+//! QOI files through the reader: recognised by their magic, presented as
+//! one scanline part of U8 channels (see [`Header::qoi`]), and decoded in
+//! one pass, band by band, through the same scatter as EXR blocks, so every
+//! frame buffer type, stride and window works as for EXR.
+
+use std::sync::Arc;
+
+use super::Reader;
+use crate::chunk::table::OffsetTables;
+use crate::codec::{self, BlockLayout};
+use crate::error::{try_resize, Error, Result};
+use crate::io::ReadAt;
+use crate::meta::header::Header;
+use crate::meta::types::Box2i;
+use crate::meta::version::VersionFlags;
+use crate::parallel::Workers;
+use crate::pixels::scatter::Plan;
+use crate::qoi::{self as format, Channels, DecodeOptions, Decoder, HEADER_SIZE, MAGIC};
+use crate::ReadOptions;
+
+/// Rows decoded per band: small enough to stay in cache, large enough that
+/// the scatter's per-block work does not show.
+const BAND_ROWS: usize = 16;
+
+/// Whether `source` starts with QOI's magic.
+pub(super) fn starts_with_magic(source: &dyn ReadAt) -> bool {
+    let mut magic = [0u8; 4];
+    source.len() >= magic.len() as u64
+        && source.read_exact_at(0, &mut magic).is_ok()
+        && magic == MAGIC
+}
+
+/// The decoder's options from the reader's.
+fn decode_options(options: &ReadOptions) -> DecodeOptions {
+    DecodeOptions {
+        max_pixels: options.max_image_pixels,
+        strict: options.strict,
+    }
+}
+
+impl Reader {
+    /// Opens a QOI file: checks its header against its size and the limits,
+    /// then keeps its bytes (QOI decodes only from the start, in one pass).
+    pub(super) fn from_qoi(source: Box<dyn ReadAt>, options: ReadOptions) -> Result<Self> {
+        let len = source.len();
+        let mut head = [0u8; HEADER_SIZE];
+        if len < HEADER_SIZE as u64 {
+            return Err(Error::Corrupt(format!(
+                "a QOI file of {len} bytes ends inside its {HEADER_SIZE}-byte header"
+            )));
+        }
+        source.read_exact_at(0, &mut head)?;
+        let qoi = format::Header::parse(&head)?;
+        qoi.check(len, &decode_options(&options))?;
+        let size = usize::try_from(len)
+            .map_err(|_| Error::LimitExceeded(format!("a QOI file of {len} bytes")))?;
+        let mut bytes = Vec::new();
+        try_resize(&mut bytes, size)?;
+        source.read_exact_at(0, &mut bytes)?;
+        let header = Header::qoi(&qoi)?;
+        Ok(Self {
+            source,
+            flags: VersionFlags::default(),
+            headers: vec![header],
+            tables: OffsetTables {
+                offsets: vec![Vec::new()],
+                end: 0,
+            },
+            workers: Workers::new(options.threads),
+            options,
+            path: None,
+            qoi: Some(Arc::from(bytes)),
+        })
+    }
+
+    /// Decodes the rows of a QOI file that meet the plan's window: every
+    /// row from the top down to the window's last (QOI decodes only in
+    /// order), a band at a time, each band rearranged into an EXR block of
+    /// U8 channels and scattered into the frame buffer.
+    pub(super) fn decode_qoi(&self, header: &Header, plan: &Plan<'_, '_>) -> Result<()> {
+        let Some(bytes) = &self.qoi else {
+            return Err(Error::Internal("not a QOI file".into()));
+        };
+        let mut decoder = Decoder::new(bytes, &decode_options(&self.options))?;
+        let width = decoder.header().width() as usize;
+        let reach = plan.reach_window();
+        // Byte of each of the part's channels (A, B, G, R order) in RGBA.
+        let rgba_index: Vec<usize> = header
+            .channels()
+            .iter()
+            .map(|c| match c.name.as_bytes() {
+                b"R" => 0,
+                b"G" => 1,
+                b"B" => 2,
+                _ => 3,
+            })
+            .collect();
+        let row_bytes = width
+            .checked_mul(4)
+            .ok_or_else(|| Error::LimitExceeded("QOI row larger than memory".into()))?;
+        codec::with_block_scratch(|scratch| {
+            try_resize(&mut scratch.line, row_bytes.saturating_mul(BAND_ROWS))?;
+            let mut y = 0i64;
+            while y <= i64::from(reach.max_y) {
+                let rows = decoder.decode_rows(&mut scratch.line, row_bytes, Channels::Rgba)?;
+                if rows == 0 {
+                    break;
+                }
+                let last = y + i64::from(rows) - 1;
+                if last >= i64::from(reach.min_y) {
+                    let region = Box2i {
+                        min_x: 0,
+                        min_y: y as i32,
+                        max_x: header.data_window().max_x,
+                        max_y: last as i32,
+                    };
+                    let layout = BlockLayout::new(header.channels(), region)?;
+                    scratch.unpacked.clear();
+                    for row in scratch.line.chunks_exact(row_bytes).take(rows as usize) {
+                        for &index in &rgba_index {
+                            scratch
+                                .unpacked
+                                .extend(row.chunks_exact(4).map(|pixel| pixel[index]));
+                        }
+                    }
+                    // SAFETY: the frame buffer's slices are valid (its
+                    // constructors require it), and this call alone writes.
+                    unsafe { plan.write_block(&layout, &scratch.unpacked) };
+                }
+                y = last + 1;
+            }
+            Ok(())
+        })
+    }
+}
