@@ -819,7 +819,11 @@ typedef struct exrkit_write_options {
      */
     size_t struct_size;
     /**
-     * EXRKIT_FORMAT_EXR (QOI arrives with its own issue).
+     * EXRKIT_FORMAT_EXR, or EXRKIT_FORMAT_QOI for a QOI file: one scanline
+     * part at the origin with channels R, G, B and optionally A (any
+     * declared type; written as U8 from slices of any type, clamped to
+     * 0..1, times 255, rounded), its `colorspace` int attribute 0 (sRGB,
+     * the default) or 1 (linear), written whole by exrkit_write_image.
      */
     exrkit_format format;
     /**

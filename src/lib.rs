@@ -32,4 +32,4 @@ pub mod write;
 
 pub use error::{Error, Result};
 pub use read::{ReadOptions, Reader};
-pub use write::{PartDesc, WriteOptions, Writer};
+pub use write::{Format, PartDesc, WriteOptions, Writer};

@@ -529,3 +529,188 @@ fn the_reader_refuses_damaged_qoi_files_cleanly() {
     println!("damaged QOI files through the reader: {decoded} decoded, {refused} refused");
     assert!(decoded > 50 && refused > 50);
 }
+
+/// Writes `rgba` (width x height) as a QOI file through exrkit's writer,
+/// from interleaved slices of `T` made by `to`.
+fn write_through_writer<T: exrkit::pixels::Sample + Default + Clone>(
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    channels: Channels,
+    color_space: ColorSpace,
+    to: impl Fn(u8) -> T,
+) -> exrkit::Result<Vec<u8>> {
+    use exrkit::meta::channel::Channel;
+    use exrkit::meta::types::{Box2i, PixelType};
+    use exrkit::pixels::FrameBuffer;
+    use exrkit::{Format, PartDesc, WriteOptions, Writer};
+    let window = Box2i {
+        min_x: 0,
+        min_y: 0,
+        max_x: width as i32 - 1,
+        max_y: height as i32 - 1,
+    };
+    let options = WriteOptions {
+        format: Format::Qoi,
+        ..WriteOptions::default()
+    };
+    let mut writer = Writer::to_memory(options);
+    let part = writer.add_part(PartDesc::scanline(window))?;
+    let names: &[&str] = match channels {
+        Channels::Rgb => &["R", "G", "B"],
+        Channels::Rgba => &["R", "G", "B", "A"],
+    };
+    for name in names {
+        writer.add_channel(
+            part,
+            Channel {
+                name: (*name).into(),
+                pixel_type: PixelType::U8,
+                p_linear: false,
+                x_sampling: 1,
+                y_sampling: 1,
+            },
+        )?;
+    }
+    writer.set_value(
+        part,
+        "colorspace",
+        &exrkit::meta::encode::Value::Int(color_space as i32),
+    )?;
+    writer.write_header()?;
+    let mut samples: Vec<T> = rgba.iter().map(|&b| to(b)).collect();
+    let slices = [("R", 0.0), ("G", 0.0), ("B", 0.0), ("A", 1.0)];
+    let fb = FrameBuffer::interleaved(window, &slices, &mut samples)?;
+    writer.write_image(part, 0, 0, &fb)?;
+    drop(fb);
+    writer.finish()?;
+    Ok(writer.bytes().unwrap_or_default().to_vec())
+}
+
+#[test]
+fn the_writer_writes_the_reference_qoi_bytes_from_u8_and_float_slices() {
+    let Some(images) = images() else {
+        return;
+    };
+    let mut written = 0;
+    for (path, bytes) in &images {
+        if name(path) == "edgecase.qoi" {
+            continue;
+        }
+        let (width, height, rgba) = png_rgba(path);
+        let qoi = Header::parse(bytes).expect("header");
+        let from_u8 = write_through_writer(
+            width,
+            height,
+            &rgba,
+            qoi.channels(),
+            qoi.color_space(),
+            |b| b,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", name(path)));
+        assert!(
+            from_u8 == *bytes,
+            "{}: U8 slices give other bytes",
+            name(path)
+        );
+        let from_float = write_through_writer(
+            width,
+            height,
+            &rgba,
+            qoi.channels(),
+            qoi.color_space(),
+            |b| f32::from(b) / 255.0,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", name(path)));
+        assert!(
+            from_float == *bytes,
+            "{}: FLOAT slices give other bytes",
+            name(path)
+        );
+        written += 1;
+    }
+    assert!(written >= 7);
+}
+
+#[test]
+fn the_qoi_writer_refuses_what_qoi_cannot_hold() {
+    use exrkit::meta::types::{Box2i, Storage};
+    use exrkit::{Format, PartDesc, WriteOptions, Writer};
+    let window = Box2i {
+        min_x: 0,
+        min_y: 0,
+        max_x: 3,
+        max_y: 3,
+    };
+    let qoi = || {
+        Writer::to_memory(WriteOptions {
+            format: Format::Qoi,
+            ..WriteOptions::default()
+        })
+    };
+    // Channels other than R, G, B [A].
+    let mut writer = qoi();
+    let part = writer.add_part(PartDesc::scanline(window)).expect("part");
+    writer
+        .add_channel(
+            part,
+            exrkit::meta::channel::Channel {
+                name: "Y".into(),
+                pixel_type: exrkit::meta::types::PixelType::Half,
+                p_linear: false,
+                x_sampling: 1,
+                y_sampling: 1,
+            },
+        )
+        .expect("channel");
+    assert!(matches!(
+        writer.write_header(),
+        Err(Error::InvalidArgument(_))
+    ));
+    // Tiled parts, two parts, a window away from the origin.
+    let mut tiled = PartDesc::scanline(window);
+    tiled.storage = Storage::Tiled;
+    let mut moved = PartDesc::scanline(window);
+    moved.data_window.min_x = 1;
+    for descs in [
+        vec![tiled],
+        vec![PartDesc::scanline(window), PartDesc::scanline(window)],
+        vec![moved],
+    ] {
+        let mut writer = qoi();
+        for (i, mut desc) in descs.into_iter().enumerate() {
+            desc.name = Some(format!("p{i}"));
+            let part = writer.add_part(desc).expect("part");
+            for name in ["R", "G", "B"] {
+                writer
+                    .add_channel(
+                        part,
+                        exrkit::meta::channel::Channel {
+                            name: name.into(),
+                            pixel_type: exrkit::meta::types::PixelType::U8,
+                            p_linear: false,
+                            x_sampling: 1,
+                            y_sampling: 1,
+                        },
+                    )
+                    .expect("channel");
+            }
+        }
+        assert!(writer.write_header().is_err());
+    }
+    // EXR writers refuse U8 channels.
+    let mut exr = Writer::to_memory(WriteOptions::default());
+    let part = exr.add_part(PartDesc::scanline(window)).expect("part");
+    assert!(exr
+        .add_channel(
+            part,
+            exrkit::meta::channel::Channel {
+                name: "R".into(),
+                pixel_type: exrkit::meta::types::PixelType::U8,
+                p_linear: false,
+                x_sampling: 1,
+                y_sampling: 1,
+            }
+        )
+        .is_err());
+}

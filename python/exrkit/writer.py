@@ -156,7 +156,7 @@ def _box(window) -> _abi.exrkit_box2i:
     return pixels.window_box(window)
 
 
-def _check_channels(channels, what: str) -> dict[str, np.ndarray]:
+def _check_channels(channels, what: str, qoi: bool = False) -> dict[str, np.ndarray]:
     if not isinstance(channels, Mapping) or not channels:
         raise ValueError(f"{what}: channels are a non-empty dict, name -> 2-D array")
     shape = None
@@ -167,9 +167,10 @@ def _check_channels(channels, what: str) -> dict[str, np.ndarray]:
         array = np.asarray(array)
         if array.ndim != 2:
             raise ValueError(f"{what}: channel {name!r} is {array.ndim}-D; give (rows, columns)")
-        if array.dtype not in _CHANNEL_TYPES:
+        if array.dtype not in _CHANNEL_TYPES and not (qoi and array.dtype == np.uint8):
             raise ValueError(
                 f"{what}: channel {name!r} is {array.dtype}; use uint32, float16 or float32"
+                + (" (or uint8 for QOI)" if qoi else "")
             )
         if shape is not None and array.shape != shape:
             raise ValueError(f"{what}: channel {name!r} is {array.shape}, the others {shape}")
@@ -294,7 +295,7 @@ class _Part:
             self.channels = {}
             self._init_common(get, what, shape, deep=True)
             return
-        self.channels = _check_channels(spec.get("channels"), what)
+        self.channels = _check_channels(spec.get("channels"), what, qoi=defaults.get("format") == "qoi")
         self._init_common(get, what, next(iter(self.channels.values())).shape, deep=False)
 
     def _init_common(self, get, what: str, shape, deep: bool):
@@ -376,6 +377,7 @@ def write(
     name=None,
     compression_level=None,
     threads=0,
+    format="exr",
 ):
     """Writes an OpenEXR file; returns its bytes when `path` is None.
 
@@ -414,11 +416,19 @@ def write(
     pair of pairs (box2i, box2f).
 
     `threads`: encoding threads, 0 = all cores, 1 = the calling thread.
+
+    ``format="qoi"`` writes a QOI file instead: one part with channels R, G,
+    B and optionally A, as uint8 arrays or as float16/float32 arrays of 0..1
+    (clamped, times 255, rounded); attribute ``colorspace`` 0 (sRGB, the
+    default) or 1 (linear).
     A file is written under a temporary name beside `path` and renamed into
     place only once complete; on failure `path` is left as it was and
     :class:`exrkit.Error` is raised.
     """
+    if format not in ("exr", "qoi"):
+        raise ValueError(f"format is 'exr' or 'qoi', not {format!r}")
     defaults = {
+        "format": format,
         "compression": compression,
         "tiles": tiles,
         "levels": levels,
@@ -447,6 +457,8 @@ def write(
             if "name" not in spec and len(specs) > 1:
                 raise ValueError(f"part {i}: every part of a multipart file needs a 'name'")
             parts.append(_Part(spec, {k: v for k, v in defaults.items() if k != "name"}, i))
+    if format == "qoi" and (len(parts) != 1 or parts[0].deep is not None):
+        raise ValueError("a QOI file holds one flat part")
 
     lib = library()
     options = _abi.exrkit_write_options()
@@ -454,6 +466,7 @@ def write(
     if not 0 <= int(threads) < 2**32:
         raise ValueError(f"threads must be 0 (all cores) or a positive count, not {threads}")
     options.threads = int(threads)
+    options.format = _abi.EXRKIT_FORMAT_QOI if format == "qoi" else _abi.EXRKIT_FORMAT_EXR
     writer = ctypes.POINTER(_abi.exrkit_writer)()
     if path is None:
         check(lib.exrkit_create_memory(ctypes.byref(options), ctypes.byref(writer)))
@@ -469,7 +482,7 @@ def write(
             for channel_name, array in channel_arrays.items():
                 channel = _abi.exrkit_channel(
                     name=to_c(channel_name),
-                    type=_CHANNEL_TYPES[array.dtype],
+                    type=(_abi.EXRKIT_PIXEL_U8 if format == "qoi" else _CHANNEL_TYPES[array.dtype]),
                     x_sampling=1,
                     y_sampling=1,
                     p_linear=False,

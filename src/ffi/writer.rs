@@ -12,6 +12,7 @@ use super::stream::{exrkit_output_stream, CallbackSink};
 use super::types::{
     exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
     exrkit_line_order, exrkit_rounding_mode, exrkit_storage, level, pixel_type, EXRKIT_FORMAT_EXR,
+    EXRKIT_FORMAT_QOI,
 };
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
@@ -19,7 +20,7 @@ use crate::meta::compression::Compression;
 use crate::meta::encode::Value;
 use crate::meta::text::Text;
 use crate::meta::types::{LevelMode, LineOrder, RoundingMode, Storage, TileDesc};
-use crate::write::{PartDesc, WriteOptions, Writer};
+use crate::write::{Format, PartDesc, WriteOptions, Writer};
 
 /// How a writer works. Fill with exrkit_write_options_init, then change
 /// fields.
@@ -28,7 +29,11 @@ use crate::write::{PartDesc, WriteOptions, Writer};
 pub struct exrkit_write_options {
     /// sizeof(exrkit_write_options), set by exrkit_write_options_init.
     pub struct_size: usize,
-    /// EXRKIT_FORMAT_EXR (QOI arrives with its own issue).
+    /// EXRKIT_FORMAT_EXR, or EXRKIT_FORMAT_QOI for a QOI file: one scanline
+    /// part at the origin with channels R, G, B and optionally A (any
+    /// declared type; written as U8 from slices of any type, clamped to
+    /// 0..1, times 255, rounded), its `colorspace` int attribute 0 (sRGB,
+    /// the default) or 1 (linear), written whole by exrkit_write_image.
     pub format: exrkit_format,
     /// Encode threads: 0 = all cores (shared pool), 1 = the calling thread.
     pub threads: u32,
@@ -149,13 +154,17 @@ pub unsafe extern "C" fn exrkit_part_desc_init(desc: *mut exrkit_part_desc) -> e
 unsafe fn write_options(options: *const exrkit_write_options) -> Result<WriteOptions> {
     // SAFETY: forwarded from the caller.
     let c = unsafe { versioned(options, WRITE_OPTIONS_MIN_SIZE, write_defaults(), "options") }?;
-    if c.format != EXRKIT_FORMAT_EXR {
-        return Err(Error::Unsupported(format!(
-            "writing format {} is not supported yet",
-            c.format
-        )));
-    }
+    let format = match c.format {
+        EXRKIT_FORMAT_EXR => Format::Exr,
+        EXRKIT_FORMAT_QOI => Format::Qoi,
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "options.format is {other}, neither EXRKIT_FORMAT_EXR nor EXRKIT_FORMAT_QOI"
+            )))
+        }
+    };
     Ok(WriteOptions {
+        format,
         threads: c.threads,
         progress: c_progress(c.progress, c.progress_user),
     })
@@ -340,11 +349,6 @@ pub(super) unsafe fn channel(c: &exrkit_channel, what: &str) -> Result<Channel> 
     // SAFETY: the channel's name is NUL-terminated or NULL.
     let name = unsafe { arg_str(c.name, &format!("{what}.name")) }?;
     let pixel_type = pixel_type(c.r#type, &format!("{what}.type"))?;
-    if pixel_type == crate::meta::types::PixelType::U8 {
-        return Err(Error::InvalidArgument(
-            "EXR channels are UINT, HALF or FLOAT".into(),
-        ));
-    }
     Ok(Channel {
         name: Text::new(name.to_bytes()),
         pixel_type,

@@ -6,6 +6,7 @@ mod deep;
 mod header;
 mod leader;
 mod order;
+mod qoi;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -28,9 +29,21 @@ use crate::pixels::gather::Source;
 use crate::pixels::FrameBuffer;
 use crate::read::ProgressFn;
 
+/// The file format a writer writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// OpenEXR.
+    #[default]
+    Exr,
+    /// QOI: one part of R, G, B (and A) channels, written as U8.
+    Qoi,
+}
+
 /// How a writer works.
 #[derive(Clone, Default)]
 pub struct WriteOptions {
+    /// The format to write.
+    pub format: Format,
     /// Encoding threads: 0 uses the global pool, 1 the calling thread.
     pub threads: u32,
     /// Called after each chunk written; returning `false` cancels.
@@ -40,6 +53,7 @@ pub struct WriteOptions {
 impl std::fmt::Debug for WriteOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteOptions")
+            .field("format", &self.format)
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
             .finish()
@@ -130,6 +144,7 @@ struct Output {
 enum State {
     Describing(Vec<PartBuild>),
     Writing(Output),
+    Qoi(Box<qoi::QoiOutput>),
     Finished(Box<dyn Sink>),
     Failed,
 }
@@ -206,6 +221,14 @@ impl Writer {
 
     /// Adds a channel to `part`, kept in name order as files store them.
     pub fn add_channel(&mut self, part: usize, channel: Channel) -> Result<()> {
+        if self.options.format == Format::Exr
+            && channel.pixel_type == crate::meta::types::PixelType::U8
+        {
+            return Err(Error::InvalidArgument(format!(
+                "part {part}: channel '{}': EXR channels are UINT, HALF or FLOAT",
+                channel.name
+            )));
+        }
         let build = self.part_build(part, "adding a channel")?;
         if channel.name.is_empty() {
             return Err(Error::InvalidArgument(format!(
@@ -311,6 +334,16 @@ impl Writer {
     /// Checks every part and writes the header and room for the offset
     /// tables; chunks may be written after this.
     pub fn write_header(&mut self) -> Result<()> {
+        if self.options.format == Format::Qoi {
+            let parts = self.describing("writing the header")?;
+            let output = qoi::QoiOutput::new(parts)?;
+            let sink = self
+                .sink
+                .take()
+                .ok_or_else(|| Error::BadState("the writer has no output".into()))?;
+            self.state = State::Qoi(Box::new(output.with_sink(sink)));
+            return Ok(());
+        }
         let parts = self.describing("writing the header")?;
         let header::Built {
             flags,
@@ -375,11 +408,17 @@ impl Writer {
             }
             State::Finished(_) => Err(Error::BadState("the file is already finished".into())),
             State::Failed => Err(Error::BadState("an earlier write failed".into())),
+            State::Qoi(_) => Err(Error::InvalidArgument(
+                "a QOI file is written whole, with write_image".into(),
+            )),
         }
     }
 
     /// The header of `part` as written.
     pub fn header(&self, part: usize) -> Result<Header> {
+        if let State::Qoi(out) = &self.state {
+            return out.header(part);
+        }
         Ok(Header::clone(&self.output()?.part(part)?.header))
     }
 
@@ -411,6 +450,9 @@ impl Writer {
     /// window must cover the chunk's pixels. May be called from many
     /// threads at once, in any order.
     pub fn write_block(&self, part: usize, chunk: u64, fb: &FrameBuffer<'_>) -> Result<()> {
+        if let State::Qoi(out) = &self.state {
+            return out.write_chunk(part, chunk, fb);
+        }
         let (header, zip_level) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
         encode_chunk(&header, zip_level, &source, chunk, |packed| {
@@ -443,6 +485,9 @@ impl Writer {
         level_y: u32,
         fb: &FrameBuffer<'_>,
     ) -> Result<()> {
+        if let State::Qoi(out) = &self.state {
+            return out.write_image(part, (level_x, level_y), fb);
+        }
         let (header, zip_level) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
         // Blocks stored raw are only copied, which more threads slow down
@@ -514,6 +559,11 @@ impl Writer {
     pub fn finish(&mut self) -> Result<()> {
         let mut output = match std::mem::replace(&mut self.state, State::Failed) {
             State::Writing(output) => output,
+            State::Qoi(out) => {
+                let sink = out.finish()?;
+                self.state = State::Finished(sink);
+                return Ok(());
+            }
             other => {
                 let message = match other {
                     State::Describing(_) => "write the header and every chunk before finishing",

@@ -4,7 +4,10 @@
  * compression QOI, channels R G B [A] of type U8, a colorspace attribute);
  * exrkit_decode_image gives the same pixels as U8 and as FLOAT (value / 255),
  * exrkit_decode_rgba agrees (A = 1 for 3-channel files), and a truncated file
- * is EXRKIT_ERR_CORRUPT. (tests/qoi.rs checks the pixels against the PNGs.)
+ * is EXRKIT_ERR_CORRUPT; a writer with format QOI re-encodes the decoded
+ * pixels (from U8 and from FLOAT slices) to the file's bytes exactly (but
+ * for edgecase.qoi, crafted by hand). (tests/qoi.rs checks the pixels
+ * against the PNGs.)
  *
  *   qoi_read FILE.qoi...
  */
@@ -70,6 +73,62 @@ static exrkit_status decode(const exrkit_reader *reader, exrkit_box2i w, exrkit_
     return exrkit_decode_image(reader, 0, 0, 0, &fb);
 }
 
+/* Encodes interleaved RGBA `pixels` of `type` as a QOI file with the
+ * channels and colour space of `h` (and `colorspace`) and compares the
+ * bytes with `want`. */
+static void reencode(const char *path, const exrkit_header *h, int32_t colorspace,
+                     exrkit_pixel_type type, size_t size, void *pixels, const void *want,
+                     size_t want_size)
+{
+    static const char *const names[4] = {"R", "G", "B", "A"};
+    exrkit_write_options options;
+    exrkit_part_desc desc;
+    exrkit_writer *writer = NULL;
+    exrkit_slice slices[4];
+    exrkit_framebuffer fb;
+    const void *bytes = NULL;
+    size_t n = 0;
+    uint32_t part = 0, c;
+    const ptrdiff_t width = (ptrdiff_t)h->data_window.max_x + 1;
+
+    exrkit_write_options_init(&options);
+    options.format = EXRKIT_FORMAT_QOI;
+    exrkit_part_desc_init(&desc);
+    desc.data_window = h->data_window;
+    desc.display_window = h->data_window;
+    expect(exrkit_create_memory(&options, &writer) == EXRKIT_OK &&
+               exrkit_add_part(writer, &desc, &part) == EXRKIT_OK,
+           path, "a QOI writer");
+    for (c = 0; c < h->channel_count; c++) {
+        exrkit_channel channel = {names[c], EXRKIT_PIXEL_U8, 1, 1, false};
+        expect(exrkit_add_channel(writer, part, &channel) == EXRKIT_OK, path, "a channel");
+    }
+    expect(exrkit_set_attribute_int(writer, part, "colorspace", colorspace) == EXRKIT_OK, path,
+           "the colorspace");
+    expect(exrkit_write_header(writer) == EXRKIT_OK, path, "the QOI header");
+    for (c = 0; c < 4; c++) {
+        slices[c].channel = names[c];
+        slices[c].type = type;
+        slices[c].base = (char *)pixels + (size_t)c * size;
+        slices[c].x_stride = (ptrdiff_t)(4 * size);
+        slices[c].y_stride = (ptrdiff_t)(4 * size) * width;
+        slices[c].x_sampling = 1;
+        slices[c].y_sampling = 1;
+        slices[c].fill = 0.0;
+    }
+    fb.window = h->data_window;
+    fb.slices = slices;
+    fb.slice_count = 4;
+    expect(exrkit_write_image(writer, part, 0, 0, &fb) == EXRKIT_OK, path, "write the image");
+    expect(exrkit_finish(writer) == EXRKIT_OK &&
+               exrkit_writer_memory(writer, &bytes, &n) == EXRKIT_OK,
+           path, "finish");
+    expect(n == want_size && bytes != NULL && memcmp(bytes, want, n) == 0, path,
+           type == EXRKIT_PIXEL_U8 ? "U8 pixels re-encode to the file's bytes"
+                                   : "FLOAT pixels re-encode to the file's bytes");
+    exrkit_writer_free(writer);
+}
+
 static void check_file(const char *path)
 {
     exrkit_reader *reader = NULL, *memory = NULL, *truncated = NULL;
@@ -122,6 +181,11 @@ static void check_file(const char *path)
             expect(0, path, "FLOAT and RGBA are the U8 values / 255");
             break;
         }
+    }
+    if (strstr(path, "edgecase") == NULL) {
+        int32_t space = ((const uint8_t *)data)[13];
+        reencode(path, &h, space, EXRKIT_PIXEL_U8, 1, bytes, data, size);
+        reencode(path, &h, space, EXRKIT_PIXEL_FLOAT, 4, floats, data, size);
     }
     expect(exrkit_open_memory(data, size / 2, NULL, &truncated) == EXRKIT_OK &&
                decode(truncated, h.data_window, EXRKIT_PIXEL_U8, 1, bytes) ==

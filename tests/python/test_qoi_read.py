@@ -56,3 +56,20 @@ def test_truncated_qoi_is_corrupt():
     with exrkit.open(data[: len(data) // 2]) as reader:
         with pytest.raises(exrkit.CorruptError):
             reader.read()
+
+
+def test_written_qoi_files_are_the_reference_bytes():
+    for path in qoi_files():
+        if path.name == "edgecase.qoi":
+            continue  # crafted by hand, not by the reference encoder
+        data = path.read_bytes()
+        colorspace = data[13]
+        with exrkit.open(data) as reader:
+            pixels = reader.read()
+        attributes = {"colorspace": colorspace}
+        assert exrkit.write(None, pixels, format="qoi", attributes=attributes) == data
+        floats = {name: (a / np.float32(255)).astype(np.float32) for name, a in pixels.items()}
+        assert exrkit.write(None, floats, format="qoi", attributes=attributes) == data
+        SUMMARY["QOI files written by exrkit.write, byte for byte the reference"] += 1
+    with pytest.raises(exrkit.InvalidArgumentError):
+        exrkit.write(None, {"Y": np.zeros((2, 2), np.uint8)}, format="qoi")
