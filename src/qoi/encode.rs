@@ -164,16 +164,29 @@ impl Encoder {
         let mut at = self.len;
         let mut prev = self.prev;
         let mut run = self.run;
-        for pixel in block.chunks_exact(N) {
+        let mut rest = block;
+        while let Some((pixel, tail)) = rest.split_first_chunk::<N>() {
+            rest = tail;
             let mut bytes = prev.to_le_bytes();
             bytes[..N].copy_from_slice(pixel);
             let px = Pixel::from_le_bytes(bytes);
             if px == prev {
                 run += 1;
-                if run == MAX_RUN {
-                    out[at] = run_op(run);
+                if BRANCHES {
+                    // Drawings repeat pixels for long stretches: take the
+                    // whole stretch before coding it.
+                    while let Some((next, tail)) = rest.split_first_chunk::<N>() {
+                        if next != pixel {
+                            break;
+                        }
+                        rest = tail;
+                        run += 1;
+                    }
+                }
+                while run >= MAX_RUN {
+                    out[at] = run_op(MAX_RUN);
                     at += 1;
-                    run = 0;
+                    run -= MAX_RUN;
                 }
                 continue;
             }
