@@ -147,33 +147,6 @@ def time_pyopenexr(threads, reps, path):
     print(f"pyopenexr\t{threads}\t{path}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}")
 
 
-def time_pyopenexr_deep(threads, reps, path):
-    """Times PyPI OpenEXR reading every sample of a deep file (it gives
-    each pixel's samples as a numpy array of its own)."""
-    import OpenEXR
-
-    count = 1 if threads == "1" else os.cpu_count() or 1
-    OpenEXR.set_global_thread_count(0 if count == 1 else count)
-    seconds = []
-    cpu = []
-    try:
-        for _ in range(max(1, reps)):
-            cpu_start = time.thread_time()
-            start = time.perf_counter()
-            f = OpenEXR.File(path, separate_channels=True, num_threads=count)
-            stop = time.perf_counter()
-            cpu.append(time.thread_time() - cpu_start)
-            seconds.append(stop - start)
-            del f
-    except Exception as e:  # report any failure of the reader as a cell
-        message = " ".join(str(e).split())
-        print(f"pyopenexr\t{threads}\t{path}\terror\t{message}")
-        return
-    seconds.sort()
-    median = seconds[len(seconds) // 2]
-    print(f"pyopenexr\t{threads}\t{path}\tok\t{seconds[0]:.6f}\t{median:.6f}\t{min(cpu):.6f}")
-
-
 def measure_deep(args, files):
     """Times exrkit, OpenEXR C++ and PyPI OpenEXR decoding deep part 0 of
     each file, in turns, REPS runs each in a fresh process; returns
@@ -183,8 +156,10 @@ def measure_deep(args, files):
     timers = {
         "exrkit": lambda t, f: [args.rust, "--bench", "deep", t, "1", f],
         "openexr": lambda t, f: [args.cpp, "deep", t, "1", f],
+        # PyPI OpenEXR reads deep parts as it reads flat ones (each pixel's
+        # samples a numpy array of its own).
         "pyopenexr": lambda t, f: [
-            sys.executable, os.path.abspath(__file__), "time-pyopenexr-deep", t, "1", f,
+            sys.executable, os.path.abspath(__file__), "time-pyopenexr", t, "1", f,
         ],
     }
     results = {}
@@ -721,10 +696,6 @@ def main():
     t.add_argument("threads", choices=["1", "all"])
     t.add_argument("reps", type=int)
     t.add_argument("file")
-    d = sub.add_parser("time-pyopenexr-deep")
-    d.add_argument("threads", choices=["1", "all"])
-    d.add_argument("reps", type=int)
-    d.add_argument("file")
     e = sub.add_parser("time-pyopenexr-encode")
     e.add_argument("threads", choices=["1", "all"])
     e.add_argument("reps", type=int)
@@ -746,8 +717,6 @@ def main():
         generate(args.dir)
     elif args.command == "time-pyopenexr":
         time_pyopenexr(args.threads, args.reps, args.file)
-    elif args.command == "time-pyopenexr-deep":
-        time_pyopenexr_deep(args.threads, args.reps, args.file)
     elif args.command == "time-pyopenexr-encode":
         time_pyopenexr_encode(args.threads, args.reps, args.source, args.codec, args.out)
     else:

@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <string>
 #include <time.h>
 #include <thread>
@@ -158,13 +159,15 @@ int main(int argc, char **argv)
     const int workers = threads_arg == "1" ? 0 : hardware;
     Imf::setGlobalThreadCount(workers);
     try {
-        if (deep) {
+        // Runs `decode_once` REPS times and prints the best and median
+        // wall time and the least CPU time of this thread.
+        auto time_runs = [&](const std::function<void()> &decode_once) {
             std::vector<double> seconds;
             double cpu = 0;
             for (int i = 0; i < reps; i++) {
                 const double cpu_start = thread_cpu_seconds();
                 const auto start = std::chrono::steady_clock::now();
-                decode_deep(path, workers);
+                decode_once();
                 const auto stop = std::chrono::steady_clock::now();
                 const double used = thread_cpu_seconds() - cpu_start;
                 cpu = i == 0 ? used : std::min(cpu, used);
@@ -173,6 +176,9 @@ int main(int argc, char **argv)
             std::sort(seconds.begin(), seconds.end());
             std::printf("openexr\t%s\t%s\tok\t%.6f\t%.6f\t%.6f\n", threads_arg.c_str(), path,
                         seconds.front(), seconds[seconds.size() / 2], cpu);
+        };
+        if (deep) {
+            time_runs([&] { decode_deep(path, workers); });
             return 0;
         }
         Buffers buffers;
@@ -182,20 +188,7 @@ int main(int argc, char **argv)
             fill_buffers(file.header(), buffers);
             tiled = file.header().hasTileDescription();
         }
-        std::vector<double> seconds;
-        double cpu = 0;
-        for (int i = 0; i < reps; i++) {
-            const double cpu_start = thread_cpu_seconds();
-            const auto start = std::chrono::steady_clock::now();
-            decode(path, tiled, buffers.frame_buffer, workers);
-            const auto stop = std::chrono::steady_clock::now();
-            const double used = thread_cpu_seconds() - cpu_start;
-            cpu = i == 0 ? used : std::min(cpu, used);
-            seconds.push_back(std::chrono::duration<double>(stop - start).count());
-        }
-        std::sort(seconds.begin(), seconds.end());
-        std::printf("openexr\t%s\t%s\tok\t%.6f\t%.6f\t%.6f\n", threads_arg.c_str(), path,
-                    seconds.front(), seconds[seconds.size() / 2], cpu);
+        time_runs([&] { decode(path, tiled, buffers.frame_buffer, workers); });
     } catch (const std::exception &e) {
         std::string message = e.what();
         std::replace(message.begin(), message.end(), '\t', ' ');
