@@ -63,8 +63,9 @@ pub unsafe extern "C" fn exrkit_decode_deep_block(
 
 /// Decodes level (`level_x`, `level_y`) of deep part `part` (0, 0 for deep
 /// scanline parts) into a new image over the whole level, stored in
-/// `*out`. Two passes over the reader's threads: every chunk's sample
-/// counts, then every chunk's samples straight into place. A damaged or
+/// `*out`. Passes over the reader's threads: every chunk located and its
+/// sample table's size checked, then every chunk's sample counts, then
+/// every chunk's samples straight into place. A damaged or
 /// missing chunk fails the decode (EXRKIT_ERR_CORRUPT, EXRKIT_ERR_INCOMPLETE);
 /// more samples than the reader's max_deep_samples give
 /// EXRKIT_ERR_LIMIT_EXCEEDED before the samples are allocated.

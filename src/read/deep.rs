@@ -1,7 +1,8 @@
-//! Decoding deep chunks in two passes over the reader's threads: every
-//! chunk's sample count table first, straight into the image's offsets;
-//! one prefix sum and one allocation per channel; then every chunk's
-//! samples straight into their final place. No per-chunk image is merged
+//! Decoding deep chunks in passes over the reader's threads: every chunk
+//! located and its table's size checked against its bytes; every chunk's
+//! sample count table, straight into the image's offsets; one prefix sum
+//! and one allocation per channel; then every chunk's samples straight
+//! into their final place. No per-chunk image is merged
 //! afterwards, and memory beyond the samples is a few chunks per thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,6 +81,7 @@ fn line_starts(region: Box2i, window: Box2i) -> impl Iterator<Item = Option<usiz
 }
 
 /// The sizes of a chunk's sample count table.
+#[derive(Clone, Copy)]
 struct TableSize {
     /// Unpacked: 4 bytes per pixel of the chunk.
     unpacked: usize,
@@ -89,6 +91,13 @@ struct TableSize {
     /// stores the raw tables of tiles at the edge of a level (their
     /// pixels first).
     raw_whole_tile: bool,
+}
+
+/// A chunk found in the file, with its table's sizes checked.
+#[derive(Clone, Copy)]
+struct Located {
+    info: ChunkInfo,
+    table: TableSize,
 }
 
 /// Checks that a chunk's packed sample count table can hold the table of
@@ -187,24 +196,27 @@ impl Reader {
         // Every chunk located first, and its table checked against the
         // bytes it has, so that the offsets allocated next are backed by
         // the file, not merely claimed by its header.
-        let mut located: Vec<Option<ChunkInfo>> = Vec::new();
+        let mut located: Vec<Option<Located>> = Vec::new();
         try_resize(&mut located, chunks.len())?;
         {
             let shared = DisjointSlice::new(&mut located);
             self.each_chunk(part, count, chunk_at, &tally, |chunk| {
-                let info = self
+                let found = self
                     .chunk_info(part, chunk)
-                    .and_then(|info| check_table_size(header, &info).map(|_| info))
+                    .and_then(|info| {
+                        let table = check_table_size(header, &info)?;
+                        Ok(Located { info, table })
+                    })
                     .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))?;
                 // SAFETY: each chunk stores only its own entry.
                 let slot = position(chunk).and_then(|i| unsafe { shared.range(i, 1) });
                 if let Some([slot]) = slot {
-                    *slot = Some(info);
+                    *slot = Some(found);
                 }
                 Ok(())
             })?;
         }
-        let info_of = |chunk: u64| {
+        let located_at = |chunk: u64| {
             position(chunk)
                 .and_then(|i| located.get(i).copied().flatten())
                 .ok_or_else(|| Error::Internal(format!("chunk {chunk} was not located")))
@@ -216,8 +228,8 @@ impl Reader {
             let counts = DisjointSlice::new(&mut offsets[1..]);
             self.each_chunk(part, count, chunk_at, &tally, |chunk| {
                 codec::with_block_scratch(|scratch| {
-                    let info = info_of(chunk)?;
-                    self.read_counts(header, &info, window, &counts, &samples_so_far, scratch)
+                    let found = located_at(chunk)?;
+                    self.read_counts(header, &found, window, &counts, &samples_so_far, scratch)
                 })
                 .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
             })?;
@@ -244,34 +256,35 @@ impl Reader {
             .collect();
         self.each_chunk(part, count, chunk_at, &tally, |chunk| {
             codec::with_block_scratch(|scratch| {
-                let info = info_of(chunk)?;
-                self.read_samples(header, &info, window, offsets, &arrays, scratch)
+                let found = located_at(chunk)?;
+                self.read_samples(header, &found.info, window, offsets, &arrays, scratch)
             })
             .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
         })?;
         Ok(image)
     }
 
-    /// First pass over one chunk: unpacks and checks its sample count
+    /// Counting pass over one located chunk: unpacks and checks its sample count
     /// table, checks the sizes of its samples, and stores each pixel's
     /// count in `counts` (the image's offsets shifted by one).
     fn read_counts(
         &self,
         header: &Header,
-        info: &ChunkInfo,
+        found: &Located,
         window: Box2i,
         counts: &DisjointSlice<'_, u64>,
         samples_so_far: &AtomicU64,
         scratch: &mut BlockScratch,
     ) -> Result<()> {
         let compression = header.compression();
+        let info = &found.info;
         let region = info.region.pixels;
         let width = usize::try_from(region.width()).unwrap_or(0);
         let TableSize {
             unpacked: table_size,
             packed: packed_table,
             raw_whole_tile,
-        } = check_table_size(header, info)?;
+        } = found.table;
         try_resize(&mut scratch.packed, packed_table)?;
         self.source
             .read_exact_at(info.data_offset, &mut scratch.packed)?;
@@ -335,7 +348,7 @@ impl Reader {
         Ok(())
     }
 
-    /// Second pass over one chunk: unpacks its samples into the channel
+    /// Last pass over one chunk: unpacks its samples into the channel
     /// arrays at the places `offsets` gives their pixels.
     fn read_samples(
         &self,
