@@ -157,13 +157,14 @@ impl Scratch {
 
 /// Buffers one thread reuses from block to block, decoding or encoding:
 /// packed and unpacked bytes, a line of caller samples, a deep chunk's
-/// sample counts, and the codecs' own scratch.
+/// sample counts and packed count table, and the codecs' own scratch.
 #[derive(Default)]
 pub(crate) struct BlockScratch {
     pub packed: Vec<u8>,
     pub unpacked: Vec<u8>,
     pub line: Vec<u8>,
     pub counts: Vec<u32>,
+    pub table: Vec<u8>,
     pub codec: Scratch,
 }
 
@@ -188,6 +189,7 @@ pub(crate) fn with_block_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R
         + scratch.unpacked.capacity()
         + scratch.line.capacity()
         + 4 * scratch.counts.capacity()
+        + scratch.table.capacity()
         + scratch.codec.retained_bytes();
     if held <= KEEP_LIMIT {
         BLOCK_SCRATCH.with(|cell| cell.set(Some(scratch)));

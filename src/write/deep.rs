@@ -2,7 +2,7 @@
 //! and samples packed on the writer's threads, placed like flat chunks.
 
 use super::{Leader, Writer};
-use crate::codec::{self, DEFAULT_ZIP_LEVEL};
+use crate::codec::{self, BlockScratch, DEFAULT_ZIP_LEVEL};
 use crate::deep::{table, DeepImage, DeepSamples};
 use crate::error::{Error, Result};
 use crate::meta::compression::Compression;
@@ -162,34 +162,25 @@ impl Writer {
             let most = scratch.counts.iter().copied().max().unwrap_or(0);
             scratch.line.clear();
             table::pack(&scratch.counts, width, &mut scratch.line)?;
-            let mut packed_table = Vec::new();
-            let table = codec::compress_bytes(
-                compression,
-                level,
-                &scratch.line,
-                &mut packed_table,
-                &mut scratch.codec,
-            )?;
-            let table = match header.geometry().tile_desc() {
+            if let (Some(tiles), Compression::None) = (header.geometry().tile_desc(), compression) {
                 // Uncompressed tables of tiles at the level's edge go at the
                 // size of a whole tile, as OpenEXR writes and reads them
                 // (OpenEXR cannot unpack such tables for other codecs, so
                 // those keep their own size when stored raw).
-                Some(tiles) if compression == Compression::None => {
-                    let whole = 4 * tiles.width as usize * tiles.height as usize;
-                    scratch.line.resize(whole.max(scratch.line.len()), 0);
-                    &scratch.line[..]
-                }
-                _ => table,
+                let whole = 4 * tiles.width as usize * tiles.height as usize;
+                scratch.line.resize(whole.max(scratch.line.len()), 0);
             }
-            .to_vec();
-            let data = codec::compress_bytes(
-                compression,
-                level,
-                &scratch.unpacked,
-                &mut scratch.packed,
-                &mut scratch.codec,
-            )?;
+            let BlockScratch {
+                packed,
+                unpacked,
+                line,
+                table: packed_table,
+                codec: codec_scratch,
+                ..
+            } = scratch;
+            let table =
+                codec::compress_bytes(compression, level, line, packed_table, codec_scratch)?;
+            let data = codec::compress_bytes(compression, level, unpacked, packed, codec_scratch)?;
             let size = |n: usize| {
                 i64::try_from(n).map_err(|_| Error::LimitExceeded("deep chunk too large".into()))
             };
@@ -198,13 +189,9 @@ impl Writer {
                 part,
                 header,
                 &region,
-                &[
-                    size(table.len())?,
-                    size(data.len())?,
-                    size(scratch.unpacked.len())?,
-                ],
+                &[size(table.len())?, size(data.len())?, size(unpacked.len())?],
             )?;
-            output.place_and_write(part, chunk, leader.bytes(), &[&table, data], most)
+            output.place_and_write(part, chunk, leader.bytes(), &[table, data], most)
         })
     }
 }
