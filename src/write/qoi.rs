@@ -183,8 +183,7 @@ impl QoiOutput {
             .collect();
         let width = usize::try_from(window.width()).unwrap_or(0);
         codec::with_block_scratch(|scratch| {
-            let mut y = window.min_y;
-            while y <= window.max_y {
+            for y in (window.min_y..=window.max_y).step_by(BAND_ROWS as usize) {
                 let last = y.saturating_add(BAND_ROWS - 1).min(window.max_y);
                 let region = Box2i {
                     min_y: y,
@@ -205,10 +204,6 @@ impl QoiOutput {
                     }
                 }
                 encoder.encode_pixels(&scratch.packed)?;
-                y = last.saturating_add(1);
-                if last == window.max_y {
-                    break;
-                }
             }
             Ok(())
         })

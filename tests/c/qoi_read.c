@@ -48,19 +48,20 @@ static void *read_file(const char *path, size_t *size)
     return data;
 }
 
-/* Decodes the image as interleaved RGBA of `type` (`size` bytes a sample). */
-static exrkit_status decode(const exrkit_reader *reader, exrkit_box2i w, exrkit_pixel_type type,
-                            size_t size, void *out)
+static const char *const names[4] = {"R", "G", "B", "A"};
+
+/* A frame buffer of interleaved RGBA `pixels` of `type` (`size` bytes a
+ * sample) over `w`, in `slices`; a missing A reads as opaque. */
+static exrkit_framebuffer rgba_framebuffer(exrkit_box2i w, exrkit_pixel_type type, size_t size,
+                                           void *pixels, exrkit_slice *slices)
 {
-    static const char *const names[4] = {"R", "G", "B", "A"};
-    exrkit_slice slices[4];
     exrkit_framebuffer fb;
     const ptrdiff_t width = (ptrdiff_t)w.max_x - w.min_x + 1;
     int c;
     for (c = 0; c < 4; c++) {
         slices[c].channel = names[c];
         slices[c].type = type;
-        slices[c].base = (char *)out + (size_t)c * size;
+        slices[c].base = (char *)pixels + (size_t)c * size;
         slices[c].x_stride = (ptrdiff_t)(4 * size);
         slices[c].y_stride = (ptrdiff_t)(4 * size) * width;
         slices[c].x_sampling = 1;
@@ -70,6 +71,15 @@ static exrkit_status decode(const exrkit_reader *reader, exrkit_box2i w, exrkit_
     fb.window = w;
     fb.slices = slices;
     fb.slice_count = 4;
+    return fb;
+}
+
+/* Decodes the image as interleaved RGBA of `type` (`size` bytes a sample). */
+static exrkit_status decode(const exrkit_reader *reader, exrkit_box2i w, exrkit_pixel_type type,
+                            size_t size, void *out)
+{
+    exrkit_slice slices[4];
+    exrkit_framebuffer fb = rgba_framebuffer(w, type, size, out, slices);
     return exrkit_decode_image(reader, 0, 0, 0, &fb);
 }
 
@@ -80,7 +90,6 @@ static void reencode(const char *path, const exrkit_header *h, int32_t colorspac
                      exrkit_pixel_type type, size_t size, void *pixels, const void *want,
                      size_t want_size)
 {
-    static const char *const names[4] = {"R", "G", "B", "A"};
     exrkit_write_options options;
     exrkit_part_desc desc;
     exrkit_writer *writer = NULL;
@@ -89,7 +98,6 @@ static void reencode(const char *path, const exrkit_header *h, int32_t colorspac
     const void *bytes = NULL;
     size_t n = 0;
     uint32_t part = 0, c;
-    const ptrdiff_t width = (ptrdiff_t)h->data_window.max_x + 1;
 
     exrkit_write_options_init(&options);
     options.format = EXRKIT_FORMAT_QOI;
@@ -106,19 +114,7 @@ static void reencode(const char *path, const exrkit_header *h, int32_t colorspac
     expect(exrkit_set_attribute_int(writer, part, "colorspace", colorspace) == EXRKIT_OK, path,
            "the colorspace");
     expect(exrkit_write_header(writer) == EXRKIT_OK, path, "the QOI header");
-    for (c = 0; c < 4; c++) {
-        slices[c].channel = names[c];
-        slices[c].type = type;
-        slices[c].base = (char *)pixels + (size_t)c * size;
-        slices[c].x_stride = (ptrdiff_t)(4 * size);
-        slices[c].y_stride = (ptrdiff_t)(4 * size) * width;
-        slices[c].x_sampling = 1;
-        slices[c].y_sampling = 1;
-        slices[c].fill = 0.0;
-    }
-    fb.window = h->data_window;
-    fb.slices = slices;
-    fb.slice_count = 4;
+    fb = rgba_framebuffer(h->data_window, type, size, pixels, slices);
     expect(exrkit_write_image(writer, part, 0, 0, &fb) == EXRKIT_OK, path, "write the image");
     expect(exrkit_finish(writer) == EXRKIT_OK &&
                exrkit_writer_memory(writer, &bytes, &n) == EXRKIT_OK,
