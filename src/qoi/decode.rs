@@ -2,7 +2,7 @@
 //! caller's memory.
 
 use super::header::{Channels, Header, END_MARKER, HEADER_SIZE};
-use super::{add_bytes, hash, pixel, Pixel, OP_RGB, OP_RGBA, START, START_SLOT};
+use super::{add_bytes, hash, pixel, Pixel, MAX_RUN, OP_RGB, OP_RGBA, START, START_SLOT};
 use crate::error::{corrupt, try_resize, Error, Result};
 
 /// How a [`Decoder`] treats files.
@@ -67,13 +67,19 @@ impl<'a> Decoder<'a> {
             Some(ops) => (ops, true),
             None => (body, false),
         };
+        let mut index = [0; 64];
+        // Each op puts its pixel in the index, a run as well; runs repeat the
+        // pixel of the op before, which already has, except at the start.
+        if let [0xc0..=0xfd, ..] = ops {
+            index[START_SLOT] = START;
+        }
         Ok(Self {
             header,
             ops,
             end_marker,
             strict: options.strict,
             px: START,
-            index: [0; 64],
+            index,
             run: 0,
             rows_done: 0,
             failed: false,
@@ -254,12 +260,23 @@ impl<'a> Decoder<'a> {
                 }
                 [b1 @ 0xc0..=0xfd, ref tail @ ..] => {
                     *out = first::<N>(px);
-                    run = repeat::<N>(&mut rest, px, usize::from(b1 & 0x3f));
-                    // Any other op put `px` in the index already; only
-                    // runs from the start have not.
-                    if px == START {
-                        index[START_SLOT] = START;
+                    let mut more = usize::from(b1 & 0x3f);
+                    let mut tail = tail;
+                    if b1 == LONGEST_RUN {
+                        // Long stretches of one colour come as many of these
+                        // in a row: take those that fit in `rest` at once.
+                        let fit = rest.len() / N / MAX_RUN;
+                        let longest = tail
+                            .iter()
+                            .take(fit)
+                            .take_while(|&&b| b == LONGEST_RUN)
+                            .count();
+                        more += longest * MAX_RUN;
+                        tail = tail.get(longest..).unwrap_or_default();
                     }
+                    run = repeat::<N>(&mut rest, px, more);
+                    // Any other op put `px` in the index already; a run
+                    // that starts the data found it there from `new`.
                     ops = tail;
                     continue;
                 }
@@ -303,14 +320,47 @@ fn index_diff_or_luma(px: Pixel, index: &[Pixel; 64], b1: u8, b2: u8) -> Pixel {
 
 /// Fills the first `more` pixels of `rest` with `px`, as many as it holds,
 /// moves `rest` past them and returns how many did not fit.
+///
+/// Where `rest` has room, a repeat longer than a few pixels and shorter
+/// than the longest run op is stored as one block of a fixed size, whatever
+/// `more` is: stores the processor streams rather than a loop whose length
+/// it mispredicts. Pixels past the `more` are written again by the ops
+/// after.
 #[inline(always)]
 fn repeat<const N: usize>(rest: &mut &mut [u8], px: Pixel, more: usize) -> usize {
     let here = more.min(rest.len() / N);
-    let (repeats, after) = std::mem::take(rest).split_at_mut(here * N);
-    fill::<N>(repeats, px);
-    *rest = after;
+    let whole = std::mem::take(rest);
+    let block_fits = (SHORT_RUN + 1..MAX_RUN).contains(&more);
+    if let (true, Some(block)) = (block_fits, whole.first_chunk_mut::<LONG_BLOCK>()) {
+        spread::<N, LONG_BLOCK>(block, px);
+    } else if let Some(stretch) = whole.get_mut(..here * N) {
+        fill::<N>(stretch, px);
+    }
+    *rest = whole
+        .split_at_mut_checked(here * N)
+        .map_or(&mut [], |(_, after)| after);
     more - here
 }
+
+/// Writes `px` at every `N`-byte step of `block` where its four bytes fit,
+/// which for an `N` of 3 leaves a byte or so at the end unwritten.
+#[inline(always)]
+fn spread<const N: usize, const B: usize>(block: &mut [u8; B], px: Pixel) {
+    let bytes = px.to_le_bytes();
+    for step in 0..(B - 4) / N + 1 {
+        block[step * N..step * N + 4].copy_from_slice(&bytes);
+    }
+}
+
+/// The op of a run of [`MAX_RUN`] pixels.
+const LONGEST_RUN: u8 = 0xfd;
+
+/// Repeats of at most this many pixels are stored one by one.
+const SHORT_RUN: usize = 4;
+
+/// Bytes that [`spread`] fills with at least the longest run's pixels of 3
+/// or 4 bytes.
+const LONG_BLOCK: usize = 4 * MAX_RUN;
 
 /// What each DIFF op adds to the pixel: `((op >> 4) & 3) - 2` to red,
 /// `((op >> 2) & 3) - 2` to green, `(op & 3) - 2` to blue, by the op's low
@@ -474,6 +524,46 @@ mod tests {
         let px = pixels(&ops);
         assert_eq!(px.len(), 64);
         assert!(px.iter().all(|&p| p == [9, 9, 9, 255]));
+    }
+
+    #[test]
+    fn longest_runs_in_a_row_repeat_across_bands_and_stop_at_the_image_end() {
+        // 9 x 200 pixels: red, 20 runs of 62 and one of 2 (1243 red pixels),
+        // then green and 20 more runs of 62, which the image cuts short.
+        let mut ops = vec![0xfe, 255, 0, 0];
+        ops.extend([LONGEST_RUN; 20]);
+        ops.extend([0xc0 | 1, 0xfe, 0, 255, 0]);
+        ops.extend([LONGEST_RUN; 20]);
+        let data = file(9, 200, 4, &ops, &END_MARKER);
+        let expected: Vec<u8> = (0..1800)
+            .flat_map(|i| {
+                if i < 1243 {
+                    [255, 0, 0, 255]
+                } else {
+                    [0, 255, 0, 255]
+                }
+            })
+            .collect();
+        let (_, whole) = decode(&data, &DecodeOptions::default(), Channels::Rgba).unwrap();
+        assert!(whole == expected);
+        for band_rows in [1, 7, 13] {
+            let mut decoder = Decoder::new(&data, &DecodeOptions::default()).unwrap();
+            let mut bands = Vec::new();
+            let mut band = vec![0u8; 36 * band_rows];
+            while let Ok(rows @ 1..) = decoder.decode_rows(&mut band, 36, Channels::Rgba) {
+                bands.extend_from_slice(&band[..36 * rows as usize]);
+            }
+            assert!(bands == expected, "bands of {band_rows} rows");
+        }
+        // The runs after the one that reaches the last pixel are not part
+        // of the image.
+        let strict = DecodeOptions {
+            strict: true,
+            ..DecodeOptions::default()
+        };
+        assert!(is_corrupt(decode(&data, &strict, Channels::Rgba)));
+        let exact = file(9, 200, 4, &ops[..ops.len() - 11], &END_MARKER);
+        assert!(decode(&exact, &strict, Channels::Rgba).unwrap().1 == expected);
     }
 
     #[test]
