@@ -231,11 +231,9 @@ impl<'a> Decoder<'a> {
         let mut px = self.px;
         let mut ops = self.ops;
         let index = &mut self.index;
+        let mut rest = pixels;
         // The rest of a run begun before.
-        let carried = self.run.min(count);
-        let (repeats, mut rest) = pixels.split_at_mut(carried * N);
-        fill::<N>(repeats, px);
-        let mut run = self.run - carried;
+        let mut run = repeat::<N>(&mut rest, px, self.run);
         while let Some((out, tail)) = std::mem::take(&mut rest).split_first_chunk_mut::<N>() {
             rest = tail;
             if let (false, &[b1 @ 0x00..=0xbf, b2, ref after @ ..]) = (BRANCHES, ops) {

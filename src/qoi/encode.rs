@@ -1,17 +1,29 @@
 //! QOI encoding, byte for byte as the reference `qoi_encode` does it.
 
-use super::header::{Channels, Header, END_MARKER, HEADER_SIZE};
+use super::header::{Channels, Header, END_MARKER};
 use super::{hash, Pixel, MAX_RUN, OP_DIFF, OP_INDEX, OP_LUMA, OP_RGB, OP_RGBA, OP_RUN, START};
 use crate::error::{Error, Result};
 
-/// Pixels encoded between two checks that the output has room for them.
-const BLOCK_PIXELS: usize = 4096;
+/// Pixels encoded into one [`BlockOut`].
+const BLOCK_PIXELS: usize = 1024;
 
 /// Bytes each pixel's op is stored as. An op is worked out as a `u64`, its
 /// bytes from the low end and its length in the top byte; all eight bytes
 /// are stored, and the output moves on by the op's 1 to 5, so the ops that
 /// follow overwrite the rest.
 const WINDOW: usize = 8;
+
+/// A power of two above the bytes one block's ops can take: five per pixel
+/// at most, one more for a run carried into the block, and a [`WINDOW`].
+/// Positions in a block's output are taken modulo this, which never wraps
+/// them but lets the compiler see that every store is in bounds.
+const BLOCK_SPAN: usize = 8192;
+
+const _: () = assert!(BLOCK_PIXELS * 5 + 1 + WINDOW <= BLOCK_SPAN);
+
+/// The output of one block: [`BLOCK_SPAN`] positions, each with room for a
+/// whole [`WINDOW`] after it.
+type BlockOut = [u8; BLOCK_SPAN + WINDOW];
 
 /// Encodes one QOI image from rows of pixels given in order, into one buffer
 /// reserved once for the worst case ([`Header::max_file_size`]).
@@ -25,18 +37,25 @@ const WINDOW: usize = 8;
 pub struct Encoder {
     header: Header,
     /// The file so far; its length runs ahead of `len` with zeros, so
-    /// that each pixel's window is in bounds.
+    /// that each block's output is in bounds.
     out: Vec<u8>,
     /// Bytes of `out` written.
     len: usize,
+    /// Where the ops stand.
+    ops: OpState,
+    /// Pixels not given yet.
+    pixels_left: u64,
+}
+
+/// What the choice of the next op depends on.
+#[derive(Debug, Clone)]
+struct OpState {
     /// The previous pixel.
     prev: Pixel,
     /// Pixels the encoder wrote into each slot of its hash.
     index: [Pixel; 64],
     /// Repeats of `prev` not yet written as a run op.
     run: usize,
-    /// Pixels not given yet.
-    pixels_left: u64,
     /// Whether the last block took less than a byte per pixel.
     sparse: bool,
 }
@@ -61,11 +80,13 @@ impl Encoder {
             header,
             len: out.len(),
             out,
-            prev: START,
-            index: [0; 64],
-            run: 0,
+            ops: OpState {
+                prev: START,
+                index: [0; 64],
+                run: 0,
+                sparse: true,
+            },
             pixels_left: header.pixel_count(),
-            sparse: true,
         })
     }
 
@@ -94,29 +115,37 @@ impl Encoder {
                 self.pixels_left
             )));
         }
-        let mut given = (self.header.pixel_count() - self.pixels_left) as usize;
         for block in pixels.chunks(BLOCK_PIXELS * channels) {
-            // Zeros for the block's windows, which end within both bounds:
-            // the block's pixels take at most `channels + 1` bytes each,
-            // plus one for a run carried into it; and the ops of the first
-            // `given` pixels take at most `channels + 1` bytes each (a run
-            // op ends a run of at least one pixel, which took none), which
-            // keeps within the capacity.
-            let count = block.len() / channels;
-            given += count;
-            let room = (self.len + 1 + count * (channels + 1))
-                .min(HEADER_SIZE + given * (channels + 1))
-                + WINDOW;
-            if self.out.len() < room {
-                self.out.resize(room, 0);
-            }
-            match self.header.channels() {
-                Channels::Rgb => self.encode_block::<3>(block),
-                Channels::Rgba => self.encode_block::<4>(block),
-            }
+            self.encode_block(block);
         }
         self.pixels_left -= count as u64;
         Ok(())
+    }
+
+    /// Encodes one block of whole pixels, in place in `out` while the
+    /// capacity reserved holds a whole [`BlockOut`] after the bytes written;
+    /// near the end of a file whose ops come close to the worst case, into a
+    /// [`BlockOut`] of its own, then copied.
+    fn encode_block(&mut self, block: &[u8]) {
+        let channels = self.header.channels();
+        let end = self.len + std::mem::size_of::<BlockOut>();
+        if end <= self.out.capacity() && self.out.len() < end {
+            self.out.resize(end, 0);
+        }
+        let in_place = self
+            .out
+            .get_mut(self.len..end)
+            .and_then(|window| <&mut BlockOut>::try_from(window).ok());
+        if let Some(window) = in_place {
+            self.len += self.ops.encode_block(channels, block, window);
+            return;
+        }
+        let mut own: BlockOut = [0; BLOCK_SPAN + WINDOW];
+        let written = self.ops.encode_block(channels, block, &mut own);
+        self.out.truncate(self.len);
+        self.out
+            .extend_from_slice(own.get(..written).unwrap_or_default());
+        self.len = self.out.len();
     }
 
     /// Ends the last run, writes the end marker and returns the file. Its
@@ -131,37 +160,45 @@ impl Encoder {
             )));
         }
         self.out.truncate(self.len);
-        if self.run > 0 {
-            self.out.push(run_op(self.run));
+        if self.ops.run > 0 {
+            self.out.push(run_op(self.ops.run));
         }
         self.out.extend_from_slice(&END_MARKER);
         Ok(self.out)
     }
+}
 
-    /// Encodes whole `N`-byte pixels; `out` has room for each one's window.
+impl OpState {
+    /// Encodes a block of at most [`BLOCK_PIXELS`] pixels in `channels`
+    /// into `out` and returns the bytes written.
+    ///
     /// Blocks that take less than a byte per pixel (drawings, screenshots:
     /// long runs) are coded with branches, which their regular patterns let
     /// the processor predict; the others (photographs) choose their ops
     /// without branches. Either way the ops are the same; which way a block
     /// goes depends on the block before it.
-    #[inline(always)]
-    fn encode_block<const N: usize>(&mut self, block: &[u8]) {
-        let before = self.len;
-        if self.sparse {
-            self.encode_with::<N, true>(block);
-        } else {
-            self.encode_with::<N, false>(block);
-        }
-        self.sparse = self.len - before < block.len() / N;
+    #[inline(never)]
+    fn encode_block(&mut self, channels: Channels, block: &[u8], out: &mut BlockOut) -> usize {
+        let written = match (channels, self.sparse) {
+            (Channels::Rgb, true) => self.encode_with::<3, true>(block, out),
+            (Channels::Rgb, false) => self.encode_with::<3, false>(block, out),
+            (Channels::Rgba, true) => self.encode_with::<4, true>(block, out),
+            (Channels::Rgba, false) => self.encode_with::<4, false>(block, out),
+        };
+        self.sparse = written < block.len() / channels.count();
+        written
     }
 
-    /// Encodes whole `N`-byte pixels, choosing ops with branches if
-    /// `BRANCHES`.
+    /// Encodes whole `N`-byte pixels into `out`, choosing ops with branches
+    /// if `BRANCHES`, and returns the bytes written.
     #[inline(always)]
-    fn encode_with<const N: usize, const BRANCHES: bool>(&mut self, block: &[u8]) {
-        let out = self.out.as_mut_slice();
+    fn encode_with<const N: usize, const BRANCHES: bool>(
+        &mut self,
+        block: &[u8],
+        out: &mut BlockOut,
+    ) -> usize {
         let index = &mut self.index;
-        let mut at = self.len;
+        let mut at = 0;
         let mut prev = self.prev;
         let mut run = self.run;
         let mut rest = block;
@@ -184,18 +221,17 @@ impl Encoder {
                     }
                 }
                 while run >= MAX_RUN {
-                    out[at] = run_op(MAX_RUN);
+                    out[at % BLOCK_SPAN] = run_op(MAX_RUN);
                     at += 1;
                     run -= MAX_RUN;
                 }
                 continue;
             }
             if run > 0 {
-                out[at] = run_op(run);
+                out[at % BLOCK_SPAN] = run_op(run);
                 at += 1;
                 run = 0;
             }
-            let window = &mut out[at..at + WINDOW];
             let slot = hash(px);
             let op = if BRANCHES {
                 if index[slot] == px {
@@ -209,13 +245,14 @@ impl Encoder {
                 index[slot] = px;
                 pick(seen, index_op(slot), new_op::<false>(px, prev))
             };
-            window.copy_from_slice(&op.to_le_bytes());
+            let window = at % BLOCK_SPAN;
+            out[window..window + WINDOW].copy_from_slice(&op.to_le_bytes());
             at += (op >> 56) as usize;
             prev = px;
         }
-        self.len = at;
         self.prev = prev;
         self.run = run;
+        at
     }
 }
 
@@ -290,6 +327,7 @@ pub fn encode(header: &Header, pixels: &[u8]) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::qoi::header::HEADER_SIZE;
     use crate::qoi::{decode, samples, ColorSpace, DecodeOptions};
 
     /// The ops `encode` writes for a one-row RGBA image of `pixels`, the
@@ -395,14 +433,19 @@ mod tests {
         }
     }
 
-    /// `pixels` encoded in one block, with or without `BRANCHES`.
+    /// `pixels` encoded with or without `BRANCHES` in every block.
     fn encode_one_way<const BRANCHES: bool>(header: Header, pixels: &[u8]) -> Vec<u8> {
         let mut encoder = Encoder::new(header).unwrap();
-        encoder.out.resize(header.max_file_size() as usize, 0);
-        match header.channels() {
-            Channels::Rgb => encoder.encode_with::<3, BRANCHES>(pixels),
-            Channels::Rgba => encoder.encode_with::<4, BRANCHES>(pixels),
+        let channels = header.channels().count();
+        for block in pixels.chunks(BLOCK_PIXELS * channels) {
+            let mut out = [0; BLOCK_SPAN + WINDOW];
+            let written = match header.channels() {
+                Channels::Rgb => encoder.ops.encode_with::<3, BRANCHES>(block, &mut out),
+                Channels::Rgba => encoder.ops.encode_with::<4, BRANCHES>(block, &mut out),
+            };
+            encoder.out.extend_from_slice(&out[..written]);
         }
+        encoder.len = encoder.out.len();
         encoder.pixels_left = 0;
         encoder.finish().unwrap()
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exrkit.h"
+#include "read_file.h"
 
 #define ROUNDS 700
 #define MAX_PIXELS (1u << 18)
@@ -25,25 +26,6 @@ static uint32_t next(void)
     state ^= state >> 7;
     state ^= state << 17;
     return (uint32_t)(state >> 32);
-}
-
-static void *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    void *data = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-        data = malloc((size_t)n);
-        if (data != NULL && fread(data, 1, (size_t)n, f) != (size_t)n) {
-            free(data);
-            data = NULL;
-        }
-        *size = (size_t)n;
-    }
-    fclose(f);
-    return data;
 }
 
 /* One damaged copy of `data` in `out` (same capacity); returns its size. */
