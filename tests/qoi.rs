@@ -464,6 +464,32 @@ fn the_reader_presents_qoi_files_as_one_part_of_u8_channels() {
             name(path)
         );
 
+        // HALF and UINT: value / 255 rounded to half, and the value itself.
+        let count = want.len() / 4;
+        let mut halves = vec![half::f16::ZERO; count];
+        let mut uints = vec![0u32; count];
+        let mut fb = FrameBuffer::new(window).expect("window");
+        fb.add("B", &mut halves, 0.0).expect("HALF slice");
+        fb.add("G", &mut uints, 0.0).expect("UINT slice");
+        reader
+            .decode_image(0, 0, 0, &mut fb)
+            .expect("HALF and UINT");
+        drop(fb);
+        let pixels = want.chunks_exact(4);
+        assert!(
+            pixels
+                .clone()
+                .zip(&halves)
+                .all(|(p, &h)| h == half::f16::from_f32(f32::from(p[2]) / 255.0)),
+            "{}: HALF samples differ",
+            name(path)
+        );
+        assert!(
+            pixels.zip(&uints).all(|(p, &u)| u == u32::from(p[1])),
+            "{}: UINT samples differ",
+            name(path)
+        );
+
         // A window in the middle: the same pixels as the whole image.
         let middle = Box2i {
             min_x: width as i32 / 3,
