@@ -212,13 +212,9 @@ impl OpState {
                 if BRANCHES {
                     // Drawings repeat pixels for long stretches: take the
                     // whole stretch before coding it.
-                    while let Some((next, tail)) = rest.split_first_chunk::<N>() {
-                        if next != pixel {
-                            break;
-                        }
-                        rest = tail;
-                        run += 1;
-                    }
+                    let more = repeats::<N>(rest, px);
+                    run += more;
+                    rest = rest.get(more * N..).unwrap_or_default();
                 }
                 while run >= MAX_RUN {
                     out[at % BLOCK_SPAN] = run_op(MAX_RUN);
@@ -254,6 +250,38 @@ impl OpState {
         self.run = run;
         at
     }
+}
+
+/// How many pixels at the start of `pixels` are `px`, compared four at a
+/// time: the first four that differ anywhere end the stretch, and the
+/// lowest differing byte says which of them is the first other pixel.
+#[inline(always)]
+fn repeats<const N: usize>(pixels: &[u8], px: Pixel) -> usize {
+    let one = if N == 4 { px } else { px & 0x00ff_ffff };
+    let pattern = u128::from(one) * (1 | 1 << (8 * N) | 1 << (16 * N) | 1 << (24 * N));
+    let mut chunks = pixels.chunks_exact(4 * N);
+    let mut count = 0;
+    for chunk in &mut chunks {
+        let differ = four_pixels(chunk) ^ pattern;
+        if differ != 0 {
+            return count + differ.trailing_zeros() as usize / (8 * N);
+        }
+        count += 4;
+    }
+    let last = chunks.remainder().chunks_exact(N);
+    count + last.take_while(|&p| p == &px.to_le_bytes()[..N]).count()
+}
+
+/// The 12 or 16 bytes of four pixels as the low bytes of a `u128`.
+#[inline(always)]
+fn four_pixels(chunk: &[u8]) -> u128 {
+    let (low, high) = chunk.split_at(chunk.len().min(8));
+    let low = low.try_into().map_or(0, u64::from_le_bytes);
+    let high = match high.len() {
+        8 => high.try_into().map_or(0, u64::from_le_bytes),
+        _ => high.try_into().map_or(0, u32::from_le_bytes).into(),
+    };
+    u128::from(low) | u128::from(high) << 64
 }
 
 /// The op for a run of `run` (1 to 62) repeats.
@@ -473,6 +501,33 @@ mod tests {
         let file = encode(&header, pixels.as_flattened()).unwrap();
         assert_eq!(file.len() as u64, header.max_file_size());
         assert_eq!(file.capacity(), file.len());
+    }
+
+    /// `repeats` against counting one pixel at a time.
+    fn check_repeats<const N: usize>() {
+        let px: Pixel = 0x4433_2211;
+        let pixel = &px.to_le_bytes()[..N];
+        for len in 0..20 {
+            for stretch in 0..=len {
+                // Every byte of the first other pixel differs in turn; the
+                // alpha byte of RGB pixels is not part of them.
+                for byte in 0..N {
+                    let mut pixels = pixel.repeat(len);
+                    if stretch < len {
+                        pixels[stretch * N + byte] ^= 0x80;
+                    }
+                    let plain = pixels.chunks_exact(N).take_while(|&p| p == pixel).count();
+                    assert_eq!(plain, stretch);
+                    assert_eq!(repeats::<N>(&pixels, px), stretch, "{N} {len} {byte}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn repeats_counts_the_stretch_of_one_pixel() {
+        check_repeats::<3>();
+        check_repeats::<4>();
     }
 
     #[test]
