@@ -319,17 +319,19 @@ fn index_diff_or_luma(px: Pixel, index: &[Pixel; 64], b1: u8, b2: u8) -> Pixel {
 /// Fills the first `more` pixels of `rest` with `px`, as many as it holds,
 /// moves `rest` past them and returns how many did not fit.
 ///
-/// Where `rest` has room, a repeat longer than a few pixels and shorter
-/// than the longest run op is stored as one block of a fixed size, whatever
-/// `more` is: stores the processor streams rather than a loop whose length
-/// it mispredicts. Pixels past the `more` are written again by the ops
-/// after.
+/// Where `rest` has room, a repeat shorter than the longest run op is
+/// stored as one block of a fixed size, [`SHORT_BLOCK`] bytes for a few
+/// pixels and [`LONG_BLOCK`] for more, whatever `more` is: stores the
+/// processor streams rather than a loop whose length it mispredicts.
+/// Pixels past the `more` are written again by the ops after.
 #[inline(always)]
 fn repeat<const N: usize>(rest: &mut &mut [u8], px: Pixel, more: usize) -> usize {
     let here = more.min(rest.len() / N);
     let whole = std::mem::take(rest);
     let block_fits = (SHORT_RUN + 1..MAX_RUN).contains(&more);
-    if let (true, Some(block)) = (block_fits, whole.first_chunk_mut::<LONG_BLOCK>()) {
+    if let (true, Some(block)) = (more <= SHORT_RUN, whole.first_chunk_mut::<SHORT_BLOCK>()) {
+        spread::<N, SHORT_BLOCK>(block, px);
+    } else if let (true, Some(block)) = (block_fits, whole.first_chunk_mut::<LONG_BLOCK>()) {
         spread::<N, LONG_BLOCK>(block, px);
     } else if let Some(stretch) = whole.get_mut(..here * N) {
         fill::<N>(stretch, px);
@@ -353,8 +355,13 @@ fn spread<const N: usize, const B: usize>(block: &mut [u8; B], px: Pixel) {
 /// The op of a run of [`MAX_RUN`] pixels.
 const LONGEST_RUN: u8 = 0xfd;
 
-/// Repeats of at most this many pixels are stored one by one.
+/// Repeats of at most this many pixels are stored as a block of
+/// [`SHORT_BLOCK`] bytes.
 const SHORT_RUN: usize = 4;
+
+/// Bytes that [`spread`] fills with at least [`SHORT_RUN`] pixels of 3 or 4
+/// bytes.
+const SHORT_BLOCK: usize = 4 * SHORT_RUN;
 
 /// Bytes that [`spread`] fills with at least the longest run's pixels of 3
 /// or 4 bytes.
