@@ -569,11 +569,32 @@ fn write_through_writer<T: exrkit::pixels::Sample + Default + Clone>(
     color_space: ColorSpace,
     to: impl Fn(u8) -> T,
 ) -> exrkit::Result<Vec<u8>> {
+    use exrkit::meta::types::Box2i;
+    use exrkit::pixels::FrameBuffer;
+    let window = Box2i {
+        min_x: 0,
+        min_y: 0,
+        max_x: width as i32 - 1,
+        max_y: height as i32 - 1,
+    };
+    let mut samples: Vec<T> = rgba.iter().map(|&b| to(b)).collect();
+    let slices = [("R", 0.0), ("G", 0.0), ("B", 0.0), ("A", 1.0)];
+    let fb = FrameBuffer::interleaved(window, &slices, &mut samples)?;
+    write_through_fb((width, height, channels), color_space, &fb)
+}
+
+/// Writes the image `fb` holds through a QOI writer of `image`'s size and
+/// channels, with `color_space`.
+fn write_through_fb(
+    image: (u32, u32, Channels),
+    color_space: ColorSpace,
+    fb: &exrkit::pixels::FrameBuffer<'_>,
+) -> exrkit::Result<Vec<u8>> {
     use exrkit::meta::channel::Channel;
     use exrkit::meta::types::{Box2i, PixelType};
-    use exrkit::pixels::FrameBuffer;
     use exrkit::{Format, PartDesc, WriteOptions, Writer};
-    let window = Box2i {
+    let (width, height, channels) = image;
+    let data = Box2i {
         min_x: 0,
         min_y: 0,
         max_x: width as i32 - 1,
@@ -584,22 +605,16 @@ fn write_through_writer<T: exrkit::pixels::Sample + Default + Clone>(
         ..WriteOptions::default()
     };
     let mut writer = Writer::to_memory(options);
-    let part = writer.add_part(PartDesc::scanline(window))?;
-    let names: &[&str] = match channels {
-        Channels::Rgb => &["R", "G", "B"],
-        Channels::Rgba => &["R", "G", "B", "A"],
-    };
-    for name in names {
-        writer.add_channel(
-            part,
-            Channel {
-                name: (*name).into(),
-                pixel_type: PixelType::U8,
-                p_linear: false,
-                x_sampling: 1,
-                y_sampling: 1,
-            },
-        )?;
+    let part = writer.add_part(PartDesc::scanline(data))?;
+    for name in &["R", "G", "B", "A"][..channels.count()] {
+        let channel = Channel {
+            name: (*name).into(),
+            pixel_type: PixelType::U8,
+            p_linear: false,
+            x_sampling: 1,
+            y_sampling: 1,
+        };
+        writer.add_channel(part, channel)?;
     }
     writer.set_value(
         part,
@@ -607,11 +622,7 @@ fn write_through_writer<T: exrkit::pixels::Sample + Default + Clone>(
         &exrkit::meta::encode::Value::Int(color_space as i32),
     )?;
     writer.write_header()?;
-    let mut samples: Vec<T> = rgba.iter().map(|&b| to(b)).collect();
-    let slices = [("R", 0.0), ("G", 0.0), ("B", 0.0), ("A", 1.0)];
-    let fb = FrameBuffer::interleaved(window, &slices, &mut samples)?;
-    writer.write_image(part, 0, 0, &fb)?;
-    drop(fb);
+    writer.write_image(part, 0, 0, fb)?;
     writer.finish()?;
     Ok(writer.bytes().unwrap_or_default().to_vec())
 }
@@ -742,4 +753,223 @@ fn the_qoi_writer_refuses_what_qoi_cannot_hold() {
             }
         )
         .is_err());
+}
+
+/// A frame buffer over `samples`: rows of interleaved `names` samples of
+/// `T`, `stride` samples apart, covering `window`, the A slice's fill
+/// `alpha_fill`.
+fn rows_frame_buffer<'a, T: exrkit::pixels::Sample>(
+    window: exrkit::meta::types::Box2i,
+    names: &[&str],
+    stride: usize,
+    samples: &'a mut [T],
+    alpha_fill: f64,
+) -> exrkit::pixels::FrameBuffer<'a> {
+    use exrkit::pixels::framebuffer::RawSlice;
+    let size = std::mem::size_of::<T>();
+    let rows = window.height() as usize;
+    assert!(samples.len() >= stride * rows && stride >= window.width() as usize * names.len());
+    let mut fb = exrkit::pixels::FrameBuffer::new(window).expect("window");
+    for (c, name) in names.iter().enumerate() {
+        let raw = RawSlice {
+            channel: name.as_bytes(),
+            pixel_type: T::TYPE,
+            base: samples.as_mut_ptr().wrapping_add(c).cast(),
+            x_stride: (names.len() * size) as isize,
+            y_stride: (stride * size) as isize,
+            x_sampling: 1,
+            y_sampling: 1,
+            fill: if *name == "A" { alpha_fill } else { 0.0 },
+        };
+        // SAFETY: every sample of the window lies in `samples` (asserted
+        // above), borrowed for the frame buffer's lifetime.
+        unsafe { fb.add_raw(raw) }.expect("slice");
+    }
+    fb
+}
+
+/// Decodes `file` through the reader into rows of interleaved `names`
+/// samples of `T`, `pad` samples between rows beyond the pixels, over
+/// `window`, in memory that starts as `sentinel`; returns the samples.
+fn decode_rows_of<T: exrkit::pixels::Sample>(
+    file: &[u8],
+    window: exrkit::meta::types::Box2i,
+    names: &[&str],
+    pad: usize,
+    sentinel: T,
+    alpha_fill: f64,
+) -> (Vec<T>, usize) {
+    use exrkit::{ReadOptions, Reader};
+    let reader = Reader::from_bytes(file.to_vec(), ReadOptions::default()).expect("open");
+    let stride = window.width() as usize * names.len() + pad;
+    let mut samples = vec![sentinel; stride * window.height() as usize];
+    let mut fb = rows_frame_buffer(window, names, stride, &mut samples, alpha_fill);
+    reader.decode_image(0, 0, 0, &mut fb).expect("decode");
+    drop(fb);
+    (samples, stride)
+}
+
+/// Rows of interleaved R, G, B (and A) samples of `T` from a reader, over
+/// windows inside and beyond the image, tight and padded: the PNG's pixels
+/// converted with `from_u8`, the alpha fill (0.25 as `T`, `quarter`) where
+/// the file has no alpha, and nothing written outside the image.
+fn check_rows_of<T>(sentinel: T, from_u8: impl Fn(u8) -> T, quarter: T)
+where
+    T: exrkit::pixels::Sample + PartialEq + std::fmt::Debug,
+{
+    use exrkit::meta::types::Box2i;
+    let Some(images) = images() else {
+        return;
+    };
+    let Some((path, _)) = images.iter().find(|(p, _)| name(p) == "testcard_rgba.qoi") else {
+        panic!("testcard_rgba.qoi not among the QOI test images");
+    };
+    let (width, height, png) = png_rgba(path);
+    let (w, h) = (width as i32, height as i32);
+    for channels in [Channels::Rgb, Channels::Rgba] {
+        let header = Header::new(width, height, channels, ColorSpace::Srgb).expect("header");
+        let pixels = match channels {
+            Channels::Rgb => rgb(&png),
+            Channels::Rgba => png.clone(),
+        };
+        let file = qoi::encode(&header, &pixels).expect("encode");
+        let windows = [(0, h - 1), (h / 3, h / 2), (-3, h + 2)];
+        for (min_y, max_y) in windows {
+            let window = Box2i {
+                min_x: 0,
+                min_y,
+                max_x: w - 1,
+                max_y,
+            };
+            for names in [&["R", "G", "B"][..], &["R", "G", "B", "A"]] {
+                for pad in [0, 5] {
+                    let (got, stride) =
+                        decode_rows_of::<T>(&file, window, names, pad, sentinel, 0.25);
+                    for (r, row) in got.chunks_exact(stride).enumerate() {
+                        let y = min_y + r as i32;
+                        for (i, &sample) in row.iter().enumerate() {
+                            let (x, c) = (i / names.len(), i % names.len());
+                            let want = if !(0..h).contains(&y) || i >= w as usize * names.len() {
+                                sentinel
+                            } else if c == 3 && channels == Channels::Rgb {
+                                quarter
+                            } else {
+                                from_u8(png[(y as usize * width as usize + x) * 4 + c])
+                            };
+                            assert_eq!(
+                                sample, want,
+                                "{channels:?} file, {names:?} of {}, window rows {min_y}..={max_y}, \
+                                 pad {pad}: ({x}, {y}) channel {c}",
+                                std::any::type_name::<T>()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rows_of_interleaved_samples_of_each_type_decode_to_the_png() {
+    check_rows_of::<u8>(7, |v| v, 64);
+    check_rows_of::<half::f16>(
+        half::f16::from_f32(-9.0),
+        |v| half::f16::from_f32(f32::from(v) / 255.0),
+        half::f16::from_f32(0.25),
+    );
+    check_rows_of::<f32>(-9.0, |v| f32::from(v) / 255.0, 0.25);
+    check_rows_of::<u32>(99_999, u32::from, 0);
+}
+
+/// Writes `samples` (`names.len()` samples of `T` a pixel, rows `stride`
+/// samples apart, covering `window`) through a QOI writer of `image`.
+fn write_rows_of<T: exrkit::pixels::Sample>(
+    image: (u32, u32, Channels),
+    window: exrkit::meta::types::Box2i,
+    names: &[&str],
+    stride: usize,
+    samples: &mut [T],
+) -> Vec<u8> {
+    let fb = rows_frame_buffer(window, names, stride, samples, 0.0);
+    write_through_fb(image, ColorSpace::Srgb, &fb).expect("write")
+}
+
+#[test]
+fn rows_of_interleaved_samples_of_each_type_and_planes_write_the_codecs_bytes() {
+    use exrkit::meta::types::Box2i;
+    let Some(images) = images() else {
+        return;
+    };
+    let Some((path, _)) = images.iter().find(|(p, _)| name(p) == "testcard_rgba.qoi") else {
+        panic!("testcard_rgba.qoi not among the QOI test images");
+    };
+    let (width, height, png) = png_rgba(path);
+    let (w, h) = (width as usize, height as usize);
+    for channels in [Channels::Rgb, Channels::Rgba] {
+        let header = Header::new(width, height, channels, ColorSpace::Srgb).expect("header");
+        let n = channels.count();
+        let pixels: Vec<u8> = png.chunks_exact(4).flat_map(|p| p[..n].to_vec()).collect();
+        let want = qoi::encode(&header, &pixels).expect("encode");
+        let image = (width, height, channels);
+        // Windows of the image's rows and of three more above and below.
+        for extra in [0, 3] {
+            let window = Box2i {
+                min_x: 0,
+                min_y: -(extra as i32),
+                max_x: w as i32 - 1,
+                max_y: (h + extra) as i32 - 1,
+            };
+            for names in [&["R", "G", "B"][..], &["R", "G", "B", "A"]] {
+                if names.len() < n {
+                    continue;
+                }
+                for pad in [0, 5] {
+                    let stride = w * names.len() + pad;
+                    let rows = h + 2 * extra;
+                    let sample = |y: usize, i: usize| {
+                        let (x, c) = (i / names.len(), i % names.len());
+                        let inside = (extra..extra + h).contains(&y) && x < w;
+                        inside.then(|| png[((y - extra) * w + x) * 4 + c])
+                    };
+                    let mut bytes: Vec<u8> = (0..rows * stride)
+                        .map(|at| sample(at / stride, at % stride).unwrap_or(0))
+                        .collect();
+                    let what =
+                        format!("{channels:?} file from {names:?}, pad {pad}, {extra} extra rows");
+                    let got = write_rows_of(image, window, names, stride, &mut bytes);
+                    assert!(got == want, "U8 {what}");
+                    let mut floats: Vec<f32> = (0..rows * stride)
+                        .map(|at| {
+                            sample(at / stride, at % stride).map_or(-1.0, |v| f32::from(v) / 255.0)
+                        })
+                        .collect();
+                    let got = write_rows_of(image, window, names, stride, &mut floats);
+                    assert!(got == want, "FLOAT {what}");
+                }
+            }
+        }
+        // Planes, one slice per channel: the general gather.
+        let mut planes: Vec<Vec<u8>> = (0..n)
+            .map(|c| png.chunks_exact(4).map(|p| p[c]).collect())
+            .collect();
+        let data = Box2i {
+            min_x: 0,
+            min_y: 0,
+            max_x: w as i32 - 1,
+            max_y: h as i32 - 1,
+        };
+        let writer_planes = |planes: &mut [Vec<u8>]| {
+            use exrkit::pixels::FrameBuffer;
+            let mut fb = FrameBuffer::new(data).expect("window");
+            for (plane, name) in planes.iter_mut().zip(["R", "G", "B", "A"]) {
+                fb.add(name, plane, 0.0).expect("plane");
+            }
+            write_through_fb(image, ColorSpace::Srgb, &fb).expect("write")
+        };
+        assert!(
+            writer_planes(&mut planes) == want,
+            "{channels:?} from planes"
+        );
+    }
 }

@@ -69,6 +69,10 @@ impl ReadAt for BorrowedMemory {
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         crate::io::read_slice_at(self.bytes(), offset, buf)
     }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        Some(self.bytes())
+    }
 }
 
 /// A caller's stream callbacks.

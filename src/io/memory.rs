@@ -28,6 +28,10 @@ impl ReadAt for MemorySource {
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         read_slice_at(&self.bytes, offset, buf)
     }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        Some(&self.bytes)
+    }
 }
 
 /// Copies `buf.len()` bytes at `offset` out of `bytes`, checking the range.

@@ -29,6 +29,12 @@ pub trait ReadAt: Send + Sync {
     /// Fills `buf` with the bytes starting at `offset`; fails if the source
     /// ends before `buf` is full.
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()>;
+
+    /// All the source's bytes, where it holds them in memory; `None` for
+    /// sources that must be read.
+    fn as_bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// Checks that `len` bytes at `offset` lie inside a source of `total` bytes.

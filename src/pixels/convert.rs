@@ -192,7 +192,7 @@ impl Sample for u8 {
 }
 
 /// Converts `v`, read as `S`, to `D`.
-fn convert<S: Sample, D: Sample>(v: S) -> D {
+pub(crate) fn convert<S: Sample, D: Sample>(v: S) -> D {
     match v.source() {
         Source::Uint(v) => D::from_uint(v),
         Source::Half(v) => D::from_half(v),

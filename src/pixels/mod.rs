@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod framebuffer;
 pub(crate) mod gather;
+pub(crate) mod rgba_rows;
 pub(crate) mod scatter;
 pub(crate) mod yca;
 

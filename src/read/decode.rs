@@ -84,15 +84,15 @@ impl Reader {
     /// nothing is filled.
     pub fn decode_block(&self, part: usize, chunk: u64, fb: &mut FrameBuffer<'_>) -> Result<()> {
         let header = self.flat_header(part)?;
-        let plan = Plan::new(header.channels(), fb)?;
         if self.is_qoi() {
             if chunk != 0 {
                 return Err(Error::InvalidArgument(format!(
                     "a QOI file is one chunk (0), not {chunk}"
                 )));
             }
-            return self.decode_qoi(header, &plan);
+            return self.decode_qoi(header, fb);
         }
+        let plan = Plan::new(header.channels(), fb)?;
         codec::with_block_scratch(|scratch| self.decode_chunk(part, header, chunk, &plan, scratch))
     }
 
@@ -141,15 +141,15 @@ impl Reader {
         tally: Option<&Tally>,
     ) -> Result<()> {
         let header = self.flat_header(part)?;
-        let plan = Plan::new(header.channels(), fb)?;
         if self.is_qoi() {
             if level != (0, 0) {
                 return Err(Error::InvalidArgument(format!(
                     "a QOI file has level (0, 0) only, not {level:?}"
                 )));
             }
-            return self.decode_qoi(header, &plan);
+            return self.decode_qoi(header, fb);
         }
+        let plan = Plan::new(header.channels(), fb)?;
         let grid = chunk_grid(header, level, plan.reach_window())
             .map_err(|e| e.context(format_args!("part {part}")))?;
         let own;

@@ -5,6 +5,7 @@
 mod decode;
 mod deep;
 mod qoi;
+mod qoi_rows;
 mod rgba;
 
 use std::fmt;
@@ -78,8 +79,9 @@ pub struct Reader {
     pub(super) workers: Workers,
     /// The path the reader was opened from, if any.
     path: Option<std::path::PathBuf>,
-    /// A QOI file's bytes (its one part decodes from them); `None` for EXR.
-    qoi: Option<Arc<[u8]>>,
+    /// Where a QOI file's bytes are (its one part decodes from them);
+    /// `None` for EXR.
+    qoi: Option<qoi::QoiBytes>,
 }
 
 impl fmt::Debug for Reader {

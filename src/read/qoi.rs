@@ -3,8 +3,6 @@
 //! one pass, band by band, through the same scatter as EXR blocks, so every
 //! frame buffer type, stride and window works as for EXR.
 
-use std::sync::Arc;
-
 use super::Reader;
 use crate::chunk::table::OffsetTables;
 use crate::codec::{self, BlockLayout};
@@ -14,13 +12,17 @@ use crate::meta::header::Header;
 use crate::meta::types::Box2i;
 use crate::meta::version::VersionFlags;
 use crate::parallel::Workers;
+use crate::pixels::rgba_rows::RgbaRows;
 use crate::pixels::scatter::Plan;
+use crate::pixels::FrameBuffer;
+
+use super::qoi_rows;
 use crate::qoi::{self as format, Channels, DecodeOptions, Decoder, HEADER_SIZE, MAGIC};
 use crate::ReadOptions;
 
 /// Rows decoded per band: small enough to stay in cache, large enough that
-/// the scatter's per-block work does not show.
-const BAND_ROWS: usize = 16;
+/// the per-band work does not show.
+pub(super) const BAND_ROWS: usize = 16;
 
 /// Whether `source` starts with QOI's magic.
 pub(super) fn starts_with_magic(source: &dyn ReadAt) -> bool {
@@ -38,9 +40,18 @@ fn decode_options(options: &ReadOptions) -> DecodeOptions {
     }
 }
 
+/// Where a QOI file's bytes are.
+pub(super) enum QoiBytes {
+    /// In the reader's source, which holds them in memory.
+    InSource,
+    /// Read from the source when the file was opened.
+    Read(Vec<u8>),
+}
+
 impl Reader {
     /// Opens a QOI file: checks its header against its size and the limits,
-    /// then keeps its bytes (QOI decodes only from the start, in one pass).
+    /// then keeps its bytes unless the source holds them in memory (QOI
+    /// decodes only from the start, in one pass).
     pub(super) fn from_qoi(source: Box<dyn ReadAt>, options: ReadOptions) -> Result<Self> {
         let len = source.len();
         let mut head = [0u8; HEADER_SIZE];
@@ -52,11 +63,17 @@ impl Reader {
         source.read_exact_at(0, &mut head)?;
         let qoi = format::Header::parse(&head)?;
         qoi.check(len, &decode_options(&options))?;
-        let size = usize::try_from(len)
-            .map_err(|_| Error::LimitExceeded(format!("a QOI file of {len} bytes")))?;
-        let mut bytes = Vec::new();
-        try_resize(&mut bytes, size)?;
-        source.read_exact_at(0, &mut bytes)?;
+        let bytes = match source.as_bytes() {
+            Some(_) => QoiBytes::InSource,
+            None => {
+                let size = usize::try_from(len)
+                    .map_err(|_| Error::LimitExceeded(format!("a QOI file of {len} bytes")))?;
+                let mut bytes = Vec::new();
+                try_resize(&mut bytes, size)?;
+                source.read_exact_at(0, &mut bytes)?;
+                QoiBytes::Read(bytes)
+            }
+        };
         let header = Header::qoi(&qoi)?;
         Ok(Self {
             source,
@@ -69,19 +86,38 @@ impl Reader {
             workers: Workers::new(options.threads),
             options,
             path: None,
-            qoi: Some(Arc::from(bytes)),
+            qoi: Some(bytes),
         })
     }
 
-    /// Decodes the rows of a QOI file that meet the plan's window: every
+    /// Decodes the rows of a QOI file that meet the window of `fb`: every
     /// row from the top down to the window's last (QOI decodes only in
-    /// order), a band at a time, each band rearranged into an EXR block of
-    /// U8 channels and scattered into the frame buffer.
-    pub(super) fn decode_qoi(&self, header: &Header, plan: &Plan<'_, '_>) -> Result<()> {
-        let Some(bytes) = &self.qoi else {
+    /// order). Rows of interleaved R, G, B (and A) samples of one type take
+    /// the direct way ([`RgbaRows`]); other frame buffers get each band
+    /// rearranged into an EXR block of U8 channels and scattered.
+    pub(super) fn decode_qoi(&self, header: &Header, fb: &mut FrameBuffer<'_>) -> Result<()> {
+        let bytes = match &self.qoi {
+            Some(QoiBytes::InSource) => self.source.as_bytes(),
+            Some(QoiBytes::Read(bytes)) => Some(&bytes[..]),
+            None => None,
+        };
+        let Some(bytes) = bytes else {
             return Err(Error::Internal("not a QOI file".into()));
         };
         let mut decoder = Decoder::new(bytes, &decode_options(&self.options))?;
+        if let Some(rows) = RgbaRows::of(fb, decoder.header().width()) {
+            let alpha_fill = match (decoder.header().channels(), fb.slices.get(3)) {
+                (Channels::Rgb, Some(alpha)) => Some(alpha.fill),
+                _ => None,
+            };
+            return codec::with_block_scratch(|scratch| {
+                // SAFETY: the frame buffer is valid (its constructors
+                // require it), and this call alone writes, holding it
+                // exclusively.
+                unsafe { qoi_rows::decode(&rows, alpha_fill, &mut decoder, &mut scratch.line) }
+            });
+        }
+        let plan = Plan::new(header.channels(), fb)?;
         let width = decoder.header().width() as usize;
         let reach = plan.reach_window();
         // Byte of each of the part's channels (A, B, G, R order) in RGBA.

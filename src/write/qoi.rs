@@ -11,10 +11,13 @@ use crate::error::{try_resize, Error, Result};
 use crate::io::Sink;
 use crate::meta::attribute::{Attribute, AttributeValue};
 use crate::meta::header::Header;
-use crate::meta::types::{Box2i, Storage};
+use crate::meta::types::{Box2i, PixelType, Storage};
+use crate::pixels::convert::{convert, Sample};
 use crate::pixels::gather::Source;
+use crate::pixels::rgba_rows::RgbaRows;
 use crate::pixels::FrameBuffer;
 use crate::qoi::{self as format, Channels, ColorSpace, Encoder};
+use half::f16;
 
 /// Rows gathered per band.
 const BAND_ROWS: i32 = 16;
@@ -162,9 +165,80 @@ impl QoiOutput {
                 "the QOI image is already written (or failed)".into(),
             ));
         };
-        self.encode(&source, &mut encoder)?;
+        match RgbaRows::of(fb, self.width()) {
+            Some(rows) if rows.samples >= self.channels().count() => {
+                // SAFETY: the frame buffer's constructors guarantee its
+                // slices, and its window covers the image as checked.
+                unsafe { self.encode_rows(&rows, &mut encoder) }?;
+            }
+            _ => self.encode(&source, &mut encoder)?,
+        }
         *progress = Progress::Encoded(encoder.finish()?);
         Ok(())
+    }
+
+    /// The image's width.
+    fn width(&self) -> u32 {
+        u32::try_from(self.header.data_window().width()).unwrap_or(0)
+    }
+
+    /// The file's channels.
+    fn channels(&self) -> Channels {
+        if self.header.channels().len() == 4 {
+            Channels::Rgba
+        } else {
+            Channels::Rgb
+        }
+    }
+
+    /// Feeds the image to `encoder` from `rows`, which hold at least the
+    /// file's samples per pixel: U8 rows of just those samples straight
+    /// from the caller's memory (all at once where they follow each other),
+    /// others converted band by band.
+    ///
+    /// # Safety
+    /// The frame buffer `rows` comes from must be valid for reads of every
+    /// sample it addresses, and its window must cover the image.
+    unsafe fn encode_rows(&self, rows: &RgbaRows, encoder: &mut Encoder) -> Result<()> {
+        let window = self.header.data_window();
+        let height = usize::try_from(window.height()).unwrap_or(0);
+        let width = self.width() as usize;
+        let channels = self.channels().count();
+        // The window's row of the image's first.
+        let top = usize::try_from(i64::from(window.min_y) - i64::from(rows.window.min_y))
+            .map_err(|_| Error::Internal("the frame buffer does not cover the image".into()))?;
+        let row_bytes = width * channels;
+        if rows.pixel_type == PixelType::U8 && rows.samples == channels {
+            let (bands, band_rows) = if rows.y_stride == row_bytes {
+                (1, height)
+            } else {
+                (height, 1)
+            };
+            for band in 0..bands {
+                let start = rows.row_address(top + band * band_rows);
+                // SAFETY: `band_rows` rows of `row_bytes` bytes from `start`,
+                // back to back where `band_rows` is above 1, are all samples
+                // of the frame buffer inside its window, valid for reads.
+                let pixels = unsafe { std::slice::from_raw_parts(start, band_rows * row_bytes) };
+                encoder.encode_pixels(pixels)?;
+            }
+            return Ok(());
+        }
+        codec::with_block_scratch(|scratch| {
+            for first in (0..height).step_by(BAND_ROWS as usize) {
+                let count = (height - first).min(BAND_ROWS as usize);
+                scratch.packed.clear();
+                try_resize(&mut scratch.packed, count * row_bytes)?;
+                for (row, out) in scratch.packed.chunks_exact_mut(row_bytes).enumerate() {
+                    let start = rows.row_address(top + first + row);
+                    // SAFETY: forwarded from the caller; the row is one of
+                    // the window's.
+                    unsafe { convert_row(rows, channels, start, out) };
+                }
+                encoder.encode_pixels(&scratch.packed)?;
+            }
+            Ok(())
+        })
     }
 
     /// Gathers the image band by band and feeds it to `encoder`.
@@ -227,5 +301,50 @@ impl QoiOutput {
         sink.write_at(0, &bytes)?;
         sink.finish()?;
         Ok(sink)
+    }
+}
+
+/// Converts the first `channels` samples of each pixel of the row at
+/// `start` to U8 into `out`.
+///
+/// # Safety
+/// `start` must address a row of `rows`'s frame buffer inside its window,
+/// valid for reads.
+unsafe fn convert_row(rows: &RgbaRows, channels: usize, start: *const u8, out: &mut [u8]) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match rows.pixel_type {
+            PixelType::U8 => convert_samples::<u8>(rows.samples, channels, start, out),
+            PixelType::Half => convert_samples::<f16>(rows.samples, channels, start, out),
+            PixelType::Float => convert_samples::<f32>(rows.samples, channels, start, out),
+            PixelType::Uint => convert_samples::<u32>(rows.samples, channels, start, out),
+        }
+    }
+}
+
+/// Reads the first `channels` of each `samples` samples of `T` from
+/// `start` as U8 into `out`, `channels` bytes a pixel.
+///
+/// # Safety
+/// As for [`convert_row`].
+unsafe fn convert_samples<T: Sample>(
+    samples: usize,
+    channels: usize,
+    start: *const u8,
+    out: &mut [u8],
+) {
+    let size = std::mem::size_of::<T>();
+    for (x, pixel) in out.chunks_exact_mut(channels).enumerate() {
+        for (c, byte) in pixel.iter_mut().enumerate() {
+            // SAFETY: sample `c` of pixel `x` is a sample of slice `c`
+            // inside the window, valid for reads of `size` bytes.
+            let value = unsafe {
+                start
+                    .add((x * samples + c) * size)
+                    .cast::<T>()
+                    .read_unaligned()
+            };
+            *byte = convert::<T, u8>(value);
+        }
     }
 }

@@ -1,0 +1,154 @@
+//! The direct way from a QOI file into a frame buffer of [`RgbaRows`]. U8
+//! rows in the file's layout are decoded straight into the caller's memory;
+//! rows of other types, or with an alpha the file lacks, take one
+//! conversion from a band of decoded RGBA rows.
+
+use half::f16;
+
+use super::qoi::BAND_ROWS;
+use crate::error::{try_resize, Result};
+use crate::meta::types::PixelType;
+use crate::pixels::convert::Sample;
+use crate::pixels::rgba_rows::RgbaRows;
+use crate::qoi::{Channels, Decoder};
+
+/// Decodes every row of the image from the top to the window's last into
+/// `rows`, writing those inside the window; rows of the window outside the
+/// image are left alone. `alpha_fill` is the A slice's fill where the file
+/// has no alpha; `band` is scratch.
+///
+/// # Safety
+/// The frame buffer `rows` comes from must be valid as
+/// `FrameBuffer::add_raw` requires, and nothing else may write its pixels
+/// while the call runs.
+pub(super) unsafe fn decode(
+    rows: &RgbaRows,
+    alpha_fill: Option<f64>,
+    decoder: &mut Decoder<'_>,
+    band: &mut Vec<u8>,
+) -> Result<()> {
+    let height = i64::from(decoder.header().height());
+    let first = i64::from(rows.window.min_y).max(0);
+    let last = i64::from(rows.window.max_y).min(height - 1);
+    if first > last {
+        return Ok(());
+    }
+    let width = decoder.header().width() as usize;
+    let rgba_row = width.saturating_mul(4);
+    let band_bytes = rgba_row.saturating_mul(BAND_ROWS);
+    // Rows above the window, decoded and dropped.
+    if first > 0 {
+        try_resize(band, band_bytes)?;
+    }
+    while i64::from(decoder.rows_done()) < first {
+        let left = (first - i64::from(decoder.rows_done())) as usize;
+        let skip = &mut band[..rgba_row * left.min(BAND_ROWS)];
+        decoder.decode_rows(skip, rgba_row, Channels::Rgba)?;
+    }
+    let count = (last - first + 1) as usize;
+    // Rows of the window above the image are left alone.
+    let skipped = (first - i64::from(rows.window.min_y)) as usize;
+    let direct = match (rows.pixel_type, rows.samples, alpha_fill) {
+        (PixelType::U8, 3, _) => Some(Channels::Rgb),
+        (PixelType::U8, 4, None) => Some(Channels::Rgba),
+        _ => None,
+    };
+    if let Some(layout) = direct {
+        // SAFETY: forwarded from the caller.
+        return unsafe { decode_direct(rows, decoder, layout, skipped, count, width) };
+    }
+    try_resize(band, band_bytes)?;
+    let mut done = 0;
+    while done < count {
+        let decoded = decoder.decode_rows(band, rgba_row, Channels::Rgba)? as usize;
+        if decoded == 0 {
+            break;
+        }
+        for (i, rgba) in band.chunks_exact(rgba_row).take(decoded).enumerate() {
+            if done + i < count {
+                let start = rows.row_address(skipped + done + i);
+                // SAFETY: forwarded from the caller; the row is inside the
+                // window and the image.
+                unsafe { convert_row(rows, alpha_fill, start, rgba) };
+            }
+        }
+        done += decoded;
+    }
+    Ok(())
+}
+
+/// Decodes `count` rows of U8 samples in `layout` straight into the
+/// window's rows from row `skipped`: as one band where the rows follow each
+/// other, else row by row.
+///
+/// # Safety
+/// As for [`decode`]; the rows must be inside the window and the image.
+unsafe fn decode_direct(
+    rows: &RgbaRows,
+    decoder: &mut Decoder<'_>,
+    layout: Channels,
+    skipped: usize,
+    count: usize,
+    width: usize,
+) -> Result<()> {
+    let row_bytes = width * rows.samples;
+    let (bands, band_rows) = if rows.y_stride == row_bytes {
+        (1, count)
+    } else {
+        (count, 1)
+    };
+    for band in 0..bands {
+        let start = rows.row_address(skipped + band * band_rows);
+        // SAFETY: the caller's frame buffer holds every sample of the
+        // window's rows: `band_rows` rows of `row_bytes` bytes each, back
+        // to back where `band_rows` is above 1, are all samples of its
+        // slices, which this call alone writes.
+        let out = unsafe { std::slice::from_raw_parts_mut(start, band_rows * row_bytes) };
+        decoder.decode_rows(out, row_bytes, layout)?;
+    }
+    Ok(())
+}
+
+/// Converts one row of decoded RGBA bytes into the row at `start`.
+///
+/// # Safety
+/// As for [`decode`]; `start` must be the address of a row of the window
+/// inside the image.
+unsafe fn convert_row(rows: &RgbaRows, alpha_fill: Option<f64>, start: *mut u8, rgba: &[u8]) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match rows.pixel_type {
+            PixelType::U8 => convert_samples::<u8>(rows.samples, alpha_fill, start, rgba),
+            PixelType::Half => convert_samples::<f16>(rows.samples, alpha_fill, start, rgba),
+            PixelType::Float => convert_samples::<f32>(rows.samples, alpha_fill, start, rgba),
+            PixelType::Uint => convert_samples::<u32>(rows.samples, alpha_fill, start, rgba),
+        }
+    }
+}
+
+/// Writes the first `samples` bytes of each RGBA pixel as `T` from
+/// `start`, the alpha as `alpha_fill` where given.
+///
+/// # Safety
+/// As for [`convert_row`].
+unsafe fn convert_samples<T: Sample>(
+    samples: usize,
+    alpha_fill: Option<f64>,
+    start: *mut u8,
+    rgba: &[u8],
+) {
+    let size = std::mem::size_of::<T>();
+    let fill = alpha_fill.map(|fill| T::from_float(fill as f32));
+    for (x, pixel) in rgba.chunks_exact(4).enumerate() {
+        let at = x * samples * size;
+        for (c, &byte) in pixel.iter().take(samples).enumerate() {
+            let value = match (c, fill) {
+                (3, Some(fill)) => fill,
+                _ => T::from_u8(byte),
+            };
+            // SAFETY: sample `c` of pixel `x` of the row is a sample of
+            // slice `c` inside the window, valid for `size` bytes.
+            unsafe { value.write(start.add(at + c * size)) };
+        }
+    }
+}
