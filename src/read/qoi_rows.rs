@@ -138,13 +138,16 @@ unsafe fn convert_samples<T: Sample>(
     rgba: &[u8],
 ) {
     let size = std::mem::size_of::<T>();
-    let fill = alpha_fill.map(|fill| T::from_float(fill as f32));
+    // Converted whether or not it is used, from a value always set.
+    let fill = T::from_float(alpha_fill.unwrap_or_default() as f32);
+    let filled = alpha_fill.is_some();
     for (x, pixel) in rgba.chunks_exact(4).enumerate() {
         let at = x * samples * size;
         for (c, &byte) in pixel.iter().take(samples).enumerate() {
-            let value = match (c, fill) {
-                (3, Some(fill)) => fill,
-                _ => T::from_u8(byte),
+            let value = if c == 3 && filled {
+                fill
+            } else {
+                T::from_u8(byte)
             };
             // SAFETY: sample `c` of pixel `x` of the row is a sample of
             // slice `c` inside the window, valid for `size` bytes.
