@@ -823,7 +823,9 @@ typedef struct exrkit_write_options {
      * part at the origin with channels R, G, B and optionally A (any
      * declared type; written as U8 from slices of any type, clamped to
      * 0..1, times 255, rounded), its `colorspace` int attribute 0 (sRGB,
-     * the default) or 1 (linear), written whole by exrkit_write_image.
+     * the default) or 1 (linear), written whole by exrkit_write_image;
+     * fastest from whole rows of slices R, G, B (and A) of one type
+     * interleaved in that order, U8 most of all.
      */
     exrkit_format format;
     /**
@@ -1349,6 +1351,11 @@ exrkit_status exrkit_decode_block(const struct exrkit_reader *reader,
  * left at each slice's fill value while the rest decodes; the first error
  * by chunk index is returned. The progress callback may cancel
  * (EXRKIT_ERR_CANCELLED).
+ *
+ * A QOI file decodes in one pass on the calling thread. Its fastest frame
+ * buffer is whole rows of the image with slices R, G, B (and A) of one
+ * type interleaved in that order (x_stride 3 or 4 samples, one y_stride):
+ * U8 rows in the file's own channels are decoded straight into them.
  *
  * # Safety
  * As for exrkit_decode_block.

@@ -141,6 +141,11 @@ pub unsafe extern "C" fn exrkit_decode_block(
 /// by chunk index is returned. The progress callback may cancel
 /// (EXRKIT_ERR_CANCELLED).
 ///
+/// A QOI file decodes in one pass on the calling thread. Its fastest frame
+/// buffer is whole rows of the image with slices R, G, B (and A) of one
+/// type interleaved in that order (x_stride 3 or 4 samples, one y_stride):
+/// U8 rows in the file's own channels are decoded straight into them.
+///
 /// # Safety
 /// As for exrkit_decode_block.
 #[no_mangle]

@@ -33,7 +33,9 @@ pub struct exrkit_write_options {
     /// part at the origin with channels R, G, B and optionally A (any
     /// declared type; written as U8 from slices of any type, clamped to
     /// 0..1, times 255, rounded), its `colorspace` int attribute 0 (sRGB,
-    /// the default) or 1 (linear), written whole by exrkit_write_image.
+    /// the default) or 1 (linear), written whole by exrkit_write_image;
+    /// fastest from whole rows of slices R, G, B (and A) of one type
+    /// interleaved in that order, U8 most of all.
     pub format: exrkit_format,
     /// Encode threads: 0 = all cores (shared pool), 1 = the calling thread.
     pub threads: u32,
