@@ -1,9 +1,11 @@
 /*
  * Hostile QOI files through the C API: thousands of mutated and truncated
  * copies of the given files (bytes flipped, header fields rewritten, tails
- * cut) are opened from memory with a pixel limit and decoded whole. Each
- * call must return a status (no crash, no hang; valgrind watches memory),
- * and an image that opens never exceeds the limit.
+ * cut) are opened from memory with a pixel limit and decoded whole, as
+ * RGBA floats and as rows of U8 samples in the file's channels (the way
+ * that decodes straight into them). Each call must return a status (no
+ * crash, no hang; valgrind watches memory), both the same one, and an
+ * image that opens never exceeds the limit.
  *
  *   qoi_fuzz FILE.qoi...
  */
@@ -26,6 +28,32 @@ static uint32_t next(void)
     state ^= state >> 7;
     state ^= state << 17;
     return (uint32_t)(state >> 32);
+}
+
+/* Decodes the image into `out` as rows of interleaved U8 samples in the
+ * file's own channels, the way that writes them straight in. */
+static exrkit_status decode_bytes(const exrkit_reader *reader, const exrkit_header *h,
+                                  uint8_t *out)
+{
+    static const char *const names[4] = {"R", "G", "B", "A"};
+    exrkit_slice slices[4];
+    exrkit_framebuffer fb;
+    const ptrdiff_t count = (ptrdiff_t)h->channel_count;
+    uint32_t c;
+    for (c = 0; c < h->channel_count && c < 4; c++) {
+        slices[c].channel = names[c];
+        slices[c].type = EXRKIT_PIXEL_U8;
+        slices[c].base = out + c;
+        slices[c].x_stride = count;
+        slices[c].y_stride = count * ((ptrdiff_t)h->data_window.max_x + 1);
+        slices[c].x_sampling = 1;
+        slices[c].y_sampling = 1;
+        slices[c].fill = 0.0;
+    }
+    fb.window = h->data_window;
+    fb.slices = slices;
+    fb.slice_count = c;
+    return exrkit_decode_image(reader, 0, 0, 0, &fb);
 }
 
 /* One damaged copy of `data` in `out` (same capacity); returns its size. */
@@ -87,7 +115,12 @@ int main(int argc, char **argv)
             } else if ((rgba = (float *)malloc(pixels * 16)) != NULL) {
                 exrkit_status st = exrkit_decode_rgba(
                     reader, 0, h.data_window, rgba, (ptrdiff_t)(h.data_window.max_x + 1) * 16);
-                if (st == EXRKIT_OK)
+                exrkit_status bytes = decode_bytes(reader, &h, (uint8_t *)rgba);
+                if (bytes != st) {
+                    fprintf(stderr, "qoi_fuzz: %s: RGBA gave %s, U8 rows %s\n", argv[f],
+                            exrkit_status_string(st), exrkit_status_string(bytes));
+                    failures++;
+                } else if (st == EXRKIT_OK)
                     decoded++;
                 else if (st == EXRKIT_ERR_CORRUPT)
                     refused++;
