@@ -12,8 +12,10 @@ pub struct DecodeOptions {
     /// [`Error::LimitExceeded`] before anything is allocated.
     pub max_pixels: u64,
     /// Require the end marker right after the last pixel's op, and nothing
-    /// after it. Otherwise whatever follows the last pixel is ignored, as the
-    /// reference decoder ignores it.
+    /// after it. Otherwise the last 8 bytes may hold anything and whatever
+    /// lies between the last pixel's op and them is ignored, as the
+    /// reference decoder ignores them. Either way no op is read from the
+    /// last 8 bytes.
     pub strict: bool,
 }
 
@@ -35,10 +37,11 @@ impl Default for DecodeOptions {
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     header: Header,
-    /// Op bytes not yet read: everything after the header, up to the end
-    /// marker if the data ends with one.
+    /// Op bytes not yet read: everything after the header but the last 8
+    /// bytes, which the end marker takes and from which the reference
+    /// decoder never reads an op, whatever they hold.
     ops: &'a [u8],
-    /// Whether the data ends with the end marker.
+    /// Whether the last 8 bytes are the end marker.
     end_marker: bool,
     strict: bool,
     /// The current pixel.
@@ -63,10 +66,8 @@ impl<'a> Decoder<'a> {
         let header = Header::parse(data)?;
         header.check(data.len() as u64, options)?;
         let body = data.get(HEADER_SIZE..).unwrap_or_default();
-        let (ops, end_marker) = match body.strip_suffix(&END_MARKER) {
-            Some(ops) => (ops, true),
-            None => (body, false),
-        };
+        let (ops, marker) = body.split_at(body.len().saturating_sub(END_MARKER.len()));
+        let end_marker = marker == END_MARKER;
         let mut index = [0; 64];
         // Each op puts its pixel in the index, a run as well; runs repeat the
         // pixel of the op before, which already has, except at the start.
@@ -656,7 +657,7 @@ mod tests {
 
     #[test]
     fn a_failed_decode_leaves_the_decoder_unusable() {
-        let data = file(1, 2, 4, &[0xc0], &[]);
+        let data = file(1, 2, 4, &[0xc0], &END_MARKER);
         let mut decoder = Decoder::new(&data, &DecodeOptions::default()).unwrap();
         let mut band = [0u8; 8];
         assert!(is_corrupt(decoder.decode_rows(
@@ -677,9 +678,7 @@ mod tests {
         };
         let good = file(1, 1, 4, &ops, &END_MARKER);
         assert!(decode(&good, &strict, Channels::Rgba).is_ok());
-        let tails: [&[u8]; 5] = [
-            &[],
-            &END_MARKER[..7],
+        let tails: [&[u8]; 3] = [
             &[0, 0, 0, 0, 0, 0, 0, 2],
             &[0xc0, 0, 0, 0, 0, 0, 0, 0, 1],
             &[0, 0, 0, 0, 0, 0, 0, 1, 0],
@@ -693,6 +692,21 @@ mod tests {
                 "{tail:?}"
             );
         }
+    }
+
+    #[test]
+    fn no_op_is_read_from_the_last_8_bytes() {
+        // As the reference decoder reads files: the second pixel's op lies in
+        // the last 8 bytes, so the data ends before that pixel.
+        let data = file(2, 1, 4, &[0xfe, 1, 2, 3], &[0xfe, 4, 5, 6, 0, 0, 0, 0]);
+        let lax = DecodeOptions::default();
+        assert!(is_corrupt(decode(&data, &lax, Channels::Rgba)));
+        // A file too short for its pixels' fewest ops and the 8 bytes.
+        let data = file(1, 1, 4, &[0xfe, 1, 2, 3], &[]);
+        assert!(is_corrupt(Decoder::new(&data, &lax)));
+        // Long enough for that, not for the op it holds.
+        let data = file(1, 1, 4, &[0xfe, 1, 2, 3], &END_MARKER[..7]);
+        assert!(is_corrupt(decode(&data, &lax, Channels::Rgba)));
     }
 
     /// `file` decoded in one segment, with or without `BRANCHES`.

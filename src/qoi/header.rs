@@ -156,11 +156,11 @@ impl Header {
 
     /// The fewest bytes a file with this header can have: the header, one
     /// op byte per 62 pixels (the longest run one byte codes; no op codes
-    /// more pixels per byte), and with `end_marker` the end marker.
-    pub fn min_file_size(&self, end_marker: bool) -> u64 {
+    /// more pixels per byte), and the 8 bytes of the end marker, from which
+    /// no op is read whatever they hold (as the reference decoder reads).
+    pub fn min_file_size(&self) -> u64 {
         let ops = self.pixel_count().div_ceil(MAX_RUN as u64);
-        let marker = if end_marker { END_MARKER.len() } else { 0 };
-        (HEADER_SIZE + marker) as u64 + ops
+        (HEADER_SIZE + END_MARKER.len()) as u64 + ops
     }
 
     /// The most bytes the reference encoder (and [`Encoder`](super::Encoder))
@@ -177,8 +177,7 @@ impl Header {
     /// Checks the header against `options` before anything is allocated for
     /// its pixels: more pixels than `options.max_pixels` is
     /// [`Error::LimitExceeded`], and a `file_size` below
-    /// [`Header::min_file_size`] (with the end marker only when
-    /// `options.strict`) is [`Error::Corrupt`].
+    /// [`Header::min_file_size`] is [`Error::Corrupt`].
     pub fn check(&self, file_size: u64, options: &DecodeOptions) -> Result<()> {
         let pixels = self.pixel_count();
         if options.max_pixels != 0 && pixels > options.max_pixels {
@@ -187,7 +186,7 @@ impl Header {
                 options.max_pixels
             )));
         }
-        let needed = self.min_file_size(options.strict);
+        let needed = self.min_file_size();
         if file_size < needed {
             corrupt!(
                 "a {} x {} QOI image needs at least {needed} bytes; the file has {file_size}",
@@ -267,11 +266,10 @@ mod tests {
     #[test]
     fn sizes_follow_from_the_pixel_count() {
         let header = Header::new(62, 2, Channels::Rgb, ColorSpace::Srgb).unwrap();
-        assert_eq!(header.min_file_size(false), 14 + 2);
-        assert_eq!(header.min_file_size(true), 14 + 2 + 8);
+        assert_eq!(header.min_file_size(), 14 + 2 + 8);
         assert_eq!(header.max_file_size(), 14 + 124 * 4 + 8);
         let odd = Header::new(63, 1, Channels::Rgba, ColorSpace::Srgb).unwrap();
-        assert_eq!(odd.min_file_size(false), 14 + 2);
+        assert_eq!(odd.min_file_size(), 14 + 2 + 8);
         assert_eq!(odd.max_file_size(), 14 + 63 * 5 + 8);
     }
 
@@ -292,28 +290,21 @@ mod tests {
             max_pixels: 999_999,
             strict: false,
         };
-        let need = header.min_file_size(false);
+        let need = header.min_file_size();
         assert!(matches!(
             header.check(u64::MAX, &limited),
             Err(Error::LimitExceeded(_))
         ));
-        let open = DecodeOptions {
-            max_pixels: 0,
-            strict: false,
-        };
-        assert!(header.check(need, &open).is_ok());
-        assert!(matches!(
-            header.check(need - 1, &open),
-            Err(Error::Corrupt(_))
-        ));
-        let strict = DecodeOptions {
-            max_pixels: 1_000_000,
-            strict: true,
-        };
-        assert!(matches!(
-            header.check(need, &strict),
-            Err(Error::Corrupt(_))
-        ));
-        assert!(header.check(need + 8, &strict).is_ok());
+        for strict in [false, true] {
+            let open = DecodeOptions {
+                max_pixels: 0,
+                strict,
+            };
+            assert!(header.check(need, &open).is_ok());
+            assert!(matches!(
+                header.check(need - 1, &open),
+                Err(Error::Corrupt(_))
+            ));
+        }
     }
 }
