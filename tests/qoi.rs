@@ -552,7 +552,11 @@ fn the_reader_refuses_damaged_qoi_files_cleanly() {
             })
             .expect("fb");
             fb.add("R", &mut one, 0.0).expect("slice");
-            let _ = reader.decode_image(0, 0, 0, &mut fb);
+            let one_pixel = reader.decode_image(0, 0, 0, &mut fb);
+            assert!(
+                matches!(one_pixel, Ok(()) | Err(Error::Corrupt(_))),
+                "{one_pixel:?}"
+            );
         }
     }
     println!("damaged QOI files through the reader: {decoded} decoded, {refused} refused");
@@ -755,6 +759,16 @@ fn the_qoi_writer_refuses_what_qoi_cannot_hold() {
         .is_err());
 }
 
+/// The window of columns 0 to `width - 1` and rows `min_y` to `max_y`.
+fn full_width(width: i32, min_y: i32, max_y: i32) -> exrkit::meta::types::Box2i {
+    exrkit::meta::types::Box2i {
+        min_x: 0,
+        min_y,
+        max_x: width - 1,
+        max_y,
+    }
+}
+
 /// A frame buffer over `samples`: rows of interleaved `names` samples of
 /// `T`, `stride` samples apart, covering `window`, the A slice's fill
 /// `alpha_fill`.
@@ -817,7 +831,6 @@ fn check_rows_of<T>(sentinel: T, from_u8: impl Fn(u8) -> T, quarter: T)
 where
     T: exrkit::pixels::Sample + PartialEq + std::fmt::Debug,
 {
-    use exrkit::meta::types::Box2i;
     let Some(images) = images() else {
         return;
     };
@@ -835,12 +848,7 @@ where
         let file = qoi::encode(&header, &pixels).expect("encode");
         let windows = [(0, h - 1), (h / 3, h / 2), (-3, h + 2)];
         for (min_y, max_y) in windows {
-            let window = Box2i {
-                min_x: 0,
-                min_y,
-                max_x: w - 1,
-                max_y,
-            };
+            let window = full_width(w, min_y, max_y);
             for names in [&["R", "G", "B"][..], &["R", "G", "B", "A"]] {
                 for pad in [0, 5] {
                     let (got, stride) =
@@ -972,4 +980,136 @@ fn rows_of_interleaved_samples_of_each_type_and_planes_write_the_codecs_bytes() 
             "{channels:?} from planes"
         );
     }
+}
+
+/// Decodes `file` over `window` through the reader three ways: rows of
+/// interleaved U8 samples in the file's channels (straight in), rows of
+/// interleaved FLOAT R, G, B, A (one conversion) and planes of U8 samples
+/// in the order B, G, R, A (the general scatter). Fills are 0 for R and B,
+/// 1 for G and A. Returns each way's status and samples as U8 (FLOAT as
+/// `v * 255`), rows of the window one after another.
+fn decode_three_ways(
+    file: &[u8],
+    window: exrkit::meta::types::Box2i,
+) -> [(Result<(), String>, Vec<u8>); 3] {
+    use exrkit::pixels::FrameBuffer;
+    use exrkit::{ReadOptions, Reader};
+    const SENTINEL: u8 = 77;
+    let open = || Reader::from_bytes(file.to_vec(), ReadOptions::default()).expect("open");
+    let samples = open().headers()[0].channels().len();
+    let names = &["R", "G", "B", "A"][..samples];
+    let fill = |name: &str| if name == "G" || name == "A" { 1.0 } else { 0.0 };
+    let pixels = window.area() as usize;
+    let status = |r: exrkit::Result<()>| {
+        r.map_err(|e| {
+            format!("{e:?}")
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+    };
+
+    let mut direct = vec![SENTINEL; pixels * samples];
+    let slices: Vec<(&str, f64)> = names.iter().map(|&n| (n, fill(n))).collect();
+    let mut fb = FrameBuffer::interleaved(window, &slices, &mut direct).expect("fb");
+    let direct_status = status(open().decode_image(0, 0, 0, &mut fb));
+    drop(fb);
+
+    let mut floats = vec![f32::from(SENTINEL) / 255.0; pixels * 4];
+    let all: Vec<(&str, f64)> = ["R", "G", "B", "A"].iter().map(|&n| (n, fill(n))).collect();
+    let mut fb = FrameBuffer::interleaved(window, &all, &mut floats).expect("fb");
+    let float_status = status(open().decode_image(0, 0, 0, &mut fb));
+    drop(fb);
+    let floats: Vec<u8> = floats
+        .chunks_exact(4)
+        .flat_map(|p| {
+            p[..samples]
+                .iter()
+                .map(|&v| (v * 255.0).round() as u8)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+
+    let mut planes = vec![vec![SENTINEL; pixels]; samples];
+    let mut fb = FrameBuffer::new(window).expect("fb");
+    for (plane, name) in planes.iter_mut().zip(names).rev() {
+        fb.add(name, plane, fill(name)).expect("plane");
+    }
+    let planar_status = status(open().decode_image(0, 0, 0, &mut fb));
+    drop(fb);
+    let planar: Vec<u8> = (0..pixels)
+        .flat_map(|i| planes.iter().map(move |plane| plane[i]))
+        .collect();
+
+    [
+        (direct_status, direct),
+        (float_status, floats),
+        (planar_status, planar),
+    ]
+}
+
+#[test]
+fn damaged_files_decode_alike_every_way_over_every_window() {
+    let Some(images) = images() else { return };
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let (mut decoded, mut failed) = (0, 0);
+    for (path, bytes) in &images {
+        if !["testcard.qoi", "qoi_logo.qoi"].contains(&name(path).as_str()) {
+            continue;
+        }
+        let header = Header::parse(bytes).expect("header");
+        let (w, h) = (header.width() as i32, header.height() as i32);
+        let windows = [
+            (0, h - 1),
+            (0, h / 2),
+            (h / 3, h / 3 + 5),
+            (-4, h + 3),
+            (h + 2, h + 9),
+        ];
+        for round in 0..25 {
+            let damaged = if round == 0 {
+                bytes.clone()
+            } else {
+                mutate(bytes, &mut rng)
+            };
+            let opens = exrkit::Reader::from_bytes(damaged.clone(), Default::default()).is_ok();
+            let Ok(found) = Header::parse(&damaged) else {
+                continue;
+            };
+            if !opens || found.width() != header.width() || found.height() != header.height() {
+                continue;
+            }
+            for (min_y, max_y) in windows {
+                let window = full_width(w, min_y, max_y);
+                let [direct, floats, planar] = decode_three_ways(&damaged, window);
+                let what = format!("{} round {round}, rows {min_y}..={max_y}", name(path));
+                assert_eq!(
+                    direct.0, planar.0,
+                    "{what}: statuses, straight in and planes"
+                );
+                assert_eq!(
+                    floats.0, planar.0,
+                    "{what}: statuses, FLOAT rows and planes"
+                );
+                assert!(
+                    direct.1 == planar.1,
+                    "{what}: samples, straight in and planes"
+                );
+                assert!(
+                    floats.1 == planar.1,
+                    "{what}: samples, FLOAT rows and planes"
+                );
+                match planar.0 {
+                    Ok(()) => decoded += 1,
+                    Err(_) => failed += 1,
+                }
+            }
+        }
+    }
+    eprintln!("damaged QOI files over windows: {decoded} decoded alike, {failed} failed alike");
+    assert!(
+        decoded > 20 && failed > 20,
+        "{decoded} decoded, {failed} failed"
+    );
 }

@@ -107,8 +107,10 @@ pub(crate) unsafe fn frame_buffer<'a>(fb: *const exrkit_framebuffer) -> Result<F
 /// channel also gets the pixels the chunk's samples cover below and right
 /// of them, which may lie in the next chunk). May be called from any number
 /// of threads at once on one reader (each with its own pixels to write).
-/// On failure nothing is filled. EXRKIT_ERR_CORRUPT names the part and
-/// chunk of damaged data;
+/// On failure nothing is filled, except in a QOI file, whose one chunk
+/// decodes straight into the frame buffer: the window's rows before the
+/// damage keep their pixels, those from it on get the fill values.
+/// EXRKIT_ERR_CORRUPT names the part and chunk of damaged data;
 /// EXRKIT_ERR_INCOMPLETE means the file never got the chunk;
 /// EXRKIT_ERR_UNSUPPORTED names a codec this build cannot decode.
 ///
@@ -141,7 +143,9 @@ pub unsafe extern "C" fn exrkit_decode_block(
 /// by chunk index is returned. The progress callback may cancel
 /// (EXRKIT_ERR_CANCELLED).
 ///
-/// A QOI file decodes in one pass on the calling thread. Its fastest frame
+/// A QOI file decodes in one pass on the calling thread, only down to the
+/// window's last row; damage leaves the window's rows from it on at the
+/// fill values (as exrkit_decode_block). Its fastest frame
 /// buffer is whole rows of the image with slices R, G, B (and A) of one
 /// type interleaved in that order (x_stride 3 or 4 samples, one y_stride):
 /// U8 rows in the file's own channels are decoded straight into them.

@@ -62,3 +62,165 @@ impl RgbaRows {
         self.base.wrapping_add(row * self.y_stride)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pixels::framebuffer::RawSlice;
+
+    const WIDTH: u32 = 5;
+
+    fn window(min_x: i32, max_x: i32) -> Box2i {
+        Box2i {
+            min_x,
+            min_y: -1,
+            max_x,
+            max_y: 2,
+        }
+    }
+
+    /// A slice of `name` at byte `offset` of `memory`, U8 unless `pixel_type`.
+    fn slice(
+        name: &str,
+        memory: &mut [u8],
+        offset: usize,
+        x_stride: isize,
+        y_stride: isize,
+        pixel_type: PixelType,
+    ) -> RawSlice<'static> {
+        let channel: &'static [u8] = match name {
+            "R" => b"R",
+            "G" => b"G",
+            "B" => b"B",
+            _ => b"A",
+        };
+        RawSlice {
+            channel,
+            pixel_type,
+            base: memory.as_mut_ptr().wrapping_add(offset),
+            x_stride,
+            y_stride,
+            x_sampling: 1,
+            y_sampling: 1,
+            fill: 0.0,
+        }
+    }
+
+    /// A slice's channel, byte offset, x and y strides and type.
+    type Spec<'n> = (&'n str, usize, isize, isize, PixelType);
+
+    /// Whether slices of `specs` over `window` are seen as rows.
+    fn rows_of(window: Box2i, slices: &[Spec<'_>]) -> bool {
+        let mut memory = vec![0u8; 4096];
+        let mut fb = FrameBuffer::new(window).unwrap();
+        for &(name, offset, x, y, pixel_type) in slices {
+            let raw = slice(name, &mut memory, 1024 + offset, x, y, pixel_type);
+            // SAFETY: every sample the slices address lies in `memory`,
+            // which outlives the frame buffer: at most 1024 bytes either
+            // side of its middle.
+            unsafe { fb.add_raw(raw) }.unwrap();
+        }
+        RgbaRows::of(&fb, WIDTH).is_some()
+    }
+
+    const U8: PixelType = PixelType::U8;
+
+    #[test]
+    fn interleaved_rgb_and_rgba_rows_over_the_image_width_are_rows() {
+        let w = window(0, WIDTH as i32 - 1);
+        let rgb = [
+            ("R", 0, 3, 15, U8),
+            ("G", 1, 3, 15, U8),
+            ("B", 2, 3, 15, U8),
+        ];
+        assert!(rows_of(w, &rgb));
+        let padded = [
+            ("R", 0, 3, 20, U8),
+            ("G", 1, 3, 20, U8),
+            ("B", 2, 3, 20, U8),
+        ];
+        assert!(rows_of(w, &padded));
+        let f = PixelType::Float;
+        let rgba = [
+            ("R", 0, 16, 80, f),
+            ("G", 4, 16, 80, f),
+            ("B", 8, 16, 80, f),
+            ("A", 12, 16, 80, f),
+        ];
+        assert!(rows_of(w, &rgba));
+    }
+
+    #[test]
+    fn anything_else_is_not() {
+        let w = window(0, WIDTH as i32 - 1);
+        let cases: [&[Spec<'_>]; 9] = [
+            // B, G, R order.
+            &[
+                ("B", 0, 3, 15, U8),
+                ("G", 1, 3, 15, U8),
+                ("R", 2, 3, 15, U8),
+            ],
+            // Three slices four bytes apart (RGBX).
+            &[
+                ("R", 0, 4, 20, U8),
+                ("G", 1, 4, 20, U8),
+                ("B", 2, 4, 20, U8),
+            ],
+            // Mixed types.
+            &[
+                ("R", 0, 3, 15, U8),
+                ("G", 1, 3, 15, U8),
+                ("B", 2, 3, 15, PixelType::Half),
+            ],
+            // Rows upward.
+            &[
+                ("R", 0, 3, -15, U8),
+                ("G", 1, 3, -15, U8),
+                ("B", 2, 3, -15, U8),
+            ],
+            // Rows closer than a row's samples.
+            &[
+                ("R", 0, 3, 14, U8),
+                ("G", 1, 3, 14, U8),
+                ("B", 2, 3, 14, U8),
+            ],
+            // Different row strides.
+            &[
+                ("R", 0, 3, 15, U8),
+                ("G", 1, 3, 15, U8),
+                ("B", 2, 3, 16, U8),
+            ],
+            // G not beside R.
+            &[
+                ("R", 0, 3, 15, U8),
+                ("G", 2, 3, 15, U8),
+                ("B", 1, 3, 15, U8),
+            ],
+            // A channel twice.
+            &[
+                ("R", 0, 3, 15, U8),
+                ("R", 1, 3, 15, U8),
+                ("B", 2, 3, 15, U8),
+            ],
+            // Two slices.
+            &[("R", 0, 2, 10, U8), ("G", 1, 2, 10, U8)],
+        ];
+        for (i, slices) in cases.iter().enumerate() {
+            assert!(!rows_of(w, slices), "case {i}");
+        }
+        let rgb = [
+            ("R", 0, 3, 15, U8),
+            ("G", 1, 3, 15, U8),
+            ("B", 2, 3, 15, U8),
+        ];
+        // Windows other than the image's columns.
+        assert!(!rows_of(window(1, WIDTH as i32 - 1), &rgb));
+        assert!(!rows_of(window(0, WIDTH as i32 - 2), &rgb));
+        let six = [
+            ("R", 0, 3, 18, U8),
+            ("G", 1, 3, 18, U8),
+            ("B", 2, 3, 18, U8),
+        ];
+        assert!(!rows_of(window(-1, WIDTH as i32 - 1), &six));
+    }
+}

@@ -93,7 +93,8 @@ impl<'a> Decoder<'a> {
         &self.header
     }
 
-    /// Rows decoded so far; the next band starts at this row.
+    /// Rows decoded so far; the next band starts at this row. After an
+    /// error in the data, the rows wholly decoded before it.
     pub fn rows_done(&self) -> u32 {
         self.rows_done
     }
@@ -182,11 +183,11 @@ impl<'a> Decoder<'a> {
             Err(at) => {
                 self.failed = true;
                 let width = self.header.width() as usize;
+                let (x, y) = (at % width, self.rows_done as usize + at / width);
+                // The rows wholly decoded before the error count as done.
+                self.rows_done += (at / width) as u32;
                 corrupt!(
-                    "the QOI data ends at pixel ({}, {}) of {} x {}",
-                    at % width,
-                    self.rows_done as usize + at / width,
-                    width,
+                    "the QOI data ends at pixel ({x}, {y}) of {width} x {}",
                     self.header.height()
                 );
             }
@@ -653,6 +654,20 @@ mod tests {
             &DecodeOptions::default(),
             Channels::Rgba
         )));
+    }
+
+    #[test]
+    fn a_failed_decode_counts_the_rows_wholly_decoded_before_it() {
+        // 4 x 3: two rows and one pixel, then the data ends.
+        let data = file(4, 3, 4, &[0xc0 | 8], &END_MARKER);
+        let mut decoder = Decoder::new(&data, &DecodeOptions::default()).unwrap();
+        let mut band = [0u8; 48];
+        assert!(is_corrupt(decoder.decode_rows(
+            &mut band,
+            16,
+            Channels::Rgba
+        )));
+        assert_eq!(decoder.rows_done(), 2);
     }
 
     #[test]

@@ -81,7 +81,9 @@ impl Reader {
     /// Decodes chunk `chunk` of `part` into `fb`, writing only the pixels
     /// of the chunk inside the frame buffer's window (and, for a 1x1 slice
     /// of a subsampled channel, the pixels its samples cover). On failure
-    /// nothing is filled.
+    /// nothing is filled, except in a QOI file, whose one chunk decodes
+    /// straight into the frame buffer: the window's rows before the damage
+    /// hold their pixels, and those from it on are left at the fill values.
     pub fn decode_block(&self, part: usize, chunk: u64, fb: &mut FrameBuffer<'_>) -> Result<()> {
         let header = self.flat_header(part)?;
         if self.is_qoi() {
@@ -102,7 +104,8 @@ impl Reader {
     ///
     /// Damaged or missing chunks leave their pixels at each slice's fill
     /// value; the rest of the image still decodes, and the first error (by
-    /// chunk index) is returned.
+    /// chunk index) is returned. A QOI file's one chunk keeps the rows before
+    /// the damage; the window's rows from it on are left at the fill values.
     pub fn decode_image(
         &self,
         part: usize,

@@ -91,10 +91,14 @@ impl Reader {
     }
 
     /// Decodes the rows of a QOI file that meet the window of `fb`: every
-    /// row from the top down to the window's last (QOI decodes only in
-    /// order). Rows of interleaved R, G, B (and A) samples of one type take
-    /// the direct way ([`RgbaRows`]); other frame buffers get each band
+    /// row from the top down to the last the window holds (QOI decodes only
+    /// in order). Rows of interleaved R, G, B (and A) samples of one type
+    /// take the direct way ([`RgbaRows`]); other frame buffers get each band
     /// rearranged into an EXR block of U8 channels and scattered.
+    ///
+    /// When the data fails, the window's rows the decoder did not wholly
+    /// decode are left at each slice's fill value, whichever way they took,
+    /// and the error is returned.
     pub(super) fn decode_qoi(&self, header: &Header, fb: &mut FrameBuffer<'_>) -> Result<()> {
         let bytes = match &self.qoi {
             Some(QoiBytes::InSource) => self.source.as_bytes(),
@@ -105,67 +109,110 @@ impl Reader {
             return Err(Error::Internal("not a QOI file".into()));
         };
         let mut decoder = Decoder::new(bytes, &decode_options(&self.options))?;
-        if let Some(rows) = RgbaRows::of(fb, decoder.header().width()) {
-            let alpha_fill = match (decoder.header().channels(), fb.slices.get(3)) {
-                (Channels::Rgb, Some(alpha)) => Some(alpha.fill),
-                _ => None,
-            };
-            return codec::with_block_scratch(|scratch| {
-                // SAFETY: the frame buffer is valid (its constructors
-                // require it), and this call alone writes, holding it
-                // exclusively.
-                unsafe { qoi_rows::decode(&rows, alpha_fill, &mut decoder, &mut scratch.line) }
-            });
+        let window = fb.window();
+        let last = i64::from(window.max_y).min(i64::from(decoder.header().height()) - 1);
+        if last < i64::from(window.min_y).max(0) {
+            return Ok(());
         }
-        let plan = Plan::new(header.channels(), fb)?;
-        let width = decoder.header().width() as usize;
-        let reach = plan.reach_window();
-        // Byte of each of the part's channels (A, B, G, R order) in RGBA.
-        let rgba_index: Vec<usize> = header
-            .channels()
-            .iter()
-            .map(|c| match c.name.as_bytes() {
-                b"R" => 0,
-                b"G" => 1,
-                b"B" => 2,
-                _ => 3,
-            })
-            .collect();
-        let row_bytes = width
-            .checked_mul(4)
-            .ok_or_else(|| Error::LimitExceeded("QOI row larger than memory".into()))?;
-        codec::with_block_scratch(|scratch| {
-            try_resize(&mut scratch.line, row_bytes.saturating_mul(BAND_ROWS))?;
-            let mut y = 0i64;
-            while y <= i64::from(reach.max_y) {
-                let rows = decoder.decode_rows(&mut scratch.line, row_bytes, Channels::Rgba)?;
-                if rows == 0 {
-                    break;
-                }
-                let last = y + i64::from(rows) - 1;
-                if last >= i64::from(reach.min_y) {
-                    let region = Box2i {
-                        min_x: 0,
-                        min_y: y as i32,
-                        max_x: header.data_window().max_x,
-                        max_y: last as i32,
-                    };
-                    let layout = BlockLayout::new(header.channels(), region)?;
-                    scratch.unpacked.clear();
-                    for row in scratch.line.chunks_exact(row_bytes).take(rows as usize) {
-                        for &index in &rgba_index {
-                            scratch
-                                .unpacked
-                                .extend(row.chunks_exact(4).map(|pixel| pixel[index]));
-                        }
+        let decoded = match RgbaRows::of(fb, decoder.header().width()) {
+            Some(rows) => {
+                let alpha_fill = match (decoder.header().channels(), fb.slices.get(3)) {
+                    (Channels::Rgb, Some(alpha)) => Some(alpha.fill),
+                    _ => None,
+                };
+                codec::with_block_scratch(|scratch| {
+                    // SAFETY: the frame buffer is valid (its constructors
+                    // require it), and this call alone writes, holding it
+                    // exclusively.
+                    unsafe {
+                        qoi_rows::decode(&rows, alpha_fill, &mut decoder, last, &mut scratch.line)
                     }
-                    // SAFETY: the frame buffer's slices are valid (its
-                    // constructors require it), and this call alone writes.
-                    unsafe { plan.write_block(&layout, &scratch.unpacked) };
-                }
-                y = last + 1;
+                })
             }
-            Ok(())
-        })
+            None => {
+                let plan = Plan::new(header.channels(), fb)?;
+                scatter(header, &plan, &mut decoder, last)
+            }
+        };
+        if decoded.is_err() && i64::from(decoder.rows_done()) <= last {
+            let region = Box2i {
+                min_y: decoder.rows_done() as i32,
+                max_y: last as i32,
+                ..header.data_window()
+            };
+            let layout = BlockLayout::new(header.channels(), region)?;
+            let plan = Plan::new(header.channels(), fb)?;
+            // SAFETY: as above.
+            unsafe { plan.fill_block(&layout) };
+        }
+        decoded
     }
+}
+
+/// Decodes rows 0 to `last` band by band, rearranges each band that meets
+/// the plan's window into an EXR block of U8 channels and scatters it; on
+/// an error, the rows the decoder wholly decoded before it.
+fn scatter(
+    header: &Header,
+    plan: &Plan<'_, '_>,
+    decoder: &mut Decoder<'_>,
+    last: i64,
+) -> Result<()> {
+    let width = decoder.header().width() as usize;
+    let reach = plan.reach_window();
+    // Byte of each of the part's channels (A, B, G, R order) in RGBA.
+    let rgba_index: Vec<usize> = header
+        .channels()
+        .iter()
+        .map(|c| match c.name.as_bytes() {
+            b"R" => 0,
+            b"G" => 1,
+            b"B" => 2,
+            _ => 3,
+        })
+        .collect();
+    let row_bytes = width
+        .checked_mul(4)
+        .ok_or_else(|| Error::LimitExceeded("QOI row larger than memory".into()))?;
+    let band_rows = usize::try_from(last + 1).map_or(BAND_ROWS, |rows| rows.min(BAND_ROWS));
+    codec::with_block_scratch(|scratch| {
+        try_resize(&mut scratch.line, row_bytes.saturating_mul(band_rows))?;
+        let mut y = 0i64;
+        while y <= last {
+            let wanted = usize::try_from(last - y + 1).map_or(band_rows, |n| n.min(band_rows));
+            let band = &mut scratch.line[..wanted * row_bytes];
+            let before = decoder.rows_done();
+            let result = decoder.decode_rows(band, row_bytes, Channels::Rgba);
+            let rows = match result {
+                Ok(rows) => rows,
+                Err(_) => decoder.rows_done() - before,
+            };
+            let band_last = y + i64::from(rows) - 1;
+            if rows > 0 && band_last >= i64::from(reach.min_y) {
+                let region = Box2i {
+                    min_y: y as i32,
+                    max_y: band_last as i32,
+                    ..header.data_window()
+                };
+                let layout = BlockLayout::new(header.channels(), region)?;
+                scratch.unpacked.clear();
+                for row in scratch.line.chunks_exact(row_bytes).take(rows as usize) {
+                    for &index in &rgba_index {
+                        scratch
+                            .unpacked
+                            .extend(row.chunks_exact(4).map(|pixel| pixel[index]));
+                    }
+                }
+                // SAFETY: the frame buffer's slices are valid (its
+                // constructors require it), and this call alone writes.
+                unsafe { plan.write_block(&layout, &scratch.unpacked) };
+            }
+            result?;
+            if rows == 0 {
+                break;
+            }
+            y = band_last + 1;
+        }
+        Ok(())
+    })
 }

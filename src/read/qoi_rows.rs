@@ -12,10 +12,11 @@ use crate::pixels::convert::Sample;
 use crate::pixels::rgba_rows::RgbaRows;
 use crate::qoi::{Channels, Decoder};
 
-/// Decodes every row of the image from the top to the window's last into
-/// `rows`, writing those inside the window; rows of the window outside the
-/// image are left alone. `alpha_fill` is the A slice's fill where the file
-/// has no alpha; `band` is scratch.
+/// Decodes every row of the image from the top to row `last` (the last the
+/// window holds) into `rows`, writing those inside the window. `alpha_fill`
+/// is the A slice's fill where the file has no alpha; `band` is scratch. On
+/// an error every row the decoder wholly decoded before it is written, and
+/// no other.
 ///
 /// # Safety
 /// The frame buffer `rows` comes from must be valid as
@@ -25,27 +26,26 @@ pub(super) unsafe fn decode(
     rows: &RgbaRows,
     alpha_fill: Option<f64>,
     decoder: &mut Decoder<'_>,
+    last: i64,
     band: &mut Vec<u8>,
 ) -> Result<()> {
-    let height = i64::from(decoder.header().height());
     let first = i64::from(rows.window.min_y).max(0);
-    let last = i64::from(rows.window.max_y).min(height - 1);
     if first > last {
         return Ok(());
     }
     let width = decoder.header().width() as usize;
     let rgba_row = width.saturating_mul(4);
-    let band_bytes = rgba_row.saturating_mul(BAND_ROWS);
+    let count = (last - first + 1) as usize;
     // Rows above the window, decoded and dropped.
-    if first > 0 {
-        try_resize(band, band_bytes)?;
+    let above = first as usize;
+    if above > 0 {
+        try_resize(band, rgba_row.saturating_mul(above.min(BAND_ROWS)))?;
     }
     while i64::from(decoder.rows_done()) < first {
         let left = (first - i64::from(decoder.rows_done())) as usize;
         let skip = &mut band[..rgba_row * left.min(BAND_ROWS)];
         decoder.decode_rows(skip, rgba_row, Channels::Rgba)?;
     }
-    let count = (last - first + 1) as usize;
     // Rows of the window above the image are left alone.
     let skipped = (first - i64::from(rows.window.min_y)) as usize;
     let direct = match (rows.pixel_type, rows.samples, alpha_fill) {
@@ -57,20 +57,23 @@ pub(super) unsafe fn decode(
         // SAFETY: forwarded from the caller.
         return unsafe { decode_direct(rows, decoder, layout, skipped, count, width) };
     }
-    try_resize(band, band_bytes)?;
+    let band_rows = count.min(BAND_ROWS);
+    try_resize(band, rgba_row.saturating_mul(band_rows))?;
     let mut done = 0;
     while done < count {
-        let decoded = decoder.decode_rows(band, rgba_row, Channels::Rgba)? as usize;
+        let wanted = (count - done).min(band_rows);
+        let before = decoder.rows_done();
+        let result = decoder.decode_rows(&mut band[..wanted * rgba_row], rgba_row, Channels::Rgba);
+        let decoded = (decoder.rows_done() - before) as usize;
+        for (i, rgba) in band.chunks_exact(rgba_row).take(decoded).enumerate() {
+            let start = rows.row_address(skipped + done + i);
+            // SAFETY: forwarded from the caller; the row is inside the
+            // window and the image.
+            unsafe { convert_row(rows, alpha_fill, start, rgba) };
+        }
+        result?;
         if decoded == 0 {
             break;
-        }
-        for (i, rgba) in band.chunks_exact(rgba_row).take(decoded).enumerate() {
-            if done + i < count {
-                let start = rows.row_address(skipped + done + i);
-                // SAFETY: forwarded from the caller; the row is inside the
-                // window and the image.
-                unsafe { convert_row(rows, alpha_fill, start, rgba) };
-            }
         }
         done += decoded;
     }
