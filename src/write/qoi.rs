@@ -35,6 +35,8 @@ enum Progress {
 /// A QOI writer once its header is known.
 pub(super) struct QoiOutput {
     header: Header,
+    /// The QOI header the part becomes.
+    qoi: format::Header,
     progress: Mutex<Progress>,
     sink: Option<Box<dyn Sink>>,
 }
@@ -116,6 +118,7 @@ impl QoiOutput {
         let header = Header::qoi(&qoi)?;
         Ok(Self {
             header,
+            qoi,
             progress: Mutex::new(Progress::Waiting(Box::new(Encoder::new(qoi)?))),
             sink: None,
         })
@@ -165,8 +168,8 @@ impl QoiOutput {
                 "the QOI image is already written (or failed)".into(),
             ));
         };
-        match RgbaRows::of(fb, self.width()) {
-            Some(rows) if rows.samples >= self.channels().count() => {
+        match RgbaRows::of(fb, self.qoi.width()) {
+            Some(rows) if rows.samples >= self.qoi.channels().count() => {
                 // SAFETY: the frame buffer's constructors guarantee its
                 // slices, and its window covers the image as checked.
                 unsafe { self.encode_rows(&rows, &mut encoder) }?;
@@ -175,20 +178,6 @@ impl QoiOutput {
         }
         *progress = Progress::Encoded(encoder.finish()?);
         Ok(())
-    }
-
-    /// The image's width.
-    fn width(&self) -> u32 {
-        u32::try_from(self.header.data_window().width()).unwrap_or(0)
-    }
-
-    /// The file's channels.
-    fn channels(&self) -> Channels {
-        if self.header.channels().len() == 4 {
-            Channels::Rgba
-        } else {
-            Channels::Rgb
-        }
     }
 
     /// Feeds the image to `encoder` from `rows`, which hold at least the
@@ -201,9 +190,9 @@ impl QoiOutput {
     /// sample it addresses, and its window must cover the image.
     unsafe fn encode_rows(&self, rows: &RgbaRows, encoder: &mut Encoder) -> Result<()> {
         let window = self.header.data_window();
-        let height = usize::try_from(window.height()).unwrap_or(0);
-        let width = self.width() as usize;
-        let channels = self.channels().count();
+        let height = self.qoi.height() as usize;
+        let width = self.qoi.width() as usize;
+        let channels = self.qoi.channels().count();
         // The window's row of the image's first.
         let top = usize::try_from(i64::from(window.min_y) - i64::from(rows.window.min_y))
             .map_err(|_| Error::Internal("the frame buffer does not cover the image".into()))?;
@@ -255,7 +244,7 @@ impl QoiOutput {
                     .position(|c| c.name.as_bytes() == n.as_bytes())
             })
             .collect();
-        let width = usize::try_from(window.width()).unwrap_or(0);
+        let width = self.qoi.width() as usize;
         codec::with_block_scratch(|scratch| {
             for y in (window.min_y..=window.max_y).step_by(BAND_ROWS as usize) {
                 let last = y.saturating_add(BAND_ROWS - 1).min(window.max_y);
