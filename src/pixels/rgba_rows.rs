@@ -56,6 +56,27 @@ impl RgbaRows {
         })
     }
 
+    /// Rows `first` to `first + count - 1` of the window, each `row_bytes`
+    /// bytes of samples, as runs of memory to read or write whole: one run
+    /// where the rows follow each other, else one a row. Each item is a
+    /// run's address and length; every byte of it is a sample of the frame
+    /// buffer.
+    pub fn runs(
+        &self,
+        first: usize,
+        count: usize,
+        row_bytes: usize,
+    ) -> impl Iterator<Item = (*mut u8, usize)> + '_ {
+        let rows_per_run = if self.y_stride == row_bytes {
+            count.max(1)
+        } else {
+            1
+        };
+        (0..count)
+            .step_by(rows_per_run)
+            .map(move |row| (self.row_address(first + row), rows_per_run * row_bytes))
+    }
+
     /// The address of the first sample of row `row` of the window, counted
     /// from its top.
     pub fn row_address(&self, row: usize) -> *mut u8 {

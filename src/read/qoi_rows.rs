@@ -81,8 +81,7 @@ pub(super) unsafe fn decode(
 }
 
 /// Decodes `count` rows of U8 samples in `layout` straight into the
-/// window's rows from row `skipped`: as one band where the rows follow each
-/// other, else row by row.
+/// window's rows from row `skipped`, run by run ([`RgbaRows::runs`]).
 ///
 /// # Safety
 /// As for [`decode`]; the rows must be inside the window and the image.
@@ -95,18 +94,10 @@ unsafe fn decode_direct(
     width: usize,
 ) -> Result<()> {
     let row_bytes = width * rows.samples;
-    let (bands, band_rows) = if rows.y_stride == row_bytes {
-        (1, count)
-    } else {
-        (count, 1)
-    };
-    for band in 0..bands {
-        let start = rows.row_address(skipped + band * band_rows);
-        // SAFETY: the caller's frame buffer holds every sample of the
-        // window's rows: `band_rows` rows of `row_bytes` bytes each, back
-        // to back where `band_rows` is above 1, are all samples of its
-        // slices, which this call alone writes.
-        let out = unsafe { std::slice::from_raw_parts_mut(start, band_rows * row_bytes) };
+    for (start, len) in rows.runs(skipped, count, row_bytes) {
+        // SAFETY: every byte of a run is a sample of the caller's frame
+        // buffer inside its window, which this call alone writes.
+        let out = unsafe { std::slice::from_raw_parts_mut(start, len) };
         decoder.decode_rows(out, row_bytes, layout)?;
     }
     Ok(())

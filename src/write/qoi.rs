@@ -198,17 +198,10 @@ impl QoiOutput {
             .map_err(|_| Error::Internal("the frame buffer does not cover the image".into()))?;
         let row_bytes = width * channels;
         if rows.pixel_type == PixelType::U8 && rows.samples == channels {
-            let (bands, band_rows) = if rows.y_stride == row_bytes {
-                (1, height)
-            } else {
-                (height, 1)
-            };
-            for band in 0..bands {
-                let start = rows.row_address(top + band * band_rows);
-                // SAFETY: `band_rows` rows of `row_bytes` bytes from `start`,
-                // back to back where `band_rows` is above 1, are all samples
-                // of the frame buffer inside its window, valid for reads.
-                let pixels = unsafe { std::slice::from_raw_parts(start, band_rows * row_bytes) };
+            for (start, len) in rows.runs(top, height, row_bytes) {
+                // SAFETY: every byte of a run is a sample of the frame buffer
+                // inside its window, valid for reads.
+                let pixels = unsafe { std::slice::from_raw_parts(start.cast_const(), len) };
                 encoder.encode_pixels(pixels)?;
             }
             return Ok(());
