@@ -2,16 +2,14 @@
 //! chunk's first line or tile coordinates, then its sizes (one for flat
 //! chunks; sample table, packed and unpacked sizes for deep ones).
 
+use crate::chunk::leader::MAX_LEADER_LEN;
 use crate::error::{Error, Result};
 use crate::meta::geometry::ChunkRegion;
 use crate::meta::header::Header;
 
-/// Longest leader: part, four tile coordinates and three 64-bit sizes.
-const MAX_LEN: usize = 4 + 16 + 24;
-
 /// A chunk leader, built in place.
 pub(super) struct Leader {
-    bytes: [u8; MAX_LEN],
+    bytes: [u8; MAX_LEADER_LEN],
     len: usize,
 }
 
@@ -26,7 +24,7 @@ impl Leader {
         sizes: &[i64],
     ) -> Result<Self> {
         let mut leader = Self {
-            bytes: [0; MAX_LEN],
+            bytes: [0; MAX_LEADER_LEN],
             len: 0,
         };
         let too_large = || Error::InvalidArgument("chunk too large for its leader".into());
