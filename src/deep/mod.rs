@@ -239,6 +239,17 @@ impl DeepImage {
     }
 }
 
+/// The first pixel of each line of `region` in the row-major pixels of
+/// `window`, which contains it.
+pub(crate) fn line_starts(region: Box2i, window: Box2i) -> impl Iterator<Item = Option<usize>> {
+    let width = window.width();
+    (region.min_y..=region.max_y).map(move |y| {
+        let row = i64::from(y) - i64::from(window.min_y);
+        let column = i64::from(region.min_x) - i64::from(window.min_x);
+        usize::try_from(row * width + column).ok()
+    })
+}
+
 /// The number of pixels of `window`, which must fit in memory.
 pub(crate) fn pixel_count(window: Box2i) -> Result<usize> {
     usize::try_from(window.area())

@@ -17,6 +17,14 @@ pub struct Box2i {
 }
 
 impl Box2i {
+    /// Whether every pixel of `inner` lies inside this box.
+    pub fn contains(&self, inner: Box2i) -> bool {
+        self.min_x <= inner.min_x
+            && self.min_y <= inner.min_y
+            && inner.max_x <= self.max_x
+            && inner.max_y <= self.max_y
+    }
+
     /// Columns covered; zero or negative when the box is empty.
     pub fn width(&self) -> i64 {
         i64::from(self.max_x) - i64::from(self.min_x) + 1

@@ -51,11 +51,7 @@ impl<'f, 'a> Source<'f, 'a> {
     /// Fails unless the frame buffer's window holds every pixel of `region`.
     pub fn check_covers(&self, region: Box2i) -> Result<()> {
         let w = self.fb.window();
-        let inside = w.min_x <= region.min_x
-            && w.min_y <= region.min_y
-            && region.max_x <= w.max_x
-            && region.max_y <= w.max_y;
-        if inside {
+        if w.contains(region) {
             Ok(())
         } else {
             Err(Error::InvalidArgument(format!(

@@ -13,7 +13,7 @@ use super::decode::{chunk_grid, Tally};
 use super::Reader;
 use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockScratch};
-use crate::deep::{pixel_count, table, DeepImage, DeepSamplesMut};
+use crate::deep::{line_starts, pixel_count, table, DeepImage, DeepSamplesMut};
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::header::Header;
 use crate::meta::types::Box2i;
@@ -67,17 +67,6 @@ impl SharedSamples<'_> {
         }
         Ok(())
     }
-}
-
-/// The first pixel of each line of `region` in the row-major pixels of
-/// `window`, which contains it.
-fn line_starts(region: Box2i, window: Box2i) -> impl Iterator<Item = Option<usize>> {
-    let width = window.width();
-    (region.min_y..=region.max_y).map(move |y| {
-        let row = i64::from(y) - i64::from(window.min_y);
-        let column = i64::from(region.min_x) - i64::from(window.min_x);
-        usize::try_from(row * width + column).ok()
-    })
 }
 
 /// The sizes of a chunk's sample count table.

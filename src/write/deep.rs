@@ -3,11 +3,10 @@
 
 use super::{Leader, Writer};
 use crate::codec::{self, BlockScratch, DEFAULT_ZIP_LEVEL};
-use crate::deep::{table, DeepImage, DeepSamples};
+use crate::deep::{line_starts, table, DeepImage, DeepSamples};
 use crate::error::{Error, Result};
 use crate::meta::compression::Compression;
 use crate::meta::header::Header;
-use crate::meta::types::Box2i;
 
 /// For each channel of a part, in the part's order, its index in the image.
 fn channel_map(part: usize, header: &Header, image: &DeepImage) -> Result<Vec<usize>> {
@@ -35,14 +34,6 @@ fn channel_map(part: usize, header: &Header, image: &DeepImage) -> Result<Vec<us
             Ok(found)
         })
         .collect()
-}
-
-/// Whether `outer` contains `inner`.
-fn covers(outer: Box2i, inner: Box2i) -> bool {
-    outer.min_x <= inner.min_x
-        && outer.min_y <= inner.min_y
-        && outer.max_x >= inner.max_x
-        && outer.max_y >= inner.max_y
 }
 
 /// Appends samples `range` of `samples` to `out` as little-endian bytes.
@@ -119,26 +110,21 @@ impl Writer {
         };
         let pixels = region.pixels;
         let window = image.window();
-        if !covers(window, pixels) {
+        if !window.contains(pixels) {
             return Err(Error::InvalidArgument(format!(
                 "part {part}: the deep image's window {window:?} does not cover chunk {chunk} ({pixels:?})"
             )));
         }
         let width = usize::try_from(pixels.width()).unwrap_or(0);
-        let line_start = |y: i32| -> Option<usize> {
-            let row = i64::from(y) - i64::from(window.min_y);
-            let column = i64::from(pixels.min_x) - i64::from(window.min_x);
-            usize::try_from(row * window.width() + column).ok()
-        };
         let compression = header.compression();
         let level = zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
         codec::with_block_scratch(|scratch| {
             let offsets = image.offsets();
             scratch.counts.clear();
             scratch.unpacked.clear();
-            for y in pixels.min_y..=pixels.max_y {
-                let start = line_start(y)
-                    .ok_or_else(|| Error::Internal("deep line outside the image".into()))?;
+            for start in line_starts(pixels, window) {
+                let start =
+                    start.ok_or_else(|| Error::Internal("deep line outside the image".into()))?;
                 let line = offsets
                     .get(start..=start + width)
                     .ok_or_else(|| Error::Internal("deep line outside the image".into()))?;
