@@ -2,7 +2,7 @@
 //! tiles per level, and the mapping between chunk indices and pixel regions.
 
 use super::types::{Box2i, LevelMode, RoundingMode, TileDesc};
-use crate::error::{corrupt, Result};
+use crate::error::{corrupt, Error, Result};
 
 /// The pixels one chunk covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +292,17 @@ impl Geometry {
             Layout::Tiles { .. } => self.tile_chunk(tx, ty, grid.level.0, grid.level.1),
             Layout::Scanlines { .. } => Some(u64::from(ty)),
         }
+    }
+
+    /// The pixels chunk `index` covers; [`Error::InvalidArgument`] naming
+    /// the chunk count if there is no such chunk.
+    pub fn existing_chunk_region(&self, index: u64) -> Result<ChunkRegion> {
+        self.chunk_region(index).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "chunk {index} does not exist; the part has {}",
+                self.chunk_count
+            ))
+        })
     }
 
     /// The pixels chunk `index` covers, or `None` if there is no such chunk.

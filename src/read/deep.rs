@@ -135,12 +135,10 @@ impl Reader {
     /// pixels.
     pub fn decode_deep_block(&self, part: usize, chunk: u64) -> Result<DeepImage> {
         let header = self.deep_header(part)?;
-        let Some(region) = header.geometry().chunk_region(chunk) else {
-            return Err(Error::InvalidArgument(format!(
-                "part {part}: chunk {chunk} does not exist; the part has {}",
-                header.geometry().chunk_count()
-            )));
-        };
+        let region = header
+            .geometry()
+            .existing_chunk_region(chunk)
+            .map_err(|e| e.context(format_args!("part {part}")))?;
         self.decode_deep(part, header, region.pixels, &[chunk])
     }
 

@@ -102,12 +102,10 @@ impl Writer {
         chunk: u64,
     ) -> Result<()> {
         let output = self.output()?;
-        let Some(region) = header.geometry().chunk_region(chunk) else {
-            return Err(Error::InvalidArgument(format!(
-                "part {part}: chunk {chunk} does not exist; the part has {}",
-                header.geometry().chunk_count()
-            )));
-        };
+        let region = header
+            .geometry()
+            .existing_chunk_region(chunk)
+            .map_err(|e| e.context(format_args!("part {part}")))?;
         let pixels = region.pixels;
         let window = image.window();
         if !window.contains(pixels) {

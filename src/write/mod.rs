@@ -428,12 +428,11 @@ impl Writer {
     pub fn write_chunk(&self, part: usize, chunk: u64, packed: &[u8]) -> Result<()> {
         let output = self.output()?;
         let p = output.part(part)?;
-        let Some(region) = p.header.geometry().chunk_region(chunk) else {
-            return Err(Error::InvalidArgument(format!(
-                "part {part}: chunk {chunk} does not exist; the part has {}",
-                p.header.geometry().chunk_count()
-            )));
-        };
+        let region = p
+            .header
+            .geometry()
+            .existing_chunk_region(chunk)
+            .map_err(|e| e.context(format_args!("part {part}")))?;
         if p.header.storage().is_deep() {
             return Err(Error::InvalidArgument(format!(
                 "part {part} is deep; write its chunks with write_deep_block"
@@ -767,12 +766,7 @@ fn encode_chunk(
     chunk: u64,
     write: impl FnOnce(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let Some(region) = header.geometry().chunk_region(chunk) else {
-        return Err(Error::InvalidArgument(format!(
-            "chunk {chunk} does not exist; the part has {}",
-            header.geometry().chunk_count()
-        )));
-    };
+    let region = header.geometry().existing_chunk_region(chunk)?;
     source.check_covers(region.pixels)?;
     let layout = BlockLayout::new(header.channels(), region.pixels)?;
     codec::with_block_scratch(|scratch| {
