@@ -48,6 +48,15 @@ pub(crate) unsafe fn arg<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
     unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
 }
 
+/// `ptr`, or an error naming it if it is NULL.
+pub(crate) fn non_null<T>(ptr: *const T, name: &str) -> Result<*const T> {
+    if ptr.is_null() {
+        Err(null(name))
+    } else {
+        Ok(ptr)
+    }
+}
+
 /// Borrows `count` values at `ptr`; NULL is allowed for none.
 ///
 /// # Safety

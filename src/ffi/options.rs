@@ -99,8 +99,14 @@ pub(crate) fn c_progress(
     })
 }
 
+/// What to do about a `struct_size` too small for a struct with an _init
+/// function.
+pub(crate) const INIT_FIRST: &str = "call its _init function first";
+
 /// Reads a caller's struct that starts with `struct_size` (NULL gives
-/// `defaults`): fields past a shorter, older struct keep their defaults.
+/// `defaults`): fields past a shorter, older struct keep their defaults. Only
+/// `struct_size` bytes are read; a size below `min_size` is refused with
+/// `fix` as the remedy.
 ///
 /// # Safety
 /// A non-NULL `ptr` must point to at least `struct_size` readable bytes.
@@ -109,6 +115,7 @@ pub(crate) unsafe fn versioned<T: Copy>(
     min_size: usize,
     defaults: T,
     what: &str,
+    fix: &str,
 ) -> Result<T> {
     let mut value = defaults;
     if ptr.is_null() {
@@ -118,7 +125,7 @@ pub(crate) unsafe fn versioned<T: Copy>(
     let size = unsafe { ptr.cast::<usize>().read_unaligned() };
     if !(min_size..=1 << 16).contains(&size) {
         return Err(Error::InvalidArgument(format!(
-            "{what}.struct_size is {size}; call its _init function first"
+            "{what}.struct_size is {size}; {fix}"
         )));
     }
     let n = size.min(std::mem::size_of::<T>());
@@ -140,7 +147,15 @@ pub(crate) unsafe fn versioned<T: Copy>(
 /// A non-NULL `options` must point to at least `struct_size` readable bytes.
 pub(crate) unsafe fn read_options(options: *const exrkit_read_options) -> Result<ReadOptions> {
     // SAFETY: forwarded from the caller.
-    let c = unsafe { versioned(options, READ_OPTIONS_MIN_SIZE, read_defaults(), "options") }?;
+    let c = unsafe {
+        versioned(
+            options,
+            READ_OPTIONS_MIN_SIZE,
+            read_defaults(),
+            "options",
+            INIT_FIRST,
+        )
+    }?;
     let known = EXRKIT_READ_STRICT | EXRKIT_READ_NO_RECONSTRUCTION;
     if c.flags & !known != 0 {
         return Err(Error::InvalidArgument(format!(

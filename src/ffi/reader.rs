@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::attribute::{
     attribute_arrays, attribute_view, channel_view, exrkit_attribute, AttributeStorage,
 };
-use super::guard::{arg, arg_str, guard, guard_silent, out, write};
-use super::options::{exrkit_read_options, read_options};
+use super::guard::{arg, arg_str, guard, guard_silent, non_null, out, write};
+use super::options::{exrkit_read_options, read_options, versioned};
 use super::status::exrkit_status;
 use super::stream::{exrkit_input_stream, BorrowedMemory, CallbackSource};
 use super::types::{
@@ -210,19 +210,17 @@ pub unsafe extern "C" fn exrkit_open_stream(
     reader: *mut *mut exrkit_reader,
 ) -> exrkit_status {
     guard(|| {
-        // SAFETY: the caller passes a valid stream struct or NULL.
-        let stream = unsafe { arg(stream, "stream") }?;
-        let min = std::mem::offset_of!(exrkit_input_stream, release);
-        if stream.struct_size < min {
-            return Err(Error::InvalidArgument(format!(
-                "stream.struct_size is {}; set it to sizeof(exrkit_input_stream)",
-                stream.struct_size
-            )));
-        }
-        let mut copy = *stream;
-        if stream.struct_size < std::mem::size_of::<exrkit_input_stream>() {
-            copy.release = None;
-        }
+        // SAFETY: the caller passes a valid stream struct of `struct_size`
+        // bytes, or NULL; one without `release` (older) gets none.
+        let copy = unsafe {
+            versioned(
+                non_null(stream, "stream")?,
+                std::mem::offset_of!(exrkit_input_stream, release),
+                exrkit_input_stream::EMPTY,
+                "stream",
+                "set it to sizeof(exrkit_input_stream)",
+            )
+        }?;
         let out_reader = out(reader, "reader")?;
         // SAFETY: the caller passes a valid options struct or NULL.
         let options = unsafe { read_options(options) }?;

@@ -32,6 +32,17 @@ pub struct exrkit_input_stream {
     pub release: Option<unsafe extern "C" fn(user: *mut c_void)>,
 }
 
+impl exrkit_input_stream {
+    /// No callbacks: what fields a caller's shorter struct lacks read as.
+    pub(crate) const EMPTY: Self = Self {
+        struct_size: 0,
+        user: std::ptr::null_mut(),
+        read_at: None,
+        size: None,
+        release: None,
+    };
+}
+
 /// The caller's memory, borrowed for the reader's lifetime.
 pub(crate) struct BorrowedMemory {
     data: *const u8,
@@ -180,6 +191,17 @@ pub struct exrkit_output_stream {
     pub release: Option<unsafe extern "C" fn(user: *mut c_void)>,
 }
 
+impl exrkit_output_stream {
+    /// No callbacks.
+    pub(crate) const EMPTY: Self = Self {
+        struct_size: 0,
+        user: std::ptr::null_mut(),
+        write_at: None,
+        finish: None,
+        release: None,
+    };
+}
+
 /// A caller's output callbacks, called one at a time.
 pub(crate) struct CallbackSink {
     stream: exrkit_output_stream,
@@ -197,12 +219,6 @@ unsafe impl Sync for CallbackSink {}
 impl CallbackSink {
     /// Checks the callbacks.
     pub(crate) fn new(stream: exrkit_output_stream) -> Result<Self> {
-        if stream.struct_size < std::mem::size_of::<exrkit_output_stream>() {
-            return Err(Error::InvalidArgument(format!(
-                "stream.struct_size is {}; set it to sizeof(exrkit_output_stream)",
-                stream.struct_size
-            )));
-        }
         if stream.write_at.is_none() {
             return Err(Error::InvalidArgument("stream.write_at is NULL".into()));
         }

@@ -4,8 +4,8 @@
 use std::ffi::{c_char, c_void, CStr};
 
 use super::decode::{exrkit_framebuffer, frame_buffer};
-use super::guard::{arg, arg_slice, arg_str, guard, guard_silent, out, write};
-use super::options::{c_progress, exrkit_progress_fn, versioned};
+use super::guard::{arg, arg_slice, arg_str, guard, guard_silent, non_null, out, write};
+use super::options::{c_progress, exrkit_progress_fn, versioned, INIT_FIRST};
 use super::reader::path_from_c;
 use super::status::exrkit_status;
 use super::stream::{exrkit_output_stream, CallbackSink};
@@ -155,7 +155,15 @@ pub unsafe extern "C" fn exrkit_part_desc_init(desc: *mut exrkit_part_desc) -> e
 /// A non-NULL `options` must point to at least `struct_size` readable bytes.
 unsafe fn write_options(options: *const exrkit_write_options) -> Result<WriteOptions> {
     // SAFETY: forwarded from the caller.
-    let c = unsafe { versioned(options, WRITE_OPTIONS_MIN_SIZE, write_defaults(), "options") }?;
+    let c = unsafe {
+        versioned(
+            options,
+            WRITE_OPTIONS_MIN_SIZE,
+            write_defaults(),
+            "options",
+            INIT_FIRST,
+        )
+    }?;
     let format = match c.format {
         EXRKIT_FORMAT_EXR => Format::Exr,
         EXRKIT_FORMAT_QOI => Format::Qoi,
@@ -240,8 +248,16 @@ pub unsafe extern "C" fn exrkit_create_stream(
     writer: *mut *mut exrkit_writer,
 ) -> exrkit_status {
     guard(|| {
-        // SAFETY: a valid stream struct or NULL.
-        let stream = *unsafe { arg(stream, "stream") }?;
+        // SAFETY: a valid stream struct of `struct_size` bytes, or NULL.
+        let stream = unsafe {
+            versioned(
+                non_null(stream, "stream")?,
+                std::mem::size_of::<exrkit_output_stream>(),
+                exrkit_output_stream::EMPTY,
+                "stream",
+                "set it to sizeof(exrkit_output_stream)",
+            )
+        }?;
         let out_writer = out(writer, "writer")?;
         // SAFETY: the caller passes a valid options struct or NULL.
         let options = unsafe { write_options(options) }?;
@@ -401,10 +417,11 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
     // SAFETY: forwarded from the caller.
     let c = unsafe {
         versioned(
-            arg(desc, "desc")?,
+            non_null(desc, "desc")?,
             PART_DESC_MIN_SIZE,
             part_defaults(),
             "desc",
+            INIT_FIRST,
         )
     }?;
     let name = if c.name.is_null() {
