@@ -320,14 +320,15 @@ impl Writer {
             self.add_channel(part, channel.clone())?;
         }
         let build = self.part_build(part, "copying a header")?;
-        for a in header.attributes() {
-            if !DERIVED.contains(&a.name.as_bytes()) {
-                build.extra.retain(|(n, _, _)| *n != a.name);
-                build
-                    .extra
-                    .push((a.name.clone(), a.type_name.clone(), a.data.clone()));
-            }
-        }
+        // A new part has no extra attributes yet, and a header's names are
+        // unique.
+        build.extra.extend(
+            header
+                .attributes()
+                .iter()
+                .filter(|a| !DERIVED.contains(&a.name.as_bytes()))
+                .map(|a| (a.name.clone(), a.type_name.clone(), a.data.clone())),
+        );
         Ok(part)
     }
 
