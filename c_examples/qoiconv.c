@@ -220,7 +220,7 @@ int main(int argc, char **argv)
             exrkit_find_attribute(reader, 0, "colorspace", &space) == EXRKIT_OK &&
             exrkit_create_memory(&options, &back) == EXRKIT_OK &&
             write_rgba(back, EXRKIT_FORMAT_QOI, window, again, h.channel_count == 4 ? 4 : 3,
-                       ((const uint8_t *)space.data)[0]) == 0 &&
+                       space.value.i32) == 0 &&
             exrkit_writer_memory(back, &bytes, &size) == EXRKIT_OK && want_size == size &&
             memcmp(bytes, want, size) == 0) {
             printf("qoiconv: verified: %s converts back to the same %lu bytes\n", output,
