@@ -14,7 +14,7 @@ mod rle;
 mod zip;
 
 use crate::chunk::{first_sample_index, sampled_count};
-use crate::error::{corrupt, Error, Result};
+use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
 use crate::meta::types::{Box2i, PixelType};
@@ -323,6 +323,24 @@ pub(crate) fn compress_bytes<'a>(
         }
     }
     Ok(smaller(unpacked, out))
+}
+
+/// The `len` bytes `packed` unpacks to, compressed with a byte-stream codec
+/// as [`compress_bytes`] packs it: `packed` itself where it was stored raw,
+/// else unpacked into `out`.
+pub(crate) fn unpack_bytes<'a>(
+    compression: Compression,
+    packed: &'a [u8],
+    len: usize,
+    out: &'a mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<&'a [u8]> {
+    if packed.len() == len {
+        return Ok(packed);
+    }
+    try_resize(out, len)?;
+    decompress_bytes(compression, packed, out, scratch)?;
+    Ok(out)
 }
 
 /// Unpacks `packed`, compressed with a byte-stream codec as

@@ -275,7 +275,6 @@ impl Reader {
         try_resize(&mut scratch.packed, packed_table)?;
         self.source
             .read_exact_at(info.data_offset, &mut scratch.packed)?;
-        try_resize(&mut scratch.unpacked, table_size)?;
         let packed = if raw_whole_tile {
             scratch.packed.get(..table_size).ok_or_else(|| {
                 Error::Internal("a whole tile's table is smaller than the tile".into())
@@ -283,14 +282,15 @@ impl Reader {
         } else {
             &scratch.packed
         };
-        codec::decompress_bytes(
+        let table = codec::unpack_bytes(
             compression,
             packed,
+            table_size,
             &mut scratch.unpacked,
             &mut scratch.codec,
         )
         .map_err(|e| e.context("sample count table"))?;
-        let total = table::unpack(&scratch.unpacked, width, &mut scratch.counts)?;
+        let total = table::unpack(table, width, &mut scratch.counts)?;
         let sample_bytes: u64 = header
             .channels()
             .iter()
@@ -356,18 +356,13 @@ impl Reader {
             info.data_offset + info.sample_table_size,
             &mut scratch.packed,
         )?;
-        let data = if packed_len == unpacked_len {
-            &scratch.packed
-        } else {
-            try_resize(&mut scratch.unpacked, unpacked_len)?;
-            codec::decompress_bytes(
-                header.compression(),
-                &scratch.packed,
-                &mut scratch.unpacked,
-                &mut scratch.codec,
-            )?;
-            &scratch.unpacked
-        };
+        let data = codec::unpack_bytes(
+            header.compression(),
+            &scratch.packed,
+            unpacked_len,
+            &mut scratch.unpacked,
+            &mut scratch.codec,
+        )?;
         let mut at = 0usize;
         for start in line_starts(region, window) {
             let range = start.and_then(|s| {
