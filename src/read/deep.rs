@@ -18,6 +18,7 @@ use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::header::Header;
 use crate::meta::types::Box2i;
 use crate::parallel::DisjointSlice;
+use crate::pixels::Sample;
 
 /// A channel's sample array, shared by the workers of the second pass.
 enum SharedSamples<'a> {
@@ -45,27 +46,37 @@ impl SharedSamples<'_> {
         match self {
             Self::Uint(samples) => {
                 // SAFETY: the caller keeps ranges disjoint.
-                let out = unsafe { samples.range(start, count) }.ok_or_else(past_end)?;
-                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-                    *o = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                }
+                read_le(
+                    unsafe { samples.range(start, count) }.ok_or_else(past_end)?,
+                    bytes,
+                );
             }
             Self::Half(samples) => {
                 // SAFETY: as above.
-                let out = unsafe { samples.range(start, count) }.ok_or_else(past_end)?;
-                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                    *o = f16::from_bits(u16::from_le_bytes([b[0], b[1]]));
-                }
+                read_le(
+                    unsafe { samples.range(start, count) }.ok_or_else(past_end)?,
+                    bytes,
+                );
             }
             Self::Float(samples) => {
                 // SAFETY: as above.
-                let out = unsafe { samples.range(start, count) }.ok_or_else(past_end)?;
-                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-                    *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                }
+                read_le(
+                    unsafe { samples.range(start, count) }.ok_or_else(past_end)?,
+                    bytes,
+                );
             }
         }
         Ok(())
+    }
+}
+
+/// Reads `out` from the little-endian samples `bytes`.
+fn read_le<T: Sample>(out: &mut [T], bytes: &[u8]) {
+    for (o, b) in out
+        .iter_mut()
+        .zip(bytes.chunks_exact(std::mem::size_of::<T>()))
+    {
+        *o = T::read(b);
     }
 }
 

@@ -4,9 +4,10 @@
 use super::{Leader, Writer};
 use crate::codec::{self, BlockScratch, DEFAULT_ZIP_LEVEL};
 use crate::deep::{line_starts, table, DeepImage, DeepSamples};
-use crate::error::{Error, Result};
+use crate::error::{try_resize, Error, Result};
 use crate::meta::compression::Compression;
 use crate::meta::header::Header;
+use half::f16;
 
 /// For each channel of a part, in the part's order, its index in the image.
 fn channel_map(part: usize, header: &Header, image: &DeepImage) -> Result<Vec<usize>> {
@@ -44,21 +45,26 @@ fn append_samples(
 ) -> Result<()> {
     let missing = || Error::Internal("deep samples past the end of their channel".into());
     match samples {
-        DeepSamples::Uint(v) => {
-            for s in v.get(range).ok_or_else(missing)? {
-                out.extend_from_slice(&s.to_le_bytes());
-            }
-        }
-        DeepSamples::Half(v) => {
-            for s in v.get(range).ok_or_else(missing)? {
-                out.extend_from_slice(&s.to_le_bytes());
-            }
-        }
+        DeepSamples::Uint(v) => append_le(v.get(range).ok_or_else(missing)?, u32::to_le_bytes, out),
+        DeepSamples::Half(v) => append_le(v.get(range).ok_or_else(missing)?, f16::to_le_bytes, out),
         DeepSamples::Float(v) => {
-            for s in v.get(range).ok_or_else(missing)? {
-                out.extend_from_slice(&s.to_le_bytes());
-            }
+            append_le(v.get(range).ok_or_else(missing)?, f32::to_le_bytes, out)
         }
+    }
+}
+
+/// Appends `samples` to `out` as the `N` bytes `to_le` gives each, growing
+/// `out` once.
+fn append_le<T: Copy, const N: usize>(
+    samples: &[T],
+    to_le: impl Fn(T) -> [u8; N],
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let start = out.len();
+    try_resize(out, start + samples.len() * N)?;
+    let added = out.get_mut(start..).unwrap_or_default();
+    for (bytes, &sample) in added.chunks_exact_mut(N).zip(samples) {
+        bytes.copy_from_slice(&to_le(sample));
     }
     Ok(())
 }
