@@ -22,6 +22,13 @@
 # A test whose arguments use @TESTDATA@ is disabled when that directory is
 # missing, except in CI (CI=true), where it runs and fails (.ci/run also
 # fails outright in that case).
+#
+# exrkit_add_example_run(<test> <example> [NEEDS_TESTDATA] ARGS <arg>...)
+#
+# Registers another run of the example target <example> as the CTest test
+# <test>: <arg>... as given, under valgrind as above, in the example's own
+# scratch directory, labelled "example". NEEDS_TESTDATA applies the rule
+# above for the shared test data.
 
 find_package(Threads REQUIRED)
 
@@ -113,13 +120,31 @@ function(exrkit_add_c_program src)
     WORKING_DIRECTORY "${workdir}"
     LABELS "${ARG_LABELS}"
     ENVIRONMENT "EXRKIT_TESTDATA=${EXRKIT_TESTDATA_DIR};EXRKIT_BUILD_DIR=${PROJECT_BINARY_DIR};EXRKIT_WORKDIR=${workdir}")
-  if(needs_testdata AND NOT IS_DIRECTORY "${EXRKIT_TESTDATA_DIR}")
-    if("$ENV{CI}" STREQUAL "true")
-      # In CI the test stays, and fails on the missing files.
-      message(WARNING "exrkit: ${EXRKIT_TESTDATA_DIR} is missing; test ${target} will fail")
-    else()
-      message(WARNING "exrkit: ${EXRKIT_TESTDATA_DIR} is missing; test ${target} is disabled")
-      set_tests_properties(${target} PROPERTIES DISABLED TRUE)
-    endif()
+  if(needs_testdata)
+    _exrkit_require_testdata(${target})
+  endif()
+endfunction()
+
+# Test <test> reads the shared test data: without it, it is disabled, but in
+# CI, where it stays and fails on the missing files.
+function(_exrkit_require_testdata test)
+  if(IS_DIRECTORY "${EXRKIT_TESTDATA_DIR}")
+    return()
+  endif()
+  if("$ENV{CI}" STREQUAL "true")
+    message(WARNING "exrkit: ${EXRKIT_TESTDATA_DIR} is missing; test ${test} will fail")
+  else()
+    message(WARNING "exrkit: ${EXRKIT_TESTDATA_DIR} is missing; test ${test} is disabled")
+    set_tests_properties(${test} PROPERTIES DISABLED TRUE)
+  endif()
+endfunction()
+
+function(exrkit_add_example_run test example)
+  cmake_parse_arguments(ARG "NEEDS_TESTDATA" "" "ARGS" ${ARGN})
+  add_test(NAME ${test} COMMAND ${_exrkit_test_launcher} $<TARGET_FILE:${example}> ${ARG_ARGS})
+  set_tests_properties(${test} PROPERTIES
+    LABELS example WORKING_DIRECTORY "${PROJECT_BINARY_DIR}/testrun/${example}")
+  if(ARG_NEEDS_TESTDATA)
+    _exrkit_require_testdata(${test})
   endif()
 endfunction()
