@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::rng::XorShift;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -333,18 +335,6 @@ fn every_half_value_goes_through_the_plinear_table_as_in_openexr() {
     println!("{tally:?}");
 }
 
-/// A small xorshift generator: repeatable damage without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
 /// Truncated and mutated chunks of real files unpack or fail, but never
 /// panic.
 #[test]
@@ -352,7 +342,7 @@ fn damaged_chunks_fail_without_panicking() {
     let Some(files) = sample_images() else {
         return;
     };
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     let mut scratch = Scratch::default();
     let (mut tried, mut failed) = (0usize, 0usize);
     for file in &files {

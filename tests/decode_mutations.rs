@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::rng::XorShift;
+
 use std::path::PathBuf;
 
 use exrkit::meta::types::Box2i;
@@ -12,17 +14,6 @@ use exrkit::{ReadOptions, Reader};
 
 /// Mutated copies decoded per file.
 const MUTATIONS: usize = 20;
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
 
 /// Every channel of level 0 of `part` as f32 planes (damaged chunks at NaN
 /// bits 0x7fc0_dead so they stand out), plus whether the decode succeeded.

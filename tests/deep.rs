@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::rng::XorShift;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -514,13 +516,12 @@ fn mutated_deep_files_fail_cleanly() {
         Compression::Zip,
     ] {
         let good = small_deep_file(compression);
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+        let mut state = 0;
         for round in 0..400 {
             let mut bytes = good.clone();
             for _ in 0..1 + round % 4 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                state = rng.next();
                 let at = (state % bytes.len() as u64) as usize;
                 bytes[at] = (state >> 32) as u8;
             }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::rng::XorShift;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -256,17 +258,6 @@ fn decoded_then_encoded_gives_the_same_pixels() {
             qoi::decode(&file, &DecodeOptions::default(), Channels::Rgba).expect("decode");
         assert_eq!(again, header);
         assert!(back == rgba, "{}: round trip differs", name(path));
-    }
-}
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
     }
 }
 

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::rng::XorShift;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -20,25 +22,6 @@ use exrkit::{PartDesc, ReadOptions, Reader, WriteOptions, Writer};
 
 /// Threads calling `write_block` at once.
 const THREADS: usize = 8;
-
-/// A small xorshift generator: the same shuffles and samples every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Fisher-Yates.
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            items.swap(i, (self.next() % (i as u64 + 1)) as usize);
-        }
-    }
-}
 
 /// The channels every part holds: one of each sample type.
 fn channels() -> Vec<Channel> {
@@ -100,7 +83,7 @@ struct Level {
 }
 
 /// Every level of `header` with deterministic samples for each channel.
-fn levels(header: &Header, rng: &mut Rng) -> Vec<Level> {
+fn levels(header: &Header, rng: &mut XorShift) -> Vec<Level> {
     let geometry = header.geometry();
     let (nx, ny) = geometry.level_counts();
     let dw = header.data_window();
@@ -200,7 +183,7 @@ fn file_order(header: &Header) -> Vec<u64> {
 /// Writes `descs` as one file at `path`, every chunk of every part through
 /// `write_block` from [`THREADS`] threads in a shuffled order; returns the
 /// levels written, by part.
-fn write_shuffled(path: &PathBuf, descs: &[PartDesc], rng: &mut Rng) -> Vec<Vec<Level>> {
+fn write_shuffled(path: &PathBuf, descs: &[PartDesc], rng: &mut XorShift) -> Vec<Vec<Level>> {
     let mut writer = Writer::create(path, WriteOptions::default()).expect("create");
     for desc in descs {
         let part = writer.add_part(desc.clone()).expect("part");
@@ -294,7 +277,7 @@ fn check_file(path: &PathBuf, written: &mut [Vec<Level>]) {
 fn write_block_from_eight_threads_in_any_order_gives_ordered_files() {
     let dir = common::scratch_dir("writing_threads");
     let descs = parts();
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
     // Each part alone (several shuffles), then all four in one file.
     let mut files: Vec<(PathBuf, Vec<PartDesc>)> = Vec::new();
     for round in 0..3 {

@@ -5,6 +5,7 @@
 
 pub mod attributes;
 pub mod json;
+pub mod rng;
 
 use std::path::PathBuf;
 
