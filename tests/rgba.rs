@@ -19,53 +19,10 @@ use exrkit::pixels::Sample;
 use exrkit::{Error, ReadOptions, Reader};
 use half::f16;
 
-/// Skips (printing why) or, in CI, fails.
-fn unavailable<T>(reason: &str) -> Option<T> {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "OpenEXR reference unavailable in CI: {reason}"
-    );
-    eprintln!("skipping: {reason}");
-    None
-}
-
-/// The reference tool, built once per test run.
+/// The reference tool (`tests/support/rgba_dump.cpp` built against
+/// OpenEXR), or `None` where it cannot be built outside CI.
 fn tool() -> Option<PathBuf> {
-    static TOOL: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = TOOL.get_or_init(|| {
-        let flags = Command::new("pkg-config")
-            .args(["--cflags", "--libs", "OpenEXR"])
-            .output()
-            .map_err(|e| format!("pkg-config could not run: {e}"))?;
-        if !flags.status.success() {
-            return Err(format!(
-                "OpenEXR's development files are missing: {}",
-                String::from_utf8_lossy(&flags.stderr)
-            ));
-        }
-        let flags = String::from_utf8_lossy(&flags.stdout).into_owned();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/rgba_dump.cpp");
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rgba_dump");
-        let build = Command::new("c++")
-            .args(["-std=c++17", "-O2", "-o"])
-            .arg(&out)
-            .arg(&source)
-            .args(flags.split_whitespace())
-            .output()
-            .map_err(|e| format!("the C++ compiler could not run: {e}"))?;
-        if !build.status.success() {
-            return Err(format!(
-                "{} does not build: {}",
-                source.display(),
-                String::from_utf8_lossy(&build.stderr)
-            ));
-        }
-        Ok(out)
-    });
-    match built {
-        Ok(path) => Some(path.clone()),
-        Err(reason) => unavailable(reason),
-    }
+    common::openexr_program("rgba_dump")
 }
 
 /// Runs the tool; `Err` holds its message when it exits with status 3

@@ -85,17 +85,7 @@ pub fn unavailable<T>(reason: &str) -> Option<T> {
 /// when Python or PyPI's OpenEXR is missing or the script fails; prints why
 /// and returns `false` elsewhere.
 pub fn python(args: &[&std::ffi::OsStr]) -> bool {
-    let outcome = std::process::Command::new("python3").args(args).output();
-    let reason = match outcome {
-        Ok(out) if out.status.success() => return true,
-        Ok(out) => format!(
-            "python3 {:?} failed: {}",
-            args.first(),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => format!("python3 could not run: {e}"),
-    };
-    unavailable::<()>(&reason).is_some()
+    run_program(std::path::Path::new("python3"), args)
 }
 
 /// `tests/support/NAME.cpp` built against the system's C++ OpenEXR into the
