@@ -21,6 +21,7 @@ use crate::io::{FileSink, MemorySink, Sink};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
 use crate::meta::encode::Value;
+use crate::meta::geometry::ChunkRegion;
 use crate::meta::header::Header;
 use crate::meta::text::Text;
 use crate::meta::types::{Box2i, LineOrder, Storage, TileDesc};
@@ -439,10 +440,24 @@ impl Writer {
                 "part {part} is deep; write its chunks with write_deep_block"
             )));
         }
+        self.write_packed(part, &p.header, &region, chunk, packed)
+    }
+
+    /// Writes the packed bytes of chunk `chunk` of flat part `part`, whose
+    /// header is `header` and whose pixels are `region`, all as checked.
+    fn write_packed(
+        &self,
+        part: usize,
+        header: &Header,
+        region: &ChunkRegion,
+        chunk: u64,
+        packed: &[u8],
+    ) -> Result<()> {
+        let output = self.output()?;
         let size = i64::try_from(packed.len()).map_err(|_| {
             Error::InvalidArgument(format!("chunk of {} bytes is too large", packed.len()))
         })?;
-        let leader = Leader::new(output.multipart, part, &p.header, &region, &[size])?;
+        let leader = Leader::new(output.multipart, part, header, region, &[size])?;
         output.place_and_write(part, chunk, leader.bytes(), &[packed], 0)
     }
 
@@ -455,8 +470,8 @@ impl Writer {
         }
         let (header, zip_level) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
-        encode_chunk(&header, zip_level, &source, chunk, |packed| {
-            self.write_chunk(part, chunk, packed)
+        encode_chunk(&header, zip_level, &source, chunk, |region, packed| {
+            self.write_packed(part, &header, region, chunk, packed)
         })
     }
 
@@ -496,8 +511,8 @@ impl Writer {
         let pixel_types = header.channels().iter().map(|c| c.pixel_type);
         let serial = codec::stores_raw(header.compression(), pixel_types);
         self.write_level(part, &header, (level_x, level_y), serial, |chunk| {
-            encode_chunk(&header, zip_level, &source, chunk, |packed| {
-                self.write_chunk(part, chunk, packed)
+            encode_chunk(&header, zip_level, &source, chunk, |region, packed| {
+                self.write_packed(part, &header, region, chunk, packed)
             })
         })
     }
@@ -759,13 +774,13 @@ impl Output {
 }
 
 /// Gathers and compresses one chunk with this thread's scratch buffers,
-/// then hands the packed bytes to `write`.
+/// then hands its region and packed bytes to `write`.
 fn encode_chunk(
     header: &Header,
     zip_level: Option<u32>,
     source: &Source<'_, '_>,
     chunk: u64,
-    write: impl FnOnce(&[u8]) -> Result<()>,
+    write: impl FnOnce(&ChunkRegion, &[u8]) -> Result<()>,
 ) -> Result<()> {
     let region = header.geometry().existing_chunk_region(chunk)?;
     source.check_covers(region.pixels)?;
@@ -784,6 +799,6 @@ fn encode_chunk(
             &mut scratch.packed,
             &mut scratch.codec,
         )?;
-        write(packed)
+        write(&region, packed)
     })
 }
