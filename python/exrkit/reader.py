@@ -15,14 +15,6 @@ from .errors import InvalidArgumentError, check, error_for
 from .part import Part, level_pair
 from .values import ChunkInfo
 
-#: numpy types of deep samples, by exrkit pixel type.
-_DEEP_DTYPES = {
-    _abi.EXRKIT_PIXEL_UINT: np.dtype(np.uint32),
-    _abi.EXRKIT_PIXEL_HALF: np.dtype(np.float16),
-    _abi.EXRKIT_PIXEL_FLOAT: np.dtype(np.float32),
-}
-
-
 def _options(threads, strict, reconstruct, max_image_pixels) -> _abi.exrkit_read_options:
     options = _abi.exrkit_read_options()
     check(library().exrkit_read_options_init(ctypes.byref(options)))
@@ -280,7 +272,7 @@ class Reader:
                 check(lib.exrkit_deep_channel(
                     image, i, ctypes.byref(kind), ctypes.byref(data), ctypes.byref(n)
                 ))
-                samples = np.empty(n.value, _DEEP_DTYPES[kind.value])
+                samples = np.empty(n.value, pixels.DTYPES[kind.value])
                 if n.value:
                     ctypes.memmove(samples.ctypes.data, data, samples.nbytes)
                 channels[channel.name] = samples

@@ -152,10 +152,6 @@ def _enum(table: list[str], value, what: str) -> int:
         raise ValueError(f"{what} {value!r} is not one of {', '.join(table)}") from None
 
 
-def _box(window) -> _abi.exrkit_box2i:
-    return pixels.window_box(window)
-
-
 def _check_channels(channels, what: str, qoi: bool = False) -> dict[str, np.ndarray]:
     if not isinstance(channels, Mapping) or not channels:
         raise ValueError(f"{what}: channels are a non-empty dict, name -> 2-D array")
@@ -188,7 +184,7 @@ def _check_deep(deep, window, what: str):
     except (TypeError, ValueError):
         raise TypeError(f"{what}: deep data is (offsets, channels)") from None
     offsets = np.ascontiguousarray(offsets, dtype=np.uint64)
-    box = _box(window)
+    box = pixels.window_box(window)
     pixels_count = (box.max_x - box.min_x + 1) * (box.max_y - box.min_y + 1)
     if offsets.shape != (pixels_count + 1,) or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
         raise ValueError(
@@ -222,7 +218,7 @@ def _deep_image(offsets: np.ndarray, channels: dict, window):
     counts = np.ascontiguousarray(np.diff(offsets), dtype=np.uint32)
     image = ctypes.POINTER(_abi.exrkit_deep_image)()
     check(lib.exrkit_deep_image_create(
-        _box(window),
+        pixels.window_box(window),
         described,
         len(channels),
         counts.ctypes.data_as(ctypes.POINTER(ctypes.c_uint32)),
@@ -266,7 +262,7 @@ def _framebuffer(channels: dict[str, np.ndarray], window, keep: list):
         )
     keep.append(slices)
     return _abi.exrkit_framebuffer(
-        window=_box(window),
+        window=pixels.window_box(window),
         slices=ctypes.cast(slices, ctypes.POINTER(_abi.exrkit_slice)),
         slice_count=len(channels),
     )
@@ -290,7 +286,7 @@ class _Part:
             if "channels" in spec or get("levels"):
                 raise ValueError(f"{what}: a deep part has 'deep' data only, one level")
             self.deep = _check_deep(spec["deep"], get("data_window"), what)
-            box = _box(get("data_window"))
+            box = pixels.window_box(get("data_window"))
             shape = (box.max_y - box.min_y + 1, box.max_x - box.min_x + 1)
             self.channels = {}
             self._init_common(get, what, shape, deep=True)
@@ -305,7 +301,7 @@ class _Part:
         if window is None:
             window = ((0, 0), (columns - 1, rows - 1))
         self.data_window = window
-        box = _box(window)
+        box = pixels.window_box(window)
         if (box.max_x - box.min_x + 1, box.max_y - box.min_y + 1) != (columns, rows):
             raise ValueError(
                 f"{what}: data window {window} is not the arrays' {columns} x {rows} pixels"
@@ -344,8 +340,8 @@ class _Part:
         self._name = None if self.name is None else to_c(self.name)
         desc.name = self._name
         desc.compression = self.compression
-        desc.data_window = _box(self.data_window)
-        desc.display_window = _box(self.display_window)
+        desc.data_window = pixels.window_box(self.data_window)
+        desc.display_window = pixels.window_box(self.display_window)
         desc.line_order = self.line_order
         desc.compression_level = self.compression_level
         deep = self.deep is not None
