@@ -117,14 +117,21 @@ struct PartOutput {
 struct Placement {
     /// Where the next chunk goes.
     end: u64,
-    /// Each part's chunk offsets, 0 until placed.
-    offsets: Vec<Vec<u64>>,
-    /// Each part's chunks that arrived before their turn.
-    queues: Vec<Queue>,
-    /// Each part's most samples in one pixel so far (deep parts).
-    max_samples: Vec<u32>,
+    /// Each part's chunks.
+    parts: Vec<PartPlacement>,
     /// Set once a write fails: the file can no longer be completed.
     failed: bool,
+}
+
+/// Where one part's chunks stand.
+#[derive(Debug, Default)]
+struct PartPlacement {
+    /// Chunk offsets, 0 until placed.
+    offsets: Vec<u64>,
+    /// Chunks that arrived before their turn.
+    queue: Queue,
+    /// Most samples in one pixel so far (deep parts).
+    max_samples: u32,
 }
 
 /// What a thread writes once it has placed a chunk: the chunk itself at
@@ -386,9 +393,10 @@ impl Writer {
                 table_at,
                 max_samples_at,
             });
-            placement.offsets.push(vec![0; len / 8]);
-            placement.max_samples.push(0);
-            placement.queues.push(Queue::default());
+            placement.parts.push(PartPlacement {
+                offsets: vec![0; len / 8],
+                ..PartPlacement::default()
+            });
             table_at += len as u64;
         }
         sink.write_at(0, &bytes)?;
@@ -598,7 +606,8 @@ impl Writer {
                 "an earlier write failed; the file cannot be completed".into(),
             ));
         }
-        let missing = placement.offsets.iter().enumerate().find_map(|(i, offsets)| {
+        let missing = placement.parts.iter().enumerate().find_map(|(i, placed)| {
+            let offsets = &placed.offsets;
             let missing = offsets.iter().position(|&o| o == 0)?;
             let region = output.parts.get(i)?.header.geometry().chunk_region(missing as u64)?;
             let written = offsets.iter().filter(|&&o| o != 0).count();
@@ -614,16 +623,15 @@ impl Writer {
             self.state = State::Writing(output);
             return Err(Error::BadState(message));
         }
-        for ((p, offsets), &most) in output
-            .parts
-            .iter()
-            .zip(&placement.offsets)
-            .zip(&placement.max_samples)
-        {
-            let table: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+        for (p, placed) in output.parts.iter().zip(&placement.parts) {
+            let table: Vec<u8> = placed
+                .offsets
+                .iter()
+                .flat_map(|o| o.to_le_bytes())
+                .collect();
             output.sink.write_at(p.table_at, &table)?;
             if let Some(at) = p.max_samples_at {
-                let most = i32::try_from(most).unwrap_or(i32::MAX);
+                let most = i32::try_from(placed.max_samples).unwrap_or(i32::MAX);
                 output.sink.write_at(at, &most.to_le_bytes())?;
             }
         }
@@ -662,22 +670,19 @@ impl Output {
     ) -> Result<Placed> {
         let header = &self.part(part)?.header;
         let mut placement = self.placement.lock().unwrap_or_else(|e| e.into_inner());
-        let Placement {
-            end,
-            offsets,
-            queues,
-            max_samples,
-            failed,
-        } = &mut *placement;
+        let Placement { end, parts, failed } = &mut *placement;
         if *failed {
             return Err(Error::BadState("an earlier write failed".into()));
         }
-        if let Some(most) = max_samples.get_mut(part) {
-            *most = (*most).max(samples);
-        }
-        let (Some(offsets), Some(queue)) = (offsets.get_mut(part), queues.get_mut(part)) else {
+        let Some(PartPlacement {
+            offsets,
+            queue,
+            max_samples,
+        }) = parts.get_mut(part)
+        else {
             return Err(Error::Internal(format!("part {part} has no offset table")));
         };
+        *max_samples = (*max_samples).max(samples);
         let already = || Error::BadState(format!("part {part}: chunk {chunk} was already written"));
         let placed_already = usize::try_from(chunk)
             .ok()
