@@ -21,11 +21,7 @@ fn chunks_unpack_to_the_samples_openexr_decodes() {
     if !common::openexr_ref(&args) {
         return;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&files_dir)
-        .expect("matrix")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
+    let files = common::files_in(&files_dir, None);
     let Some(reference) = common::openexr_decode(&dir.join("ref"), &files) else {
         return;
     };

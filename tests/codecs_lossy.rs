@@ -169,17 +169,6 @@ fn compare_with_openexr(dir: &Path, files: &[PathBuf]) -> Option<Tally> {
     Some(tally)
 }
 
-/// Files directly in `dir`, sorted.
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "exr"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn is_lossy_codec(compression: Compression) -> bool {
     matches!(
         compression,
@@ -245,7 +234,7 @@ fn subsampled_and_plinear_channels_unpack_as_openexr_decodes_them() {
     if !generate(&files_dir) {
         return;
     }
-    let mut files = files_in(&files_dir);
+    let mut files = common::files_in(&files_dir, Some("exr"));
     files.retain(|f| !f.ends_with("plinear_zeros.exr"));
     let Some(tally) = compare_with_openexr(&dir, &files) else {
         return;
@@ -275,7 +264,7 @@ fn b44_matrix_unpacks_as_openexr_decodes_it() {
     if !common::openexr_ref(&args) {
         return;
     }
-    let files = files_in(&files_dir);
+    let files = common::files_in(&files_dir, Some("exr"));
     let Some(tally) = compare_with_openexr(&dir, &files) else {
         return;
     };

@@ -103,11 +103,7 @@ fn generated_matrix_decodes_as_openexr_decodes_it() {
     if !common::openexr_ref(&args) {
         return;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("matrix")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
+    let files = common::files_in(&dir, None);
     compare(&files, "decoding-matrix-ref");
 }
 

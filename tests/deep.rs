@@ -150,11 +150,7 @@ fn deep_files_decode_to_the_samples_openexr_reads() {
     if !openexr_deep(&[std::ffi::OsStr::new("matrix"), generated.as_os_str()]) {
         return;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&generated)
-        .expect("generated")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
+    let mut files = common::files_in(&generated, None);
     let Some(samples) = common::sample_images() else {
         return;
     };
@@ -294,11 +290,7 @@ fn deep_files_exrkit_writes_read_back_in_openexr() {
     if !openexr_deep(&[std::ffi::OsStr::new("matrix"), generated.as_os_str()]) {
         return;
     }
-    let mut originals: Vec<PathBuf> = std::fs::read_dir(&generated)
-        .expect("generated")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    originals.sort();
+    let mut originals = common::files_in(&generated, None);
     if let Some(v2) = common::openexr_images("v2/LowResLeftView") {
         originals.push(v2.join("Balls.exr"));
     }

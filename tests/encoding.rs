@@ -162,12 +162,7 @@ fn encoders_match_openexr_pixels_and_sizes() {
     if !generate(&files_dir) {
         return;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&files_dir)
-        .expect("folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "exr"))
-        .collect();
-    files.sort();
+    let files = common::files_in(&files_dir, Some("exr"));
     assert_eq!(files.len(), 42, "{files:?}");
     let Some(reference) = common::openexr_decode(&dir.join("ref"), &files) else {
         return;

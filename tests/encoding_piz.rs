@@ -169,11 +169,7 @@ fn repacked_chunks_match_openexr_in_size_and_decode_in_openexr() {
     if !common::python(&[script.as_os_str(), generated.as_os_str()]) {
         return;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&generated)
-        .expect("generated")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
+    let mut files = common::files_in(&generated, None);
     files.extend(sample_files());
 
     let mut scratch = Scratch::default();

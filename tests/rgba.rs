@@ -63,13 +63,7 @@ fn generated(tool: &Path) -> Vec<PathBuf> {
         .get_or_init(|| {
             let dir = common::scratch_dir("rgba_generated");
             run(tool, &["synth".as_ref(), dir.as_os_str()]).expect("synth");
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .expect("list")
-                .map(|e| e.expect("entry").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "exr"))
-                .collect();
-            files.sort();
-            files
+            common::files_in(&dir, Some("exr"))
         })
         .clone()
 }

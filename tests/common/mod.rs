@@ -38,14 +38,20 @@ pub fn openexr_images(sub: &str) -> Option<PathBuf> {
 /// data is absent outside CI. Panics in CI.
 pub fn qoi_images() -> Option<Vec<PathBuf>> {
     let dir = testdata("qoi")?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("readable folder")
-        .map(|entry| entry.expect("folder entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "qoi"))
-        .collect();
-    files.sort();
+    let files = files_in(&dir, Some("qoi"));
     assert!(!files.is_empty(), "no .qoi files in {}", dir.display());
     Some(files)
+}
+
+/// The files of `dir` (those ending `.ext` where given), sorted.
+pub fn files_in(dir: &std::path::Path, ext: Option<&str>) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("folder entry").path())
+        .filter(|path| ext.map_or(true, |ext| path.extension().is_some_and(|e| e == ext)))
+        .collect();
+    files.sort();
+    files
 }
 
 /// Every `.exr` of the OpenEXR sample images outside Damaged/, sorted, or
