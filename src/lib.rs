@@ -16,6 +16,11 @@
 //! ```
 
 #![deny(missing_docs)]
+// Unsafe code lives only in ffi, parallel, pixels, read and write; the
+// other modules forbid it. Every unsafe operation sits in its own
+// documented block, even inside an unsafe fn.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod chunk;
 pub mod codec;

@@ -1,5 +1,7 @@
 //! Chunks: offset tables, leaders, and where a chunk's bytes are.
 
+#![forbid(unsafe_code)]
+
 pub mod leader;
 pub mod table;
 

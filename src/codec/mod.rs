@@ -6,6 +6,8 @@
 //! name order that has samples on that line, the channel's samples of that
 //! line in little-endian order.
 
+#![forbid(unsafe_code)]
+
 mod b44;
 mod piz;
 mod predictor;

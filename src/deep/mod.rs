@@ -3,6 +3,8 @@
 //! whole-image offsets: pixel `i` (row-major over the image's window) owns
 //! samples `offsets[i]..offsets[i + 1]` of every channel.
 
+#![forbid(unsafe_code)]
+
 pub mod flatten;
 pub(crate) mod table;
 

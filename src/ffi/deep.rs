@@ -425,8 +425,8 @@ pub unsafe extern "C" fn exrkit_deep_composite(
         let images = pointers
             .iter()
             .enumerate()
-            // SAFETY: each an image from exrkit or NULL.
             .map(|(i, &p)| {
+                // SAFETY: each an image from exrkit or NULL.
                 unsafe { deep_handle(p) }.map_err(|e| e.context(format_args!("images[{i}]")))
             })
             .collect::<Result<Vec<_>>>()?;

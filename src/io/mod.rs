@@ -1,6 +1,8 @@
 //! Byte sources read at explicit offsets, so many threads can share one
 //! without a seek position between them.
 
+#![forbid(unsafe_code)]
+
 mod cursor;
 mod file;
 mod memory;

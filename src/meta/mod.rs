@@ -1,6 +1,8 @@
 //! Metadata: the version field, attributes, headers and their validation,
 //! and the chunk geometry a header implies.
 
+#![forbid(unsafe_code)]
+
 pub mod attribute;
 pub mod channel;
 pub mod compression;

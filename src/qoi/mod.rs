@@ -24,6 +24,8 @@
 //! # Ok::<(), exrkit::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod decode;
 mod encode;
 mod header;
