@@ -8,6 +8,7 @@ use common::rng::XorShift;
 
 use std::path::PathBuf;
 
+use exrkit::meta::compression::Compression;
 use exrkit::meta::types::Box2i;
 use exrkit::pixels::FrameBuffer;
 use exrkit::{ReadOptions, Reader};
@@ -46,16 +47,26 @@ fn decode(reader: &Reader, part: usize) -> (Vec<Vec<u32>>, bool) {
     (bits, ok)
 }
 
-fn mutate_file(path: &PathBuf, seed: u64) -> (usize, usize) {
+/// How the damaged copies of one flat part decoded.
+struct Outcome {
+    compression: Compression,
+    failed: usize,
+    decoded: usize,
+}
+
+/// Damages `MUTATIONS` copies of each flat part of the file, checking each
+/// decode; returns how each part's copies decoded.
+fn mutate_file(path: &PathBuf, seed: u64) -> Vec<Outcome> {
     let bytes = std::fs::read(path).expect("read");
     let pristine = Reader::from_bytes(bytes.clone(), ReadOptions::default()).expect("open");
     let mut rng = XorShift(seed);
-    let (mut failed, mut decoded) = (0, 0);
+    let mut outcomes = Vec::new();
     for part in 0..pristine.headers().len() {
         let header = pristine.header(part).expect("part");
         if header.storage().is_deep() {
             continue;
         }
+        let (mut failed, mut decoded) = (0, 0);
         let (expected, ok) = decode(&pristine, part);
         assert!(ok, "{}: pristine part {part} decodes", path.display());
         let level0: Vec<u64> = (0..header.geometry().chunk_count())
@@ -116,8 +127,13 @@ fn mutate_file(path: &PathBuf, seed: u64) -> (usize, usize) {
                 }
             }
         }
+        outcomes.push(Outcome {
+            compression: header.compression(),
+            failed,
+            decoded,
+        });
     }
-    (failed, decoded)
+    outcomes
 }
 
 #[test]
@@ -150,11 +166,45 @@ fn damaged_chunk_data_stays_inside_its_chunk() {
             files.push(generated.join(format!("{name}_multipart.exr")));
         }
     }
+    let (mut failed, mut decoded) = (0, 0);
     for (i, file) in files.iter().enumerate() {
-        let (failed, decoded) = mutate_file(file, 0x2545_f491_4f6c_dd1d ^ i as u64);
-        println!(
-            "{}: {failed} damaged decodes reported an error, {decoded} decoded",
-            file.display()
-        );
+        for (part, outcome) in mutate_file(file, 0x2545_f491_4f6c_dd1d ^ i as u64)
+            .iter()
+            .enumerate()
+        {
+            let Outcome {
+                compression,
+                failed: part_failed,
+                decoded: part_decoded,
+            } = *outcome;
+            println!(
+                "{} part {part} ({compression:?}): {part_failed} damaged decodes reported an error, {part_decoded} decoded",
+                file.display()
+            );
+            assert_eq!(part_failed + part_decoded, MUTATIONS);
+            match compression {
+                // Any bytes are valid uncompressed samples: nothing to detect.
+                Compression::None => assert_eq!(
+                    part_failed,
+                    0,
+                    "{} part {part}: a damaged uncompressed chunk must still decode",
+                    file.display()
+                ),
+                // Deflate's checksum and PIZ's Huffman and range checks see
+                // damage: some of the damaged copies must fail.
+                Compression::Zip | Compression::Zips | Compression::Piz => assert!(
+                    part_failed > 0,
+                    "{} part {part}: no damage to {compression:?} data was detected",
+                    file.display()
+                ),
+                _ => {}
+            }
+            failed += part_failed;
+            decoded += part_decoded;
+        }
     }
+    assert!(
+        failed > 0 && decoded > 0,
+        "{failed} damaged decodes failed, {decoded} decoded"
+    );
 }
