@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use exrkit::codec::{self, BlockLayout, Scratch};
 use exrkit::meta::compression::Compression;
@@ -262,100 +261,4 @@ fn repacked_chunks_match_openexr_in_size_and_decode_in_openexr() {
         compared += 1;
     }
     println!("OpenEXR decoded {compared} files rebuilt from exrkit's chunks to their samples");
-}
-
-/// Single-thread encode throughput against OpenEXR on a 4K RGBA HALF image:
-/// `cargo test --release --test encoding_piz -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing; run in release"]
-fn encode_throughput_against_openexr() {
-    let dir = common::scratch_dir("encoding_piz_speed");
-    let script = dir.join("time.py");
-    std::fs::write(
-        &script,
-        r#"
-import sys, time
-import numpy as np
-import OpenEXR
-out = sys.argv[1]
-h, w = 2160, 3840
-rng = np.random.default_rng(3)
-y, x = np.mgrid[0:h, 0:w]
-channels = {}
-for i, c in enumerate("ABGR"):
-    v = x / w * (i + 1) + np.sin(y / 40.0) * 0.3 + rng.normal(0.0, 0.01, (h, w))
-    v[h // 3 : h // 2, : w // 4] = 0.5
-    channels[c] = v.astype(np.float16)
-for name, codec in [("none", OpenEXR.NO_COMPRESSION), ("piz", OpenEXR.PIZ_COMPRESSION)]:
-    hdr = {"compression": codec, "type": OpenEXR.scanlineimage}
-    best = 1e9
-    for _ in range(3):
-        start = time.perf_counter()
-        with OpenEXR.File(hdr, channels, num_threads=0) as f:
-            f.write("{}/{}.exr".format(out, name))
-        best = min(best, time.perf_counter() - start)
-    with open("{}/{}.time".format(out, name), "w") as f:
-        f.write(str(best))
-"#,
-    )
-    .expect("script");
-    if !common::python(&[script.as_os_str(), dir.as_os_str()]) {
-        return;
-    }
-    let seconds = |name: &str| -> f64 {
-        std::fs::read_to_string(dir.join(format!("{name}.time")))
-            .expect("time")
-            .trim()
-            .parse()
-            .expect("seconds")
-    };
-    let reader = Reader::open(dir.join("piz.exr"), ReadOptions::default()).expect("open");
-    let header = &reader.headers()[0];
-    let mut scratch = Scratch::default();
-    let mut blocks = Vec::new();
-    let mut openexr_bytes = 0u64;
-    for index in 0..header.geometry().chunk_count() {
-        let (packed, layout) = common::packed_chunk(&reader, 0, index);
-        let mut unpacked = vec![0u8; layout.unpacked_size];
-        codec::decompress(
-            Compression::Piz,
-            &layout,
-            &packed,
-            &mut unpacked,
-            &mut scratch,
-        )
-        .expect("unpack");
-        openexr_bytes += packed.len() as u64;
-        blocks.push((layout, unpacked));
-    }
-    let megabytes = blocks.iter().map(|b| b.1.len()).sum::<usize>() as f64 / 1e6;
-    let mut out = Vec::new();
-    let mut best = f64::MAX;
-    let mut exrkit_bytes = 0u64;
-    for _ in 0..3 {
-        let start = Instant::now();
-        exrkit_bytes = 0;
-        for (layout, unpacked) in &blocks {
-            let packed = codec::compress(
-                Compression::Piz,
-                None,
-                layout,
-                unpacked,
-                &mut out,
-                &mut scratch,
-            )
-            .expect("pack");
-            exrkit_bytes += packed.len() as u64;
-        }
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    let (none, piz) = (seconds("none"), seconds("piz"));
-    println!(
-        "4K RGBA HALF, {megabytes:.1} MB: exrkit PIZ encode {best:.3} s ({:.0} MB/s, {exrkit_bytes} B); \
-         OpenEXR PIZ write {piz:.3} s, uncompressed write {none:.3} s, so PIZ about {:.3} s \
-         ({:.0} MB/s, {openexr_bytes} B)",
-        megabytes / best,
-        piz - none,
-        megabytes / (piz - none).max(1e-9),
-    );
 }
