@@ -85,6 +85,7 @@ for row in "${rows[@]}"; do
             ;;
         miri)
             step "miri: unit tests of pixels, parallel and read"
+            MIRIFLAGS="-Zmiri-tree-borrows -Zmiri-permissive-provenance -Zmiri-ignore-leaks" \
             CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -q -- \
                 pixels:: parallel:: read::
             ;;

@@ -7,6 +7,8 @@ mod deep;
 mod qoi;
 mod qoi_rows;
 mod rgba;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::path::Path;
