@@ -2,9 +2,11 @@
 //! finishing the file.
 
 use std::ffi::{c_char, c_void, CStr};
+use std::sync::RwLock;
 
 use super::decode::{exrkit_framebuffer, frame_buffer};
 use super::guard::{arg, arg_slice, arg_str, guard, guard_silent, non_null, out, write};
+use super::handle::{self, free_writer, hand_out, writer_exclusive, writer_shared};
 use super::options::{c_progress, exrkit_progress_fn, versioned, INIT_FIRST};
 use super::reader::path_from_c;
 use super::status::exrkit_status;
@@ -112,10 +114,26 @@ fn part_defaults() -> exrkit_part_desc {
     }
 }
 
-/// An open writer. `exrkit_write_block` may be called from many threads at
-/// once; every other function on a writer is single-threaded.
+/// An open writer. Its calls come in two kinds, and exrkit enforces the
+/// difference rather than trusting it:
+///
+/// - chunk writes (exrkit_write_block, exrkit_write_chunk,
+///   exrkit_write_image, exrkit_write_deep_block, exrkit_write_deep_image)
+///   and exrkit_writer_memory may run from any number of threads at once;
+/// - every other call (exrkit_add_part, exrkit_add_channel,
+///   exrkit_set_attribute and exrkit_set_attribute_*, exrkit_copy_header,
+///   exrkit_write_header, exrkit_finish) must be alone on the writer.
+///
+/// A call that finds the writer busy the other way (exrkit_finish while a
+/// chunk is being written, a chunk write during exrkit_finish, two
+/// exrkit_add_channel at once) does not wait: it fails with
+/// EXRKIT_ERR_BAD_STATE, changes nothing, and may be made again once the
+/// other call has returned. This holds for calls made from inside a
+/// progress or stream callback too. exrkit_writer_free must come after
+/// every other call on the writer has returned; one that finds a call
+/// still running keeps the writer rather than free it under that call.
 pub struct exrkit_writer {
-    pub(super) writer: Writer,
+    pub(super) writer: RwLock<Writer>,
 }
 
 /// Fills `options` with the defaults: EXR, all cores, no progress callback.
@@ -181,9 +199,11 @@ unsafe fn write_options(options: *const exrkit_write_options) -> Result<WriteOpt
 }
 
 fn finish_create(writer: Writer, out_writer: *mut *mut exrkit_writer) {
-    let handle = Box::new(exrkit_writer { writer });
+    let handle = exrkit_writer {
+        writer: RwLock::new(writer),
+    };
     // SAFETY: out_writer was checked non-NULL by the caller of this function.
-    unsafe { write(out_writer, Box::into_raw(handle)) };
+    unsafe { hand_out(handle, out_writer) };
 }
 
 /// Creates a writer for the file at `path`. The file is written under a
@@ -270,36 +290,15 @@ pub unsafe extern "C" fn exrkit_create_stream(
 /// Frees a writer; an unfinished file is discarded and its target left as
 /// it was. NULL is ignored.
 ///
+/// Must come after every other call on the writer has returned; a writer
+/// a call is still running on is kept, not freed (see exrkit_writer).
+///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_writer_free(writer: *mut exrkit_writer) {
-    guard_silent(|| {
-        if !writer.is_null() {
-            // SAFETY: a pointer from exrkit_create*, freed once.
-            drop(unsafe { Box::from_raw(writer) });
-        }
-    });
-}
-
-/// Borrows the writer behind a C pointer.
-///
-/// # Safety
-/// A non-NULL pointer must come from exrkit_create* and not be freed.
-unsafe fn handle<'a>(writer: *mut exrkit_writer) -> Result<&'a mut exrkit_writer> {
-    // SAFETY: per this function's contract.
-    unsafe { writer.as_mut() }.ok_or_else(|| Error::InvalidArgument("'writer' is NULL".into()))
-}
-
-/// Borrows the writer behind a C pointer for the calls many threads may
-/// make at once.
-///
-/// # Safety
-/// A non-NULL pointer must come from exrkit_create* and not be freed, and
-/// no single-threaded call may run on it meanwhile.
-pub(super) unsafe fn shared<'a>(writer: *const exrkit_writer) -> Result<&'a exrkit_writer> {
-    // SAFETY: per this function's contract.
-    unsafe { arg(writer, "writer") }
+    // SAFETY: a writer from exrkit_create*, freed once, or NULL.
+    guard_silent(|| unsafe { free_writer(writer) });
 }
 
 /// The line orders by their C value.
@@ -401,10 +400,10 @@ pub(super) unsafe fn set_value(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: NUL-terminated or NULL.
         let name = unsafe { arg_utf8(name, "name") }?;
-        w.writer.set_value(part as usize, name, &make()?)
+        w.set_value(part as usize, name, &make()?)
     })
 }
 
@@ -480,6 +479,9 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
 
 /// Adds a part described by `desc`; `*part` receives its index.
 ///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
+///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
 #[no_mangle]
@@ -490,11 +492,11 @@ pub unsafe extern "C" fn exrkit_add_part(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         let part = out(part, "part")?;
         // SAFETY: the caller passes a valid description.
         let desc = unsafe { part_desc(desc) }?;
-        let index = w.writer.add_part(desc)?;
+        let index = w.add_part(desc)?;
         // SAFETY: checked non-NULL.
         unsafe { write(part, index as u32) };
         Ok(())
@@ -502,6 +504,9 @@ pub unsafe extern "C" fn exrkit_add_part(
 }
 
 /// Adds a channel to `part` (any order; files keep channels sorted by name).
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
@@ -513,10 +518,10 @@ pub unsafe extern "C" fn exrkit_add_channel(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: a valid channel or NULL, its name NUL-terminated or NULL.
         let c = unsafe { self::channel(arg(channel, "channel")?, "channel") }?;
-        w.writer.add_channel(part as usize, c)
+        w.add_channel(part as usize, c)
     })
 }
 
@@ -524,6 +529,9 @@ pub unsafe extern "C" fn exrkit_add_channel(
 /// the file stores them (little-endian values; for `string`, the text
 /// without a NUL). Replaces an attribute of that name, standard ones
 /// included; the bytes must decode as their type says.
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// Strings must be NUL-terminated; `bytes` must hold `size` bytes.
@@ -538,13 +546,13 @@ pub unsafe extern "C" fn exrkit_set_attribute(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: NUL-terminated strings or NULL.
         let (name, type_name) =
             unsafe { (arg_utf8(name, "name")?, arg_utf8(type_name, "type_name")?) };
         // SAFETY: the caller provides `size` readable bytes.
         let data = unsafe { arg_slice(bytes.cast::<u8>(), size, "bytes") }?;
-        w.writer.set_attribute(part as usize, name, type_name, data)
+        w.set_attribute(part as usize, name, type_name, data)
     })
 }
 
@@ -553,6 +561,9 @@ pub unsafe extern "C" fn exrkit_set_attribute(
 /// attribute (chunkCount and the like are recomputed); `*part` receives
 /// its index. The read-modify-write path: change it with
 /// exrkit_set_attribute before exrkit_write_header.
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
@@ -565,12 +576,12 @@ pub unsafe extern "C" fn exrkit_copy_header(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { super::reader::handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let part = out(part, "part")?;
         let header = r.reader.header(src_part as usize)?;
-        let index = w.writer.copy_header(header)?;
+        let index = w.copy_header(header)?;
         // SAFETY: checked non-NULL.
         unsafe { write(part, index as u32) };
         Ok(())
@@ -579,20 +590,24 @@ pub unsafe extern "C" fn exrkit_copy_header(
 
 /// Checks every part and writes the header; chunks may follow.
 ///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
+///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_write_header(writer: *mut exrkit_writer) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        unsafe { handle(writer) }?.writer.write_header()
+        unsafe { writer_exclusive(writer) }?.write_header()
     })
 }
 
 /// Compresses and writes chunk `chunk` of `part` from `fb`, whose window
 /// must cover the chunk's pixels. May be called from many threads at once
 /// and in any order: chunks arriving early are held until the file's order
-/// reaches them.
+/// reaches them (EXRKIT_ERR_BAD_STATE during a call that must be alone on
+/// the writer; see exrkit_writer).
 ///
 /// # Safety
 /// `writer` must come from exrkit_create* and not be freed; `fb` must be
@@ -605,17 +620,21 @@ pub unsafe extern "C" fn exrkit_write_block(
     fb: *const exrkit_framebuffer,
 ) -> exrkit_status {
     guard(|| {
-        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
-        let w = unsafe { shared(writer) }?;
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { writer_shared(writer) }?;
         // SAFETY: the caller vouches for the frame buffer.
         let frame = unsafe { frame_buffer(fb) }?;
-        w.writer.write_block(part as usize, chunk, &frame)
+        w.write_block(part as usize, chunk, &frame)
     })
 }
 
 /// Compresses and writes every chunk of level (`level_x`, `level_y`) of
 /// `part` from `fb`, whose window must cover the level, on the writer's
 /// threads.
+///
+/// May run beside other chunk writes on the writer, from any thread
+/// (EXRKIT_ERR_BAD_STATE during a call that must be alone on it; see
+/// exrkit_writer).
 ///
 /// # Safety
 /// As for exrkit_write_block.
@@ -629,11 +648,11 @@ pub unsafe extern "C" fn exrkit_write_image(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { shared(writer) }?;
+        let w = unsafe { writer_shared(writer) }?;
         let (lx, ly) = level(level_x, level_y)?;
         // SAFETY: the caller vouches for the frame buffer.
         let frame = unsafe { frame_buffer(fb) }?;
-        w.writer.write_image(part as usize, lx, ly, &frame)
+        w.write_image(part as usize, lx, ly, &frame)
     })
 }
 
@@ -642,6 +661,10 @@ pub unsafe extern "C" fn exrkit_write_image(
 /// recompressing. Flat parts only (EXRKIT_ERR_INVALID_ARGUMENT for deep
 /// ones, whose chunks would need the size of their sample table too):
 /// write deep chunks with exrkit_write_deep_block.
+///
+/// May run beside other chunk writes on the writer, from any thread
+/// (EXRKIT_ERR_BAD_STATE during a call that must be alone on it; see
+/// exrkit_writer).
 ///
 /// # Safety
 /// `writer` must come from exrkit_create* and not be freed; `packed` must
@@ -656,15 +679,20 @@ pub unsafe extern "C" fn exrkit_write_chunk(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { shared(writer) }?;
+        let w = unsafe { writer_shared(writer) }?;
         // SAFETY: the caller provides `size` readable bytes.
         let data = unsafe { arg_slice(packed.cast::<u8>(), size, "packed") }?;
-        w.writer.write_chunk(part as usize, chunk, data)
+        w.write_chunk(part as usize, chunk, data)
     })
 }
 
 /// Checks that every chunk of every level was written, writes the offset
-/// tables and completes the file (renaming it into place).
+/// tables and completes the file (renaming it into place). A finish that
+/// fails with EXRKIT_ERR_BAD_STATE because a chunk was missing or another
+/// call was running leaves the writer as it was, to finish later.
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed.
@@ -672,13 +700,16 @@ pub unsafe extern "C" fn exrkit_write_chunk(
 pub unsafe extern "C" fn exrkit_finish(writer: *mut exrkit_writer) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        unsafe { handle(writer) }?.writer.finish()
+        unsafe { writer_exclusive(writer) }?.finish()
     })
 }
 
 /// After exrkit_finish on a writer from exrkit_create_memory, points `*data`
 /// at the file's bytes (owned by the writer, valid until it is freed) and
 /// writes their count to `*size`.
+///
+/// May run beside chunk writes and other exrkit_writer_memory calls, from
+/// any thread (see exrkit_writer).
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
@@ -690,10 +721,10 @@ pub unsafe extern "C" fn exrkit_writer_memory(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { arg(writer, "writer") }?;
+        let w = unsafe { writer_shared(writer) }?;
         let data = out(data, "data")?;
         let size = out(size, "size")?;
-        let Some(bytes) = w.writer.bytes() else {
+        let Some(bytes) = w.bytes() else {
             return Err(Error::BadState(
                 "only a finished writer from exrkit_create_memory holds bytes".into(),
             ));

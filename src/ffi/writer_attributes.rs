@@ -40,7 +40,9 @@ fn byte(value: u32, what: &str) -> Result<u8> {
         .map_err(|_| Error::InvalidArgument(format!("{what} {value} does not fit in a byte")))
 }
 
-/// Sets an `int` attribute.
+/// Sets an `int` attribute. Like every exrkit_set_attribute_*, it must be
+/// alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs on it;
+/// see exrkit_writer).
 ///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed;
