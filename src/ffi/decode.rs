@@ -7,7 +7,7 @@ use super::guard::{arg, guard};
 use super::handle;
 use super::reader::exrkit_reader;
 use super::status::exrkit_status;
-use super::types::{exrkit_box2i, exrkit_pixel_type, level, pixel_type};
+use super::types::{enum_field, exrkit_box2i, exrkit_pixel_type, level};
 use crate::error::{Error, Result};
 use crate::pixels::{FrameBuffer, RawSlice};
 
@@ -89,7 +89,7 @@ pub(crate) unsafe fn frame_buffer<'a>(fb: *const exrkit_framebuffer) -> Result<F
         let name = unsafe { CStr::from_ptr(slice.channel) };
         let raw = RawSlice {
             channel: name.to_bytes(),
-            pixel_type: pixel_type(slice.r#type, "slice")?,
+            pixel_type: enum_field(slice.r#type, "slice.type")?,
             base: slice.base.cast(),
             x_stride: slice.x_stride,
             y_stride: slice.y_stride,

@@ -12,17 +12,15 @@ use super::reader::path_from_c;
 use super::status::exrkit_status;
 use super::stream::{exrkit_output_stream, CallbackSink};
 use super::types::{
-    exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
-    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, level, pixel_type, EXRKIT_FORMAT_EXR,
-    EXRKIT_FORMAT_QOI,
+    enum_field, exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
+    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, level,
 };
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
-use crate::meta::compression::Compression;
 use crate::meta::encode::Value;
 use crate::meta::text::Text;
-use crate::meta::types::{LevelMode, LineOrder, RoundingMode, Storage, TileDesc};
-use crate::write::{Format, PartDesc, WriteOptions, Writer};
+use crate::meta::types::{Storage, TileDesc};
+use crate::write::{PartDesc, WriteOptions, Writer};
 
 /// How a writer works. Fill with exrkit_write_options_init, then change
 /// fields.
@@ -50,10 +48,11 @@ pub struct exrkit_write_options {
 const WRITE_OPTIONS_MIN_SIZE: usize = std::mem::offset_of!(exrkit_write_options, progress);
 
 fn write_defaults() -> exrkit_write_options {
+    let d = WriteOptions::default();
     exrkit_write_options {
         struct_size: std::mem::size_of::<exrkit_write_options>(),
-        format: EXRKIT_FORMAT_EXR,
-        threads: 0,
+        format: d.format as exrkit_format,
+        threads: d.threads,
         progress: None,
         progress_user: std::ptr::null_mut(),
     }
@@ -92,25 +91,21 @@ pub struct exrkit_part_desc {
 const PART_DESC_MIN_SIZE: usize = std::mem::size_of::<exrkit_part_desc>();
 
 fn part_defaults() -> exrkit_part_desc {
-    let window = super::types::exrkit_box2i {
-        min_x: 0,
-        min_y: 0,
-        max_x: 63,
-        max_y: 63,
-    };
+    let d = PartDesc::default();
+    let tiles = d.tiles.unwrap_or_default();
     exrkit_part_desc {
         struct_size: std::mem::size_of::<exrkit_part_desc>(),
         name: std::ptr::null(),
-        storage: Storage::Scanline as u32,
-        compression: Compression::Zip as u32,
-        data_window: window,
-        display_window: window,
-        line_order: LineOrder::IncreasingY as u32,
-        tile_width: 64,
-        tile_height: 64,
-        level_mode: LevelMode::One as u32,
-        rounding_mode: RoundingMode::Down as u32,
-        compression_level: 0.0,
+        storage: d.storage as exrkit_storage,
+        compression: d.compression as exrkit_compression,
+        data_window: d.data_window.into(),
+        display_window: d.display_window.into(),
+        line_order: d.line_order as exrkit_line_order,
+        tile_width: tiles.width,
+        tile_height: tiles.height,
+        level_mode: tiles.level_mode as exrkit_level_mode,
+        rounding_mode: tiles.rounding_mode as exrkit_rounding_mode,
+        compression_level: d.zip_level.map_or(0.0, |level| level as f32),
     }
 }
 
@@ -182,17 +177,8 @@ unsafe fn write_options(options: *const exrkit_write_options) -> Result<WriteOpt
             INIT_FIRST,
         )
     }?;
-    let format = match c.format {
-        EXRKIT_FORMAT_EXR => Format::Exr,
-        EXRKIT_FORMAT_QOI => Format::Qoi,
-        other => {
-            return Err(Error::InvalidArgument(format!(
-                "options.format is {other}, neither EXRKIT_FORMAT_EXR nor EXRKIT_FORMAT_QOI"
-            )))
-        }
-    };
     Ok(WriteOptions {
-        format,
+        format: enum_field(c.format, "options.format")?,
         threads: c.threads,
         progress: c_progress(c.progress, c.progress_user),
     })
@@ -301,33 +287,6 @@ pub unsafe extern "C" fn exrkit_writer_free(writer: *mut exrkit_writer) {
     guard_silent(|| unsafe { free_writer(writer) });
 }
 
-/// The line orders by their C value.
-pub(super) const LINE_ORDERS: [(u32, LineOrder); 3] = [
-    (0, LineOrder::IncreasingY),
-    (1, LineOrder::DecreasingY),
-    (2, LineOrder::RandomY),
-];
-
-/// The Rust value of a C enum value, by a table of the known ones.
-pub(super) fn enum_value<T>(value: u32, what: &str, known: &[(u32, T)]) -> Result<T>
-where
-    T: Copy,
-{
-    known
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map(|&(_, t)| t)
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {value} is not a known value")))
-}
-
-/// A compression from its C id.
-pub(super) fn compression(id: exrkit_compression, what: &str) -> Result<Compression> {
-    u8::try_from(id)
-        .ok()
-        .and_then(|id| Compression::from_exr_id(id).ok())
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {id} is not a known value")))
-}
-
 /// A tile description from its C fields; `what` names them in errors.
 pub(super) fn tile_desc(
     width: u32,
@@ -336,25 +295,11 @@ pub(super) fn tile_desc(
     rounding_mode: exrkit_rounding_mode,
     what: &str,
 ) -> Result<TileDesc> {
-    let level_mode = enum_value(
-        level_mode,
-        &format!("{what}.level_mode"),
-        &[
-            (0, LevelMode::One),
-            (1, LevelMode::Mipmap),
-            (2, LevelMode::Ripmap),
-        ],
-    )?;
-    let rounding_mode = enum_value(
-        rounding_mode,
-        &format!("{what}.rounding_mode"),
-        &[(0, RoundingMode::Down), (1, RoundingMode::Up)],
-    )?;
     Ok(TileDesc {
         width,
         height,
-        level_mode,
-        rounding_mode,
+        level_mode: enum_field(level_mode, &format!("{what}.level_mode"))?,
+        rounding_mode: enum_field(rounding_mode, &format!("{what}.rounding_mode"))?,
     })
 }
 
@@ -365,7 +310,7 @@ pub(super) fn tile_desc(
 pub(super) unsafe fn channel(c: &exrkit_channel, what: &str) -> Result<Channel> {
     // SAFETY: the channel's name is NUL-terminated or NULL.
     let name = unsafe { arg_str(c.name, &format!("{what}.name")) }?;
-    let pixel_type = pixel_type(c.r#type, &format!("{what}.type"))?;
+    let pixel_type = enum_field(c.r#type, &format!("{what}.type"))?;
     Ok(Channel {
         name: Text::new(name.to_bytes()),
         pixel_type,
@@ -433,18 +378,9 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
                 .map_err(|_| Error::InvalidArgument("desc.name is not UTF-8".into()))?,
         )
     };
-    let storage = enum_value(
-        c.storage,
-        "desc.storage",
-        &[
-            (0, Storage::Scanline),
-            (1, Storage::Tiled),
-            (2, Storage::DeepScanline),
-            (3, Storage::DeepTiled),
-        ],
-    )?;
-    let compression = compression(c.compression, "desc.compression")?;
-    let line_order = enum_value(c.line_order, "desc.line_order", &LINE_ORDERS)?;
+    let storage: Storage = enum_field(c.storage, "desc.storage")?;
+    let compression = enum_field(c.compression, "desc.compression")?;
+    let line_order = enum_field(c.line_order, "desc.line_order")?;
     let tiles = if storage.is_tiled() {
         Some(tile_desc(
             c.tile_width,
@@ -456,12 +392,14 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
     } else {
         None
     };
+    // The writer checks the level's range; only what no level could be
+    // stops here.
     let zip_level = match c.compression_level {
         0.0 => None,
-        l if (1.0..=12.0).contains(&l) => Some(l as u32),
+        l if (0.0..=u32::MAX as f32).contains(&l) => Some(l as u32),
         l => {
             return Err(Error::InvalidArgument(format!(
-                "desc.compression_level {l} is outside 1-12 (or 0 for the default)"
+                "desc.compression_level {l} is not a deflate level"
             )))
         }
     };

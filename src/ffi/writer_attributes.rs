@@ -12,11 +12,9 @@ use super::attribute::{
 use super::guard::{arg, arg_slice, arg_str};
 use super::status::exrkit_status;
 use super::types::{
-    exrkit_box2f, exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_line_order,
+    enum_field, exrkit_box2f, exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_line_order,
 };
-use super::writer::{
-    channel, compression, enum_value, exrkit_writer, set_value, tile_desc, LINE_ORDERS,
-};
+use super::writer::{channel, exrkit_writer, set_value, tile_desc};
 use crate::error::{Error, Result};
 use crate::meta::attribute::{Chromaticities, KeyCode};
 use crate::meta::encode::Value;
@@ -471,7 +469,7 @@ pub unsafe extern "C" fn exrkit_set_attribute_compression(
     // SAFETY: forwarded from the caller.
     unsafe {
         set_value(writer, part, name, || {
-            Ok(Value::Compression(compression(value, "value")?))
+            Ok(Value::Compression(enum_field(value, "value")?))
         })
     }
 }
@@ -509,7 +507,7 @@ pub unsafe extern "C" fn exrkit_set_attribute_lineorder(
     // SAFETY: forwarded from the caller.
     unsafe {
         set_value(writer, part, name, || {
-            Ok(Value::LineOrder(enum_value(value, "value", &LINE_ORDERS)?))
+            Ok(Value::LineOrder(enum_field(value, "value")?))
         })
     }
 }

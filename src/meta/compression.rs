@@ -1,6 +1,7 @@
 //! Compression methods, numbered as OpenEXR 3.5.3 numbers them, plus QOI.
 
 use crate::error::{corrupt, Result};
+use crate::meta::types::try_from_discriminant;
 
 /// How a part's chunks are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +37,15 @@ pub enum Compression {
     /// The QOI format's own coding (QOI files only).
     Qoi = 14,
 }
+
+try_from_discriminant!(
+    Compression,
+    "compression",
+    [
+        None, Rle, Zips, Zip, Piz, Pxr24, B44, B44a, Dwaa, Dwab, Htj2k256, Htj2k32, LossyHtj2k,
+        Zstd, Qoi
+    ]
+);
 
 impl Compression {
     /// Every EXR compression, in id order.
