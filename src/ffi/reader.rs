@@ -12,7 +12,7 @@ use super::options::{exrkit_read_options, read_options, versioned};
 use super::status::exrkit_status;
 use super::stream::{exrkit_input_stream, BorrowedMemory, CallbackSource};
 use super::types::{
-    exrkit_channel, exrkit_chunk_info, exrkit_format, exrkit_header, EXRKIT_FORMAT_EXR,
+    exrkit_channel, exrkit_chunk_info, exrkit_format, exrkit_header, level, EXRKIT_FORMAT_EXR,
     EXRKIT_FORMAT_QOI,
 };
 use crate::error::{Error, Result};
@@ -348,18 +348,7 @@ pub unsafe extern "C" fn exrkit_find_attribute(
         // SAFETY: the caller passes a NUL-terminated name or NULL.
         let name = unsafe { arg_str(name, "name") }?;
         let attribute = out(attribute, "attribute")?;
-        let position = r
-            .reader
-            .header(part as usize)?
-            .attributes()
-            .iter()
-            .position(|a| a.name.as_bytes() == name.to_bytes())
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "part {part} has no attribute '{}'",
-                    name.to_string_lossy()
-                ))
-            })?;
+        let position = r.reader.attribute_index(part as usize, name.to_bytes())?;
         let found = r.attribute(part, position)?;
         // SAFETY: checked non-NULL.
         unsafe { write(attribute, found) };
@@ -388,17 +377,8 @@ pub unsafe extern "C" fn exrkit_level_size(
         let r = unsafe { handle::reader(reader) }?;
         let width = out(width, "width")?;
         let height = out(height, "height")?;
-        let header = r.reader.header(part as usize)?;
-        let size = u32::try_from(level_x)
-            .ok()
-            .zip(u32::try_from(level_y).ok())
-            .and_then(|(lx, ly)| header.geometry().level_size(lx, ly));
-        let Some((w, h)) = size else {
-            let (nx, ny) = header.geometry().level_counts();
-            return Err(Error::InvalidArgument(format!(
-                "level ({level_x}, {level_y}) does not exist; part {part} has {nx}x{ny} levels"
-            )));
-        };
+        let (lx, ly) = level(level_x, level_y)?;
+        let (w, h) = r.reader.level_size(part as usize, lx, ly)?;
         // Validation bounds windows to +-2^30, so level sizes fit in i32.
         let (w, h) = (
             i32::try_from(w).unwrap_or(i32::MAX),

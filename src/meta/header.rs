@@ -209,7 +209,14 @@ impl Header {
 
     /// The attribute called `name`.
     pub fn attribute(&self, name: &[u8]) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name.as_bytes() == name)
+        self.attribute_index(name).map(|i| &self.attributes[i])
+    }
+
+    /// Where the attribute called `name` is in [`Header::attributes`].
+    pub fn attribute_index(&self, name: &[u8]) -> Option<usize> {
+        self.attributes
+            .iter()
+            .position(|a| a.name.as_bytes() == name)
     }
 
     /// The part's name (`name` attribute), if it has one.

@@ -187,6 +187,26 @@ impl Reader {
         })
     }
 
+    /// Where the attribute called `name` is among the attributes of
+    /// `part`; [`Error::NotFound`] if the part has none of that name.
+    pub fn attribute_index(&self, part: usize, name: &[u8]) -> Result<usize> {
+        self.header(part)?.attribute_index(name).ok_or_else(|| {
+            Error::NotFound(format!(
+                "part {part} has no attribute '{}'",
+                String::from_utf8_lossy(name)
+            ))
+        })
+    }
+
+    /// Width and height in pixels of level (`level_x`, `level_y`) of
+    /// `part`; [`Error::InvalidArgument`] if there is no such level.
+    pub fn level_size(&self, part: usize, level_x: u32, level_y: u32) -> Result<(u64, u64)> {
+        self.header(part)?
+            .geometry()
+            .existing_level_size(level_x, level_y)
+            .map_err(|e| e.context(format_args!("part {part}")))
+    }
+
     /// Where chunk `index` of `part` is, checked against its leader.
     pub fn chunk_info(&self, part: usize, index: u64) -> Result<ChunkInfo> {
         let header = self.header(part)?;
