@@ -17,9 +17,9 @@ use super::types::{
 };
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
-use crate::meta::encode::Value;
 use crate::meta::text::Text;
 use crate::meta::types::{Storage, TileDesc};
+use crate::meta::value::Value;
 use crate::write::{PartDesc, WriteOptions, Writer};
 
 /// How a writer works. Fill with exrkit_write_options_init, then change

@@ -16,10 +16,11 @@ use super::types::{
 };
 use super::writer::{channel, exrkit_writer, set_value, tile_desc};
 use crate::error::{Error, Result};
-use crate::meta::attribute::{Chromaticities, KeyCode};
-use crate::meta::encode::Value;
+use crate::meta::compression::Compression;
 use crate::meta::text::Text;
 use crate::meta::types::Box2f;
+use crate::meta::types::LineOrder;
+use crate::meta::value::{Chromaticities, KeyCode, Value};
 
 /// `N` values at `ptr` (a matrix, row-major).
 ///
@@ -469,7 +470,9 @@ pub unsafe extern "C" fn exrkit_set_attribute_compression(
     // SAFETY: forwarded from the caller.
     unsafe {
         set_value(writer, part, name, || {
-            Ok(Value::Compression(enum_field(value, "value")?))
+            let compression: Compression = enum_field(value, "value")?;
+            let id = compression.exr_id().map_err(|e| e.context("value"))?;
+            Ok(Value::Compression(id))
         })
     }
 }
@@ -507,7 +510,8 @@ pub unsafe extern "C" fn exrkit_set_attribute_lineorder(
     // SAFETY: forwarded from the caller.
     unsafe {
         set_value(writer, part, name, || {
-            Ok(Value::LineOrder(enum_field(value, "value")?))
+            let line_order: LineOrder = enum_field(value, "value")?;
+            Ok(Value::LineOrder(line_order as u8))
         })
     }
 }
@@ -528,7 +532,7 @@ pub unsafe extern "C" fn exrkit_set_attribute_tiledesc(
     unsafe {
         set_value(writer, part, name, || {
             let t = arg(value, "value")?;
-            Ok(Value::TileDesc(tile_desc(
+            Ok(Value::tile_desc(tile_desc(
                 t.width,
                 t.height,
                 t.level_mode,

@@ -10,6 +10,7 @@ pub mod header;
 pub mod text;
 pub mod types;
 mod validate;
+pub mod value;
 pub mod version;
 
 use attribute::Attribute;

@@ -73,10 +73,8 @@ impl PartDesc {
                 )));
             }
         }
-        if format == Format::Exr && self.compression == Compression::Qoi {
-            return Err(Error::InvalidArgument(
-                "QOI compression is for QOI files only".into(),
-            ));
+        if format == Format::Exr {
+            self.compression.exr_id()?;
         }
         Ok(())
     }
