@@ -148,58 +148,32 @@ impl Header {
         })
     }
 
-    /// The one part a QOI file holds, as exrkit presents it: a scanline
-    /// part over (0, 0) to (width - 1, height - 1) in one chunk, channels R,
-    /// G, B (and A for 4-channel files) of type U8, compression QOI, and
-    /// the colour space byte (0 sRGB with linear alpha, 1 all linear) as
-    /// the int attribute `colorspace`.
-    pub fn qoi(qoi: &crate::qoi::Header) -> Result<Self> {
-        let (Ok(max_x), Ok(max_y)) = (
-            i32::try_from(i64::from(qoi.width()) - 1),
-            i32::try_from(i64::from(qoi.height()) - 1),
-        ) else {
-            return Err(crate::Error::LimitExceeded(format!(
-                "a {} x {} QOI image is larger than exrkit's windows reach",
-                qoi.width(),
-                qoi.height()
+    /// A part no OpenEXR header describes (how another format, QOI,
+    /// presents its image): `channels` of `data_window`, which is the
+    /// display window too, in one scanline chunk of `compression`, with
+    /// `attributes` as given, increasing line order and square pixels.
+    pub fn single_chunk(
+        attributes: Vec<Attribute>,
+        mut channels: Vec<Channel>,
+        compression: Compression,
+        data_window: Box2i,
+    ) -> Result<Self> {
+        let Ok(lines) = u32::try_from(data_window.height()) else {
+            return Err(crate::Error::InvalidArgument(format!(
+                "a single-chunk part needs a non-empty window, not {data_window:?}"
             )));
         };
-        let data_window = Box2i {
-            min_x: 0,
-            min_y: 0,
-            max_x,
-            max_y,
-        };
-        let names: &[&str] = match qoi.channels() {
-            crate::qoi::Channels::Rgb => &["B", "G", "R"],
-            crate::qoi::Channels::Rgba => &["A", "B", "G", "R"],
-        };
-        let channels = names
-            .iter()
-            .map(|name| Channel {
-                name: Text::new(name.as_bytes()),
-                pixel_type: super::types::PixelType::U8,
-                p_linear: false,
-                x_sampling: 1,
-                y_sampling: 1,
-            })
-            .collect();
-        let colorspace = Attribute::parse(
-            Text::new(b"colorspace"),
-            Text::new(b"int"),
-            Text::from_vec(Value::Int(qoi.color_space() as i32).to_bytes()),
-            true,
-        )?;
+        channels.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         Ok(Self {
-            attributes: vec![colorspace],
+            attributes,
             channels,
-            compression: Compression::Qoi,
+            compression,
             data_window,
             display_window: data_window,
             line_order: LineOrder::IncreasingY,
             pixel_aspect_ratio: 1.0,
             storage: Storage::Scanline,
-            geometry: Geometry::scanlines(data_window, qoi.height())?,
+            geometry: Geometry::scanlines(data_window, lines)?,
         })
     }
 

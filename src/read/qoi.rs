@@ -1,7 +1,7 @@
 //! QOI files through the reader: recognised by their magic, presented as
-//! one scanline part of U8 channels (see [`Header::qoi`]), and decoded in
-//! one pass, band by band, through the same scatter as EXR blocks, so every
-//! frame buffer type, stride and window works as for EXR.
+//! one scanline part of U8 channels (see [`format::part_header`]), and
+//! decoded in one pass, band by band, through the same scatter as EXR
+//! blocks, so every frame buffer type, stride and window works as for EXR.
 
 use super::Reader;
 use crate::chunk::table::OffsetTables;
@@ -74,7 +74,7 @@ impl Reader {
                 QoiBytes::Read(bytes)
             }
         };
-        let header = Header::qoi(&qoi)?;
+        let header = format::part_header(&qoi)?;
         Ok(Self {
             source,
             flags: VersionFlags::default(),

@@ -116,7 +116,7 @@ impl QoiOutput {
             )));
         }
         let qoi = format::Header::new(width, height, channels, color_space(part)?)?;
-        let header = Header::qoi(&qoi)?;
+        let header = format::part_header(&qoi)?;
         Ok(Self {
             header,
             qoi,
