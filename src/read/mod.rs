@@ -21,8 +21,7 @@ use crate::meta::version::VersionFlags;
 use crate::meta::{self, FileHeaders};
 use crate::parallel::Workers;
 
-/// A progress callback: gets work done and total, returns `false` to cancel.
-pub type ProgressFn = Arc<dyn Fn(u64, u64) -> bool + Send + Sync>;
+pub use crate::progress::ProgressFn;
 
 /// How a reader treats files.
 #[derive(Clone)]

@@ -29,7 +29,7 @@ use crate::meta::value::Value;
 use crate::parallel::Workers;
 use crate::pixels::gather::Source;
 use crate::pixels::FrameBuffer;
-use crate::read::ProgressFn;
+use crate::progress::ProgressFn;
 
 /// The file format a writer writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
