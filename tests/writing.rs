@@ -210,8 +210,8 @@ fn levels(header: &exrkit::meta::header::Header) -> Vec<(u32, u32, Box2i)> {
 
 /// The samples of one channel at one level, compact for subsampled ones.
 fn expected(seed: u64, channel: &Channel, window: Box2i) -> Vec<u8> {
-    let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, channel.x_sampling);
-    let h = exrkit::chunk::sampled_count(window.min_y, window.max_y, channel.y_sampling);
+    let w = exrkit::meta::sampling::sampled_count(window.min_x, window.max_x, channel.x_sampling);
+    let h = exrkit::meta::sampling::sampled_count(window.min_y, window.max_y, channel.y_sampling);
     samples(seed, channel.pixel_type, (w * h) as usize)
 }
 

@@ -7,6 +7,7 @@ pub mod compression;
 pub mod encode;
 pub mod geometry;
 pub mod header;
+pub mod sampling;
 pub mod text;
 pub mod types;
 mod validate;
