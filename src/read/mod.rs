@@ -5,7 +5,6 @@
 mod decode;
 mod deep;
 mod qoi;
-mod qoi_rows;
 mod rgba;
 
 use std::fmt;
