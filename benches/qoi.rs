@@ -33,8 +33,8 @@ use std::time::Instant;
 use std::sync::Arc;
 
 use exrkit::meta::channel::Channel;
-use exrkit::meta::encode::Value;
 use exrkit::meta::types::{Box2i, PixelType};
+use exrkit::meta::value::Value;
 use exrkit::pixels::FrameBuffer;
 use exrkit::qoi::{self as codec, DecodeOptions, Decoder, Header};
 use exrkit::{Format, PartDesc, ReadOptions, Reader, WriteOptions, Writer};

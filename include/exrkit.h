@@ -45,8 +45,24 @@ typedef struct exrkit_deep_image exrkit_deep_image;
 typedef struct exrkit_reader exrkit_reader;
 
 /**
- * An open writer. `exrkit_write_block` may be called from many threads at
- * once; every other function on a writer is single-threaded.
+ * An open writer. Its calls come in two kinds, and exrkit enforces the
+ * difference rather than trusting it:
+ *
+ * - chunk writes (exrkit_write_block, exrkit_write_chunk,
+ *   exrkit_write_image, exrkit_write_deep_block, exrkit_write_deep_image)
+ *   and exrkit_writer_memory may run from any number of threads at once;
+ * - every other call (exrkit_add_part, exrkit_add_channel,
+ *   exrkit_set_attribute and exrkit_set_attribute_*, exrkit_copy_header,
+ *   exrkit_write_header, exrkit_finish) must be alone on the writer.
+ *
+ * A call that finds the writer busy the other way (exrkit_finish while a
+ * chunk is being written, a chunk write during exrkit_finish, two
+ * exrkit_add_channel at once) does not wait: it fails with
+ * EXRKIT_ERR_BAD_STATE, changes nothing, and may be made again once the
+ * other call has returned. This holds for calls made from inside a
+ * progress or stream callback too. exrkit_writer_free must come after
+ * every other call on the writer has returned; one that finds a call
+ * still running keeps the writer rather than free it under that call.
  */
 typedef struct exrkit_writer exrkit_writer;
 
@@ -1507,9 +1523,10 @@ void exrkit_deep_image_free(struct exrkit_deep_image *image);
  * Packs and writes chunk `chunk` of deep part `part` from `image`, whose
  * window must cover the chunk's pixels and which must hold every channel
  * of the part (by name, at the part's type). May be called from many
- * threads at once, in any order, like exrkit_write_block. The writer
- * records the most samples any pixel holds in the part's
- * maxSamplesPerPixel.
+ * threads at once, in any order, like exrkit_write_block, and fails alike
+ * with EXRKIT_ERR_BAD_STATE during a call that must be alone on the writer
+ * (see exrkit_writer). The writer records the most samples any pixel
+ * holds in the part's maxSamplesPerPixel.
  *
  * # Safety
  * `writer` must come from exrkit_create* and not be freed; `image` must
@@ -1523,7 +1540,8 @@ exrkit_status exrkit_write_deep_block(struct exrkit_writer *writer,
 /**
  * Packs and writes every chunk of level (`level_x`, `level_y`) of deep
  * part `part` from `image`, whose window must cover the level, on the
- * writer's threads, in the order the file needs.
+ * writer's threads, in the order the file needs. May run beside other
+ * chunk writes, as exrkit_write_deep_block.
  *
  * # Safety
  * As for exrkit_write_deep_block.
@@ -1852,6 +1870,9 @@ exrkit_status exrkit_create_stream(const struct exrkit_output_stream *stream,
  * Frees a writer; an unfinished file is discarded and its target left as
  * it was. NULL is ignored.
  *
+ * Must come after every other call on the writer has returned; a writer
+ * a call is still running on is kept, not freed (see exrkit_writer).
+ *
  * # Safety
  * `writer` must be NULL or come from exrkit_create* and not be freed yet.
  */
@@ -1859,6 +1880,9 @@ void exrkit_writer_free(struct exrkit_writer *writer);
 
 /**
  * Adds a part described by `desc`; `*part` receives its index.
+ *
+ * Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+ * on it; see exrkit_writer).
  *
  * # Safety
  * Pointers must be NULL or valid for their documented use.
@@ -1869,6 +1893,9 @@ exrkit_status exrkit_add_part(struct exrkit_writer *writer,
 
 /**
  * Adds a channel to `part` (any order; files keep channels sorted by name).
+ *
+ * Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+ * on it; see exrkit_writer).
  *
  * # Safety
  * Pointers must be NULL or valid for their documented use.
@@ -1882,6 +1909,9 @@ exrkit_status exrkit_add_channel(struct exrkit_writer *writer,
  * the file stores them (little-endian values; for `string`, the text
  * without a NUL). Replaces an attribute of that name, standard ones
  * included; the bytes must decode as their type says.
+ *
+ * Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+ * on it; see exrkit_writer).
  *
  * # Safety
  * Strings must be NUL-terminated; `bytes` must hold `size` bytes.
@@ -1900,6 +1930,9 @@ exrkit_status exrkit_set_attribute(struct exrkit_writer *writer,
  * its index. The read-modify-write path: change it with
  * exrkit_set_attribute before exrkit_write_header.
  *
+ * Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+ * on it; see exrkit_writer).
+ *
  * # Safety
  * Pointers must be NULL or valid for their documented use.
  */
@@ -1911,6 +1944,9 @@ exrkit_status exrkit_copy_header(struct exrkit_writer *writer,
 /**
  * Checks every part and writes the header; chunks may follow.
  *
+ * Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+ * on it; see exrkit_writer).
+ *
  * # Safety
  * `writer` must be NULL or come from exrkit_create* and not be freed.
  */
@@ -1920,7 +1956,8 @@ exrkit_status exrkit_write_header(struct exrkit_writer *writer);
  * Compresses and writes chunk `chunk` of `part` from `fb`, whose window
  * must cover the chunk's pixels. May be called from many threads at once
  * and in any order: chunks arriving early are held until the file's order
- * reaches them.
+ * reaches them (EXRKIT_ERR_BAD_STATE during a call that must be alone on
+ * the writer; see exrkit_writer).
  *
  * # Safety
  * `writer` must come from exrkit_create* and not be freed; `fb` must be
@@ -1935,6 +1972,10 @@ exrkit_status exrkit_write_block(struct exrkit_writer *writer,
  * Compresses and writes every chunk of level (`level_x`, `level_y`) of
  * `part` from `fb`, whose window must cover the level, on the writer's
  * threads.
+ *
+ * May run beside other chunk writes on the writer, from any thread
+ * (EXRKIT_ERR_BAD_STATE during a call that must be alone on it; see
+ * exrkit_writer).
  *
  * # Safety
  * As for exrkit_write_block.
@@ -1952,6 +1993,10 @@ exrkit_status exrkit_write_image(struct exrkit_writer *writer,
  * ones, whose chunks would need the size of their sample table too):
  * write deep chunks with exrkit_write_deep_block.
  *
+ * May run beside other chunk writes on the writer, from any thread
+ * (EXRKIT_ERR_BAD_STATE during a call that must be alone on it; see
+ * exrkit_writer).
+ *
  * # Safety
  * `writer` must come from exrkit_create* and not be freed; `packed` must
  * hold `size` bytes.
@@ -1964,7 +2009,12 @@ exrkit_status exrkit_write_chunk(struct exrkit_writer *writer,
 
 /**
  * Checks that every chunk of every level was written, writes the offset
- * tables and completes the file (renaming it into place).
+ * tables and completes the file (renaming it into place). A finish that
+ * fails with EXRKIT_ERR_BAD_STATE because a chunk was missing or another
+ * call was running leaves the writer as it was, to finish later.
+ *
+ * Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+ * on it; see exrkit_writer).
  *
  * # Safety
  * `writer` must be NULL or come from exrkit_create* and not be freed.
@@ -1976,6 +2026,9 @@ exrkit_status exrkit_finish(struct exrkit_writer *writer);
  * at the file's bytes (owned by the writer, valid until it is freed) and
  * writes their count to `*size`.
  *
+ * May run beside chunk writes and other exrkit_writer_memory calls, from
+ * any thread (see exrkit_writer).
+ *
  * # Safety
  * Pointers must be NULL or valid for their documented use.
  */
@@ -1984,7 +2037,9 @@ exrkit_status exrkit_writer_memory(const struct exrkit_writer *writer,
                                    size_t *size);
 
 /**
- * Sets an `int` attribute.
+ * Sets an `int` attribute. Like every exrkit_set_attribute_*, it must be
+ * alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs on it;
+ * see exrkit_writer).
  *
  * # Safety
  * `writer` must be NULL or come from exrkit_create* and not be freed;

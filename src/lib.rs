@@ -31,6 +31,7 @@ pub mod io;
 pub mod meta;
 mod parallel;
 pub mod pixels;
+pub mod progress;
 pub mod qoi;
 pub mod read;
 pub mod write;

@@ -187,8 +187,8 @@ fn subsampled_channels_come_compact_or_replicated() {
         max_x: dw.min_x + 40,
         max_y: dw.min_y + 30,
     };
-    let full = exrkit::chunk::sampled_count(dw.min_x, dw.max_x, 2) as usize;
-    let rows = exrkit::chunk::sampled_count(dw.min_y, dw.max_y, 2) as usize;
+    let full = exrkit::meta::sampling::sampled_count(dw.min_x, dw.max_x, 2) as usize;
+    let rows = exrkit::meta::sampling::sampled_count(dw.min_y, dw.max_y, 2) as usize;
     let mut compact = vec![0f32; full * rows];
     let mut fb = FrameBuffer::new(dw).expect("window");
     fb.add_sampled("RY", &mut compact, 2, 2, 0.0)

@@ -614,7 +614,7 @@ fn write_through_fb(
     writer.set_value(
         part,
         "colorspace",
-        &exrkit::meta::encode::Value::Int(color_space as i32),
+        &exrkit::meta::value::Value::Int(color_space as i32),
     )?;
     writer.write_header()?;
     writer.write_image(part, 0, 0, fb)?;

@@ -1621,3 +1621,38 @@ fn multipart_header_rules() {
         "no chunkCount, strict"
     );
 }
+
+#[test]
+fn attributes_and_levels_are_found_by_the_reader() {
+    let Some(bytes) = sample("MultiResolution", "Bonita.exr") else {
+        return;
+    };
+    let reader = open(&bytes, default_options()).expect("Bonita.exr opens");
+    let header = reader.header(0).expect("part 0");
+    let at = reader
+        .attribute_index(0, b"dataWindow")
+        .expect("a dataWindow");
+    assert_eq!(header.attributes()[at].name.as_bytes(), b"dataWindow");
+    assert_err!(
+        reader.attribute_index(0, b"noSuchAttribute"),
+        NotFound,
+        "a missing attribute"
+    );
+    let (nx, ny) = header.geometry().level_counts();
+    for (lx, ly) in [(0, 0), (nx - 1, ny - 1)] {
+        assert_eq!(
+            reader.level_size(0, lx, ly).ok(),
+            header.geometry().level_size(lx, ly)
+        );
+    }
+    assert_err!(
+        reader.level_size(0, nx, 0),
+        InvalidArgument,
+        "past the levels"
+    );
+    assert_err!(
+        reader.level_size(1, 0, 0),
+        InvalidArgument,
+        "a missing part"
+    );
+}

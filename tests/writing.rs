@@ -18,11 +18,11 @@ use std::sync::OnceLock;
 
 use exrkit::meta::channel::Channel;
 use exrkit::meta::compression::Compression;
-use exrkit::meta::encode::Value;
 use exrkit::meta::text::Text;
 use exrkit::meta::types::{
     Box2i, LevelMode, LineOrder, PixelType, RoundingMode, Storage, TileDesc,
 };
+use exrkit::meta::value::Value;
 use exrkit::pixels::{ChannelBuffers, FrameBuffer};
 use exrkit::{PartDesc, ReadOptions, Reader, WriteOptions, Writer};
 
@@ -210,8 +210,8 @@ fn levels(header: &exrkit::meta::header::Header) -> Vec<(u32, u32, Box2i)> {
 
 /// The samples of one channel at one level, compact for subsampled ones.
 fn expected(seed: u64, channel: &Channel, window: Box2i) -> Vec<u8> {
-    let w = exrkit::chunk::sampled_count(window.min_x, window.max_x, channel.x_sampling);
-    let h = exrkit::chunk::sampled_count(window.min_y, window.max_y, channel.y_sampling);
+    let w = exrkit::meta::sampling::sampled_count(window.min_x, window.max_x, channel.x_sampling);
+    let h = exrkit::meta::sampling::sampled_count(window.min_y, window.max_y, channel.y_sampling);
     samples(seed, channel.pixel_type, (w * h) as usize)
 }
 
@@ -807,17 +807,17 @@ fn written_attributes(
     let text = |s: &str| Value::String(Text::new(s.as_bytes()));
     let mut out = vec![
         ("channels", Value::ChannelList(sorted)),
-        ("compression", Value::Compression(desc.compression)),
+        ("compression", Value::Compression(desc.compression as u8)),
         ("dataWindow", Value::Box2i(desc.data_window)),
         ("displayWindow", Value::Box2i(desc.display_window)),
-        ("lineOrder", Value::LineOrder(desc.line_order)),
+        ("lineOrder", Value::LineOrder(desc.line_order as u8)),
         ("pixelAspectRatio", Value::Float(1.0)),
         ("screenWindowCenter", Value::V2f([0.0, 0.0])),
         ("screenWindowWidth", Value::Float(1.0)),
         ("type", text(desc.storage.type_name())),
     ];
     if let Some(tiles) = desc.tiles {
-        out.push(("tiles", Value::TileDesc(tiles)));
+        out.push(("tiles", Value::tile_desc(tiles)));
     }
     if let Some(name) = &desc.name {
         out.push(("name", text(name)));

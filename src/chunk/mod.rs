@@ -13,6 +13,7 @@ use crate::io::ReadAt;
 use crate::meta::compression::Compression;
 use crate::meta::geometry::ChunkRegion;
 use crate::meta::header::Header;
+use crate::meta::sampling::sampled_count;
 
 /// Where one chunk is and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,33 +142,4 @@ pub fn flat_unpacked_size(header: &Header, region: &ChunkRegion) -> u64 {
                 .saturating_mul(c.pixel_type.size() as u64)
         })
         .fold(0u64, u64::saturating_add)
-}
-
-/// The index `k` of the first sample `k * sampling` at or after `min`.
-pub fn first_sample_index(min: i32, sampling: i32) -> i64 {
-    let (min, s) = (i64::from(min), i64::from(sampling.max(1)));
-    min.div_euclid(s) + i64::from(min.rem_euclid(s) != 0)
-}
-
-/// How many of the coordinates `min..=max` are multiples of `sampling`.
-pub fn sampled_count(min: i32, max: i32, sampling: i32) -> u64 {
-    if max < min {
-        return 0;
-    }
-    let last = i64::from(max).div_euclid(i64::from(sampling.max(1)));
-    (last - first_sample_index(min, sampling) + 1).max(0) as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sampled_count;
-
-    #[test]
-    fn sampled_counts_handle_negative_origins() {
-        assert_eq!(sampled_count(0, 9, 1), 10);
-        assert_eq!(sampled_count(0, 9, 2), 5);
-        assert_eq!(sampled_count(-4, 3, 2), 4);
-        assert_eq!(sampled_count(1, 1, 2), 0);
-        assert_eq!(sampled_count(-3, -1, 3), 1);
-    }
 }

@@ -15,10 +15,10 @@ mod pxr24;
 mod rle;
 mod zip;
 
-use crate::chunk::{first_sample_index, sampled_count};
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::channel::Channel;
 use crate::meta::compression::Compression;
+use crate::meta::sampling::{first_sample_index, is_sampled, sampled_count};
 use crate::meta::types::{Box2i, PixelType};
 
 /// What a codec needs to know about one channel of the block it unpacks.
@@ -42,7 +42,7 @@ pub struct ChannelLayout {
 impl ChannelLayout {
     /// Whether line `y` of the image holds samples of this channel.
     pub fn has_line(&self, y: i32) -> bool {
-        y.rem_euclid(self.y_sampling.max(1)) == 0
+        is_sampled(y, self.y_sampling)
     }
 
     /// The x coordinate of the first sample on a line of a region that

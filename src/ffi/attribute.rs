@@ -5,8 +5,9 @@
 use std::ffi::{c_char, c_void};
 
 use super::types::{exrkit_box2f, exrkit_box2i, exrkit_channel};
-use crate::meta::attribute::{Attribute, AttributeValue};
+use crate::meta::attribute::Attribute;
 use crate::meta::text::Text;
+use crate::meta::value::Value;
 
 /// Which member of `exrkit_attribute_value` is set (`EXRKIT_ATTR_*`).
 pub type exrkit_attribute_type = u32;
@@ -322,11 +323,11 @@ pub(crate) fn channel_view(c: &crate::meta::channel::Channel) -> exrkit_channel 
 /// the types whose value is a list of structs; `None` for every other type.
 pub(crate) fn attribute_arrays(attr: &Attribute) -> Option<Box<AttributeStorage>> {
     match &attr.value {
-        AttributeValue::ChannelList(list) => Some(Box::new(AttributeStorage {
+        Some(Value::ChannelList(list)) => Some(Box::new(AttributeStorage {
             channels: list.iter().map(channel_view).collect(),
             texts: Vec::new(),
         })),
-        AttributeValue::StringVector(items) => Some(Box::new(AttributeStorage {
+        Some(Value::StringVector(items)) => Some(Box::new(AttributeStorage {
             texts: items.iter().map(text).collect(),
             channels: Vec::new(),
         })),
@@ -340,10 +341,12 @@ pub(crate) fn attribute_view(
     attr: &Attribute,
     arrays: Option<&AttributeStorage>,
 ) -> exrkit_attribute {
-    use AttributeValue as V;
+    use Value as V;
     let (channels, texts) = arrays.map_or((&[][..], &[][..]), |a| (&a.channels[..], &a.texts[..]));
-    let (kind, value) = match &attr.value {
-        V::Opaque => (EXRKIT_ATTR_OPAQUE, exrkit_attribute_value { u8: 0 }),
+    let Some(decoded) = &attr.value else {
+        return view(attr, EXRKIT_ATTR_OPAQUE, exrkit_attribute_value { u8: 0 });
+    };
+    let (kind, value) = match decoded {
         V::Box2i(b) => (
             EXRKIT_ATTR_BOX2I,
             exrkit_attribute_value { box2i: (*b).into() },
@@ -425,11 +428,11 @@ pub(crate) fn attribute_view(
             },
         ),
         V::LineOrder(v) => (EXRKIT_ATTR_LINEORDER, exrkit_attribute_value { u8: *v }),
-        V::M33f(m) => (EXRKIT_ATTR_M33F, exrkit_attribute_value { m33f: **m }),
-        V::M33d(m) => (EXRKIT_ATTR_M33D, exrkit_attribute_value { m33d: **m }),
-        V::M44f(m) => (EXRKIT_ATTR_M44F, exrkit_attribute_value { m44f: **m }),
-        V::M44d(m) => (EXRKIT_ATTR_M44D, exrkit_attribute_value { m44d: **m }),
-        V::Preview { width, height } => (
+        V::M33f(m) => (EXRKIT_ATTR_M33F, exrkit_attribute_value { m33f: *m }),
+        V::M33d(m) => (EXRKIT_ATTR_M33D, exrkit_attribute_value { m33d: *m }),
+        V::M44f(m) => (EXRKIT_ATTR_M44F, exrkit_attribute_value { m44f: *m }),
+        V::M44d(m) => (EXRKIT_ATTR_M44D, exrkit_attribute_value { m44d: *m }),
+        V::Preview { width, height, .. } => (
             EXRKIT_ATTR_PREVIEW,
             exrkit_attribute_value {
                 preview: exrkit_preview {
@@ -448,7 +451,7 @@ pub(crate) fn attribute_view(
                 },
             },
         ),
-        V::String => (
+        V::String(_) => (
             EXRKIT_ATTR_STRING,
             exrkit_attribute_value {
                 string: text(&attr.data),
@@ -498,13 +501,17 @@ pub(crate) fn attribute_view(
             exrkit_attribute_value { u8: *v },
         ),
     };
-    let view = exrkit_attribute {
+    view(attr, kind, value)
+}
+
+/// The C view of `attr` with its decoded value.
+fn view(attr: &Attribute, kind: u32, value: exrkit_attribute_value) -> exrkit_attribute {
+    exrkit_attribute {
         name: attr.name.as_c_ptr(),
         type_name: attr.type_name.as_c_ptr(),
         r#type: kind,
         data: attr.data.as_bytes().as_ptr().cast(),
         size: attr.data.len(),
         value,
-    };
-    view
+    }
 }

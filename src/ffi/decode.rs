@@ -4,9 +4,10 @@
 use std::ffi::{c_char, c_void, CStr};
 
 use super::guard::{arg, guard};
-use super::reader::{exrkit_reader, handle};
+use super::handle;
+use super::reader::exrkit_reader;
 use super::status::exrkit_status;
-use super::types::{exrkit_box2i, exrkit_pixel_type, level, pixel_type};
+use super::types::{enum_field, exrkit_box2i, exrkit_pixel_type, level};
 use crate::error::{Error, Result};
 use crate::pixels::{FrameBuffer, RawSlice};
 
@@ -88,7 +89,7 @@ pub(crate) unsafe fn frame_buffer<'a>(fb: *const exrkit_framebuffer) -> Result<F
         let name = unsafe { CStr::from_ptr(slice.channel) };
         let raw = RawSlice {
             channel: name.to_bytes(),
-            pixel_type: pixel_type(slice.r#type, "slice")?,
+            pixel_type: enum_field(slice.r#type, "slice.type")?,
             base: slice.base.cast(),
             x_stride: slice.x_stride,
             y_stride: slice.y_stride,
@@ -127,7 +128,7 @@ pub unsafe extern "C" fn exrkit_decode_block(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         // SAFETY: the caller vouches for the frame buffer.
         let mut frame = unsafe { frame_buffer(fb) }?;
         r.reader
@@ -162,7 +163,7 @@ pub unsafe extern "C" fn exrkit_decode_image(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let (lx, ly) = level(level_x, level_y)?;
         // SAFETY: the caller vouches for the frame buffer.
         let mut frame = unsafe { frame_buffer(fb) }?;
@@ -197,7 +198,7 @@ pub unsafe extern "C" fn exrkit_decode_rgba(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         if rgba.is_null() {
             return Err(Error::InvalidArgument("'rgba' is NULL".into()));
         }

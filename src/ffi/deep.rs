@@ -3,11 +3,12 @@
 //! channel.
 
 use super::decode::{exrkit_framebuffer, frame_buffer};
-use super::guard::{arg, arg_slice, guard, guard_silent, out, write};
-use super::reader::{exrkit_reader, handle};
+use super::guard::{arg_slice, guard, guard_silent, out, write};
+use super::handle::{self, deep_image, deep_image_mut, free, hand_out, writer_shared};
+use super::reader::exrkit_reader;
 use super::status::exrkit_status;
 use super::types::{exrkit_box2i, exrkit_channel, exrkit_pixel_type, level};
-use super::writer::{channel, exrkit_writer, shared};
+use super::writer::{channel, exrkit_writer};
 use crate::deep::{DeepImage, DeepSamples};
 use crate::error::{Error, Result};
 use crate::meta::types::Box2i;
@@ -19,19 +20,9 @@ pub struct exrkit_deep_image {
 }
 
 /// Hands a new image to the caller.
-fn hand_out(image: DeepImage, out_image: *mut *mut exrkit_deep_image) {
-    let boxed = Box::into_raw(Box::new(exrkit_deep_image { image }));
+fn hand_out_image(image: DeepImage, out_image: *mut *mut exrkit_deep_image) {
     // SAFETY: the caller's output pointer, checked non-NULL.
-    unsafe { write(out_image, boxed) };
-}
-
-/// Borrows the image behind a C pointer.
-///
-/// # Safety
-/// A non-NULL pointer must come from exrkit and not be freed.
-pub(crate) unsafe fn deep_handle<'a>(image: *const exrkit_deep_image) -> Result<&'a DeepImage> {
-    // SAFETY: per this function's contract.
-    Ok(&unsafe { arg(image, "image") }?.image)
+    unsafe { hand_out(exrkit_deep_image { image }, out_image) };
 }
 
 /// Decodes chunk `chunk` of deep part `part` into a new image over the
@@ -51,12 +42,12 @@ pub unsafe extern "C" fn exrkit_decode_deep_block(
     guard(|| {
         let out_image = out(out_image, "out")?;
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let image = r
             .reader
             .decode_deep_block(part as usize, chunk)
             .map_err(|e| r.in_file(e))?;
-        hand_out(image, out_image);
+        hand_out_image(image, out_image);
         Ok(())
     })
 }
@@ -83,13 +74,13 @@ pub unsafe extern "C" fn exrkit_decode_deep_image(
     guard(|| {
         let out_image = out(out_image, "out")?;
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let (lx, ly) = level(level_x, level_y)?;
         let image = r
             .reader
             .decode_deep_image(part as usize, lx, ly)
             .map_err(|e| r.in_file(e))?;
-        hand_out(image, out_image);
+        hand_out_image(image, out_image);
         Ok(())
     })
 }
@@ -131,7 +122,7 @@ pub unsafe extern "C" fn exrkit_deep_image_create(
         let pixels = crate::deep::pixel_count(window)?;
         // SAFETY: the caller passes one count per pixel.
         let counts = unsafe { arg_slice(counts, pixels, "counts") }?;
-        hand_out(DeepImage::new(window, &list, counts)?, out_image);
+        hand_out_image(DeepImage::new(window, &list, counts)?, out_image);
         Ok(())
     })
 }
@@ -149,7 +140,7 @@ pub unsafe extern "C" fn exrkit_deep_window(
     guard(|| {
         let out_window = out(out_window, "out")?;
         // SAFETY: an image from exrkit or NULL.
-        let image = unsafe { deep_handle(image) }?;
+        let image = unsafe { deep_image(image) }?;
         // SAFETY: checked non-NULL.
         unsafe { write(out_window, image.window().into()) };
         Ok(())
@@ -172,7 +163,7 @@ pub unsafe extern "C" fn exrkit_deep_offsets(
     guard(|| {
         let (offsets, count) = (out(offsets, "offsets")?, out(count, "count")?);
         // SAFETY: an image from exrkit or NULL.
-        let image = unsafe { deep_handle(image) }?;
+        let image = unsafe { deep_image(image) }?;
         // SAFETY: both checked non-NULL.
         unsafe {
             write(offsets, image.offsets().as_ptr());
@@ -202,7 +193,7 @@ pub unsafe extern "C" fn exrkit_deep_channel(
         let samples = out(samples, "samples")?;
         let sample_count = out(sample_count, "sample_count")?;
         // SAFETY: an image from exrkit or NULL.
-        let image = unsafe { deep_handle(image) }?;
+        let image = unsafe { deep_image(image) }?;
         let channel = image.channels().get(index as usize).ok_or_else(|| {
             Error::InvalidArgument(format!(
                 "channel {index} does not exist; the image has {}",
@@ -237,9 +228,7 @@ pub unsafe extern "C" fn exrkit_deep_channel_samples(
         let samples = out(samples, "samples")?;
         let sample_count = out(sample_count, "sample_count")?;
         // SAFETY: an image from exrkit or NULL, used by this thread alone.
-        let image = &mut unsafe { image.as_mut() }
-            .ok_or_else(|| Error::InvalidArgument("'image' is NULL".into()))?
-            .image;
+        let image = unsafe { deep_image_mut(image) }?;
         let count = image.channels().len();
         let channel = image
             .channels_mut()
@@ -270,12 +259,8 @@ pub unsafe extern "C" fn exrkit_deep_channel_samples(
 /// `image` must be NULL or come from exrkit and not be freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_deep_image_free(image: *mut exrkit_deep_image) {
-    guard_silent(|| {
-        if !image.is_null() {
-            // SAFETY: a pointer from exrkit, freed once.
-            drop(unsafe { Box::from_raw(image) });
-        }
-    });
+    // SAFETY: an image from exrkit, freed once, or NULL.
+    guard_silent(|| unsafe { free(image) });
 }
 
 impl DeepSamples {
@@ -292,9 +277,10 @@ impl DeepSamples {
 /// Packs and writes chunk `chunk` of deep part `part` from `image`, whose
 /// window must cover the chunk's pixels and which must hold every channel
 /// of the part (by name, at the part's type). May be called from many
-/// threads at once, in any order, like exrkit_write_block. The writer
-/// records the most samples any pixel holds in the part's
-/// maxSamplesPerPixel.
+/// threads at once, in any order, like exrkit_write_block, and fails alike
+/// with EXRKIT_ERR_BAD_STATE during a call that must be alone on the writer
+/// (see exrkit_writer). The writer records the most samples any pixel
+/// holds in the part's maxSamplesPerPixel.
 ///
 /// # Safety
 /// `writer` must come from exrkit_create* and not be freed; `image` must
@@ -307,17 +293,18 @@ pub unsafe extern "C" fn exrkit_write_deep_block(
     image: *const exrkit_deep_image,
 ) -> exrkit_status {
     guard(|| {
-        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
-        let w = unsafe { shared(writer) }?;
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { writer_shared(writer) }?;
         // SAFETY: an image from exrkit or NULL.
-        let image = unsafe { deep_handle(image) }?;
-        w.writer.write_deep_block(part as usize, chunk, image)
+        let image = unsafe { deep_image(image) }?;
+        w.write_deep_block(part as usize, chunk, image)
     })
 }
 
 /// Packs and writes every chunk of level (`level_x`, `level_y`) of deep
 /// part `part` from `image`, whose window must cover the level, on the
-/// writer's threads, in the order the file needs.
+/// writer's threads, in the order the file needs. May run beside other
+/// chunk writes, as exrkit_write_deep_block.
 ///
 /// # Safety
 /// As for exrkit_write_deep_block.
@@ -330,12 +317,12 @@ pub unsafe extern "C" fn exrkit_write_deep_image(
     image: *const exrkit_deep_image,
 ) -> exrkit_status {
     guard(|| {
-        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
-        let w = unsafe { shared(writer) }?;
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { writer_shared(writer) }?;
         let (lx, ly) = level(level_x, level_y)?;
         // SAFETY: an image from exrkit or NULL.
-        let image = unsafe { deep_handle(image) }?;
-        w.writer.write_deep_image(part as usize, lx, ly, image)
+        let image = unsafe { deep_image(image) }?;
+        w.write_deep_image(part as usize, lx, ly, image)
     })
 }
 
@@ -391,7 +378,7 @@ pub unsafe extern "C" fn exrkit_deep_flatten(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: an image from exrkit or NULL.
-        let image = unsafe { deep_handle(image) }?;
+        let image = unsafe { deep_image(image) }?;
         // SAFETY: the caller vouches for the frame buffer.
         let mut frame = unsafe { frame_buffer(fb) }?;
         image.flatten(&mut frame)
@@ -427,7 +414,7 @@ pub unsafe extern "C" fn exrkit_deep_composite(
             .enumerate()
             .map(|(i, &p)| {
                 // SAFETY: each an image from exrkit or NULL.
-                unsafe { deep_handle(p) }.map_err(|e| e.context(format_args!("images[{i}]")))
+                unsafe { deep_image(p) }.map_err(|e| e.context(format_args!("images[{i}]")))
             })
             .collect::<Result<Vec<_>>>()?;
         // SAFETY: the caller vouches for the frame buffer.

@@ -9,6 +9,7 @@ pub mod attribute;
 pub mod decode;
 pub mod deep;
 mod guard;
+mod handle;
 pub mod options;
 pub mod reader;
 pub mod status;

@@ -88,14 +88,14 @@ unsafe impl Sync for ProgressUser {}
 pub(crate) fn c_progress(
     callback: exrkit_progress_fn,
     user: *mut c_void,
-) -> Option<crate::read::ProgressFn> {
+) -> Option<crate::progress::ProgressFn> {
     callback.map(|callback| {
         let user = ProgressUser(user);
         Arc::new(move |done: u64, total: u64| {
             let user = &user;
             // SAFETY: the caller supplied this callback and its user pointer.
             unsafe { callback(user.0, done, total) }
-        }) as crate::read::ProgressFn
+        }) as crate::progress::ProgressFn
     })
 }
 

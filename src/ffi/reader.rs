@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use super::attribute::{
     attribute_arrays, attribute_view, channel_view, exrkit_attribute, AttributeStorage,
 };
-use super::guard::{arg, arg_str, guard, guard_silent, non_null, out, write};
+use super::guard::{arg_str, guard, guard_silent, non_null, out, write};
+use super::handle::{self, free, hand_out};
 use super::options::{exrkit_read_options, read_options, versioned};
 use super::status::exrkit_status;
 use super::stream::{exrkit_input_stream, BorrowedMemory, CallbackSource};
 use super::types::{
-    exrkit_channel, exrkit_chunk_info, exrkit_format, exrkit_header, EXRKIT_FORMAT_EXR,
+    exrkit_channel, exrkit_chunk_info, exrkit_format, exrkit_header, level, EXRKIT_FORMAT_EXR,
     EXRKIT_FORMAT_QOI,
 };
 use crate::error::{Error, Result};
@@ -77,7 +78,7 @@ impl exrkit_reader {
         }
     }
 
-    fn new(reader: Reader) -> Box<Self> {
+    fn new(reader: Reader) -> Self {
         let format = if reader.is_qoi() {
             EXRKIT_FORMAT_QOI
         } else {
@@ -88,7 +89,7 @@ impl exrkit_reader {
             .iter()
             .map(|h| part_view(h, format))
             .collect();
-        Box::new(Self { reader, parts })
+        Self { reader, parts }
     }
 
     /// The C view of attribute `index` of `part`.
@@ -126,9 +127,8 @@ fn item<T: Copy>(items: &[T], index: u32, what: &str, part: u32) -> Result<T> {
 }
 
 fn finish_open(result: Result<Reader>, out_reader: *mut *mut exrkit_reader) -> Result<()> {
-    let handle = exrkit_reader::new(result?);
     // SAFETY: out_reader was checked non-NULL by the caller of this function.
-    unsafe { write(out_reader, Box::into_raw(handle)) };
+    unsafe { hand_out(exrkit_reader::new(result?), out_reader) };
     Ok(())
 }
 
@@ -235,22 +235,8 @@ pub unsafe extern "C" fn exrkit_open_stream(
 /// `reader` must be NULL or come from exrkit_open* and not be used again.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_close(reader: *mut exrkit_reader) {
-    guard_silent(|| {
-        if !reader.is_null() {
-            // SAFETY: the pointer came from Box::into_raw in an exrkit_open* call
-            // and is closed once, as documented.
-            drop(unsafe { Box::from_raw(reader) });
-        }
-    });
-}
-
-/// Borrows the reader behind a C pointer.
-///
-/// # Safety
-/// A non-NULL pointer must come from an exrkit_open* call and not be closed.
-pub(crate) unsafe fn handle<'a>(reader: *const exrkit_reader) -> Result<&'a exrkit_reader> {
-    // SAFETY: per this function's contract.
-    unsafe { arg(reader, "reader") }
+    // SAFETY: a reader from exrkit_open*, closed once, or NULL.
+    guard_silent(|| unsafe { free(reader) });
 }
 
 /// Writes the number of parts (1 for single-part files and QOI) to `*count`.
@@ -265,7 +251,7 @@ pub unsafe extern "C" fn exrkit_part_count(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let count = out(count, "count")?;
         // SAFETY: checked non-NULL.
         unsafe { write(count, r.parts.len() as u32) };
@@ -287,7 +273,7 @@ pub unsafe extern "C" fn exrkit_read_header(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let header = out(header, "header")?;
         let view = r.part(part)?.header;
         // SAFETY: checked non-NULL.
@@ -311,7 +297,7 @@ pub unsafe extern "C" fn exrkit_get_channel(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let channel = out(channel, "channel")?;
         let found = item(&r.part(part)?.channels, index, "channel", part)?;
         // SAFETY: checked non-NULL.
@@ -334,7 +320,7 @@ pub unsafe extern "C" fn exrkit_get_attribute(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let attribute = out(attribute, "attribute")?;
         let found = r.attribute(part, index as usize)?;
         // SAFETY: checked non-NULL.
@@ -358,22 +344,11 @@ pub unsafe extern "C" fn exrkit_find_attribute(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         // SAFETY: the caller passes a NUL-terminated name or NULL.
         let name = unsafe { arg_str(name, "name") }?;
         let attribute = out(attribute, "attribute")?;
-        let position = r
-            .reader
-            .header(part as usize)?
-            .attributes()
-            .iter()
-            .position(|a| a.name.as_bytes() == name.to_bytes())
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "part {part} has no attribute '{}'",
-                    name.to_string_lossy()
-                ))
-            })?;
+        let position = r.reader.attribute_index(part as usize, name.to_bytes())?;
         let found = r.attribute(part, position)?;
         // SAFETY: checked non-NULL.
         unsafe { write(attribute, found) };
@@ -399,20 +374,11 @@ pub unsafe extern "C" fn exrkit_level_size(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let width = out(width, "width")?;
         let height = out(height, "height")?;
-        let header = r.reader.header(part as usize)?;
-        let size = u32::try_from(level_x)
-            .ok()
-            .zip(u32::try_from(level_y).ok())
-            .and_then(|(lx, ly)| header.geometry().level_size(lx, ly));
-        let Some((w, h)) = size else {
-            let (nx, ny) = header.geometry().level_counts();
-            return Err(Error::InvalidArgument(format!(
-                "level ({level_x}, {level_y}) does not exist; part {part} has {nx}x{ny} levels"
-            )));
-        };
+        let (lx, ly) = level(level_x, level_y)?;
+        let (w, h) = r.reader.level_size(part as usize, lx, ly)?;
         // Validation bounds windows to +-2^30, so level sizes fit in i32.
         let (w, h) = (
             i32::try_from(w).unwrap_or(i32::MAX),
@@ -443,7 +409,7 @@ pub unsafe extern "C" fn exrkit_get_chunk_info(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let info = out(info, "info")?;
         let c = r
             .reader
@@ -490,7 +456,7 @@ pub unsafe extern "C" fn exrkit_read_chunk(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         if buffer.is_null() {
             return Err(Error::InvalidArgument("'buffer' is NULL".into()));
         }

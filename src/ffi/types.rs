@@ -4,7 +4,9 @@
 use std::ffi::c_char;
 
 use crate::error::Result;
-use crate::meta::types::{Box2i, PixelType};
+use crate::meta::compression::Compression;
+use crate::meta::types::{Box2i, LevelMode, LineOrder, PixelType, RoundingMode, Storage};
+use crate::write::Format;
 
 /// Which file format a reader or writer handles (`EXRKIT_FORMAT_*`).
 pub type exrkit_format = u32;
@@ -92,6 +94,53 @@ pub type exrkit_rounding_mode = u32;
 pub const EXRKIT_ROUND_DOWN: exrkit_rounding_mode = 0;
 /// Round up.
 pub const EXRKIT_ROUND_UP: exrkit_rounding_mode = 1;
+
+// The C values are the core's own numbering: each constant equals the
+// discriminant of its Rust variant, which `TryFrom<u32>` decodes.
+const _: () = {
+    assert!(Format::Exr as u32 == EXRKIT_FORMAT_EXR);
+    assert!(Format::Qoi as u32 == EXRKIT_FORMAT_QOI);
+    assert!(Storage::Scanline as u32 == EXRKIT_STORAGE_SCANLINE);
+    assert!(Storage::Tiled as u32 == EXRKIT_STORAGE_TILED);
+    assert!(Storage::DeepScanline as u32 == EXRKIT_STORAGE_DEEP_SCANLINE);
+    assert!(Storage::DeepTiled as u32 == EXRKIT_STORAGE_DEEP_TILED);
+    assert!(Compression::None as u32 == EXRKIT_COMPRESSION_NONE);
+    assert!(Compression::Rle as u32 == EXRKIT_COMPRESSION_RLE);
+    assert!(Compression::Zips as u32 == EXRKIT_COMPRESSION_ZIPS);
+    assert!(Compression::Zip as u32 == EXRKIT_COMPRESSION_ZIP);
+    assert!(Compression::Piz as u32 == EXRKIT_COMPRESSION_PIZ);
+    assert!(Compression::Pxr24 as u32 == EXRKIT_COMPRESSION_PXR24);
+    assert!(Compression::B44 as u32 == EXRKIT_COMPRESSION_B44);
+    assert!(Compression::B44a as u32 == EXRKIT_COMPRESSION_B44A);
+    assert!(Compression::Dwaa as u32 == EXRKIT_COMPRESSION_DWAA);
+    assert!(Compression::Dwab as u32 == EXRKIT_COMPRESSION_DWAB);
+    assert!(Compression::Htj2k256 as u32 == EXRKIT_COMPRESSION_HTJ2K256);
+    assert!(Compression::Htj2k32 as u32 == EXRKIT_COMPRESSION_HTJ2K32);
+    assert!(Compression::LossyHtj2k as u32 == EXRKIT_COMPRESSION_LOSSY_HTJ2K);
+    assert!(Compression::Zstd as u32 == EXRKIT_COMPRESSION_ZSTD);
+    assert!(Compression::Qoi as u32 == EXRKIT_COMPRESSION_QOI);
+    assert!(PixelType::Uint as u32 == EXRKIT_PIXEL_UINT);
+    assert!(PixelType::Half as u32 == EXRKIT_PIXEL_HALF);
+    assert!(PixelType::Float as u32 == EXRKIT_PIXEL_FLOAT);
+    assert!(PixelType::U8 as u32 == EXRKIT_PIXEL_U8);
+    assert!(LineOrder::IncreasingY as u32 == EXRKIT_LINE_ORDER_INCREASING_Y);
+    assert!(LineOrder::DecreasingY as u32 == EXRKIT_LINE_ORDER_DECREASING_Y);
+    assert!(LineOrder::RandomY as u32 == EXRKIT_LINE_ORDER_RANDOM_Y);
+    assert!(LevelMode::One as u32 == EXRKIT_LEVEL_ONE);
+    assert!(LevelMode::Mipmap as u32 == EXRKIT_LEVEL_MIPMAP);
+    assert!(LevelMode::Ripmap as u32 == EXRKIT_LEVEL_RIPMAP);
+    assert!(RoundingMode::Down as u32 == EXRKIT_ROUND_DOWN);
+    assert!(RoundingMode::Up as u32 == EXRKIT_ROUND_UP);
+};
+
+/// A C enumeration value decoded by the core, or an error naming `field`
+/// (as the caller spells it) and the value.
+pub(crate) fn enum_field<T: TryFrom<u32, Error = crate::Error>>(
+    value: u32,
+    field: &str,
+) -> Result<T> {
+    T::try_from(value).map_err(|e| e.context(field))
+}
 
 /// An integer rectangle with inclusive corners, as stored in the file.
 #[repr(C)]
@@ -227,19 +276,6 @@ pub(crate) fn level(level_x: i32, level_y: i32) -> Result<(u32, u32)> {
         (Ok(x), Ok(y)) => Ok((x, y)),
         _ => Err(crate::Error::InvalidArgument(format!(
             "level ({level_x}, {level_y}) is negative"
-        ))),
-    }
-}
-
-/// The sample type a caller passed, checked.
-pub(crate) fn pixel_type(code: exrkit_pixel_type, what: &str) -> Result<PixelType> {
-    match code {
-        EXRKIT_PIXEL_UINT => Ok(PixelType::Uint),
-        EXRKIT_PIXEL_HALF => Ok(PixelType::Half),
-        EXRKIT_PIXEL_FLOAT => Ok(PixelType::Float),
-        EXRKIT_PIXEL_U8 => Ok(PixelType::U8),
-        other => Err(crate::Error::InvalidArgument(format!(
-            "{what}: pixel type {other} is not one of EXRKIT_PIXEL_*"
         ))),
     }
 }

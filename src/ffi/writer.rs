@@ -2,25 +2,25 @@
 //! finishing the file.
 
 use std::ffi::{c_char, c_void, CStr};
+use std::sync::RwLock;
 
 use super::decode::{exrkit_framebuffer, frame_buffer};
 use super::guard::{arg, arg_slice, arg_str, guard, guard_silent, non_null, out, write};
+use super::handle::{self, free_writer, hand_out, writer_exclusive, writer_shared};
 use super::options::{c_progress, exrkit_progress_fn, versioned, INIT_FIRST};
 use super::reader::path_from_c;
 use super::status::exrkit_status;
 use super::stream::{exrkit_output_stream, CallbackSink};
 use super::types::{
-    exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
-    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, level, pixel_type, EXRKIT_FORMAT_EXR,
-    EXRKIT_FORMAT_QOI,
+    enum_field, exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_format, exrkit_level_mode,
+    exrkit_line_order, exrkit_rounding_mode, exrkit_storage, level,
 };
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
-use crate::meta::compression::Compression;
-use crate::meta::encode::Value;
 use crate::meta::text::Text;
-use crate::meta::types::{LevelMode, LineOrder, RoundingMode, Storage, TileDesc};
-use crate::write::{Format, PartDesc, WriteOptions, Writer};
+use crate::meta::types::{Storage, TileDesc};
+use crate::meta::value::Value;
+use crate::write::{PartDesc, WriteOptions, Writer};
 
 /// How a writer works. Fill with exrkit_write_options_init, then change
 /// fields.
@@ -48,10 +48,11 @@ pub struct exrkit_write_options {
 const WRITE_OPTIONS_MIN_SIZE: usize = std::mem::offset_of!(exrkit_write_options, progress);
 
 fn write_defaults() -> exrkit_write_options {
+    let d = WriteOptions::default();
     exrkit_write_options {
         struct_size: std::mem::size_of::<exrkit_write_options>(),
-        format: EXRKIT_FORMAT_EXR,
-        threads: 0,
+        format: d.format as exrkit_format,
+        threads: d.threads,
         progress: None,
         progress_user: std::ptr::null_mut(),
     }
@@ -90,32 +91,44 @@ pub struct exrkit_part_desc {
 const PART_DESC_MIN_SIZE: usize = std::mem::size_of::<exrkit_part_desc>();
 
 fn part_defaults() -> exrkit_part_desc {
-    let window = super::types::exrkit_box2i {
-        min_x: 0,
-        min_y: 0,
-        max_x: 63,
-        max_y: 63,
-    };
+    let d = PartDesc::default();
+    let tiles = d.tiles.unwrap_or_default();
     exrkit_part_desc {
         struct_size: std::mem::size_of::<exrkit_part_desc>(),
         name: std::ptr::null(),
-        storage: Storage::Scanline as u32,
-        compression: Compression::Zip as u32,
-        data_window: window,
-        display_window: window,
-        line_order: LineOrder::IncreasingY as u32,
-        tile_width: 64,
-        tile_height: 64,
-        level_mode: LevelMode::One as u32,
-        rounding_mode: RoundingMode::Down as u32,
-        compression_level: 0.0,
+        storage: d.storage as exrkit_storage,
+        compression: d.compression as exrkit_compression,
+        data_window: d.data_window.into(),
+        display_window: d.display_window.into(),
+        line_order: d.line_order as exrkit_line_order,
+        tile_width: tiles.width,
+        tile_height: tiles.height,
+        level_mode: tiles.level_mode as exrkit_level_mode,
+        rounding_mode: tiles.rounding_mode as exrkit_rounding_mode,
+        compression_level: d.zip_level.map_or(0.0, |level| level as f32),
     }
 }
 
-/// An open writer. `exrkit_write_block` may be called from many threads at
-/// once; every other function on a writer is single-threaded.
+/// An open writer. Its calls come in two kinds, and exrkit enforces the
+/// difference rather than trusting it:
+///
+/// - chunk writes (exrkit_write_block, exrkit_write_chunk,
+///   exrkit_write_image, exrkit_write_deep_block, exrkit_write_deep_image)
+///   and exrkit_writer_memory may run from any number of threads at once;
+/// - every other call (exrkit_add_part, exrkit_add_channel,
+///   exrkit_set_attribute and exrkit_set_attribute_*, exrkit_copy_header,
+///   exrkit_write_header, exrkit_finish) must be alone on the writer.
+///
+/// A call that finds the writer busy the other way (exrkit_finish while a
+/// chunk is being written, a chunk write during exrkit_finish, two
+/// exrkit_add_channel at once) does not wait: it fails with
+/// EXRKIT_ERR_BAD_STATE, changes nothing, and may be made again once the
+/// other call has returned. This holds for calls made from inside a
+/// progress or stream callback too. exrkit_writer_free must come after
+/// every other call on the writer has returned; one that finds a call
+/// still running keeps the writer rather than free it under that call.
 pub struct exrkit_writer {
-    pub(super) writer: Writer,
+    pub(super) writer: RwLock<Writer>,
 }
 
 /// Fills `options` with the defaults: EXR, all cores, no progress callback.
@@ -164,26 +177,19 @@ unsafe fn write_options(options: *const exrkit_write_options) -> Result<WriteOpt
             INIT_FIRST,
         )
     }?;
-    let format = match c.format {
-        EXRKIT_FORMAT_EXR => Format::Exr,
-        EXRKIT_FORMAT_QOI => Format::Qoi,
-        other => {
-            return Err(Error::InvalidArgument(format!(
-                "options.format is {other}, neither EXRKIT_FORMAT_EXR nor EXRKIT_FORMAT_QOI"
-            )))
-        }
-    };
     Ok(WriteOptions {
-        format,
+        format: enum_field(c.format, "options.format")?,
         threads: c.threads,
         progress: c_progress(c.progress, c.progress_user),
     })
 }
 
 fn finish_create(writer: Writer, out_writer: *mut *mut exrkit_writer) {
-    let handle = Box::new(exrkit_writer { writer });
+    let handle = exrkit_writer {
+        writer: RwLock::new(writer),
+    };
     // SAFETY: out_writer was checked non-NULL by the caller of this function.
-    unsafe { write(out_writer, Box::into_raw(handle)) };
+    unsafe { hand_out(handle, out_writer) };
 }
 
 /// Creates a writer for the file at `path`. The file is written under a
@@ -270,63 +276,15 @@ pub unsafe extern "C" fn exrkit_create_stream(
 /// Frees a writer; an unfinished file is discarded and its target left as
 /// it was. NULL is ignored.
 ///
+/// Must come after every other call on the writer has returned; a writer
+/// a call is still running on is kept, not freed (see exrkit_writer).
+///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_writer_free(writer: *mut exrkit_writer) {
-    guard_silent(|| {
-        if !writer.is_null() {
-            // SAFETY: a pointer from exrkit_create*, freed once.
-            drop(unsafe { Box::from_raw(writer) });
-        }
-    });
-}
-
-/// Borrows the writer behind a C pointer.
-///
-/// # Safety
-/// A non-NULL pointer must come from exrkit_create* and not be freed.
-unsafe fn handle<'a>(writer: *mut exrkit_writer) -> Result<&'a mut exrkit_writer> {
-    // SAFETY: per this function's contract.
-    unsafe { writer.as_mut() }.ok_or_else(|| Error::InvalidArgument("'writer' is NULL".into()))
-}
-
-/// Borrows the writer behind a C pointer for the calls many threads may
-/// make at once.
-///
-/// # Safety
-/// A non-NULL pointer must come from exrkit_create* and not be freed, and
-/// no single-threaded call may run on it meanwhile.
-pub(super) unsafe fn shared<'a>(writer: *const exrkit_writer) -> Result<&'a exrkit_writer> {
-    // SAFETY: per this function's contract.
-    unsafe { arg(writer, "writer") }
-}
-
-/// The line orders by their C value.
-pub(super) const LINE_ORDERS: [(u32, LineOrder); 3] = [
-    (0, LineOrder::IncreasingY),
-    (1, LineOrder::DecreasingY),
-    (2, LineOrder::RandomY),
-];
-
-/// The Rust value of a C enum value, by a table of the known ones.
-pub(super) fn enum_value<T>(value: u32, what: &str, known: &[(u32, T)]) -> Result<T>
-where
-    T: Copy,
-{
-    known
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map(|&(_, t)| t)
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {value} is not a known value")))
-}
-
-/// A compression from its C id.
-pub(super) fn compression(id: exrkit_compression, what: &str) -> Result<Compression> {
-    u8::try_from(id)
-        .ok()
-        .and_then(|id| Compression::from_exr_id(id).ok())
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {id} is not a known value")))
+    // SAFETY: a writer from exrkit_create*, freed once, or NULL.
+    guard_silent(|| unsafe { free_writer(writer) });
 }
 
 /// A tile description from its C fields; `what` names them in errors.
@@ -337,25 +295,11 @@ pub(super) fn tile_desc(
     rounding_mode: exrkit_rounding_mode,
     what: &str,
 ) -> Result<TileDesc> {
-    let level_mode = enum_value(
-        level_mode,
-        &format!("{what}.level_mode"),
-        &[
-            (0, LevelMode::One),
-            (1, LevelMode::Mipmap),
-            (2, LevelMode::Ripmap),
-        ],
-    )?;
-    let rounding_mode = enum_value(
-        rounding_mode,
-        &format!("{what}.rounding_mode"),
-        &[(0, RoundingMode::Down), (1, RoundingMode::Up)],
-    )?;
     Ok(TileDesc {
         width,
         height,
-        level_mode,
-        rounding_mode,
+        level_mode: enum_field(level_mode, &format!("{what}.level_mode"))?,
+        rounding_mode: enum_field(rounding_mode, &format!("{what}.rounding_mode"))?,
     })
 }
 
@@ -366,7 +310,7 @@ pub(super) fn tile_desc(
 pub(super) unsafe fn channel(c: &exrkit_channel, what: &str) -> Result<Channel> {
     // SAFETY: the channel's name is NUL-terminated or NULL.
     let name = unsafe { arg_str(c.name, &format!("{what}.name")) }?;
-    let pixel_type = pixel_type(c.r#type, &format!("{what}.type"))?;
+    let pixel_type = enum_field(c.r#type, &format!("{what}.type"))?;
     Ok(Channel {
         name: Text::new(name.to_bytes()),
         pixel_type,
@@ -401,10 +345,10 @@ pub(super) unsafe fn set_value(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: NUL-terminated or NULL.
         let name = unsafe { arg_utf8(name, "name") }?;
-        w.writer.set_value(part as usize, name, &make()?)
+        w.set_value(part as usize, name, &make()?)
     })
 }
 
@@ -434,18 +378,9 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
                 .map_err(|_| Error::InvalidArgument("desc.name is not UTF-8".into()))?,
         )
     };
-    let storage = enum_value(
-        c.storage,
-        "desc.storage",
-        &[
-            (0, Storage::Scanline),
-            (1, Storage::Tiled),
-            (2, Storage::DeepScanline),
-            (3, Storage::DeepTiled),
-        ],
-    )?;
-    let compression = compression(c.compression, "desc.compression")?;
-    let line_order = enum_value(c.line_order, "desc.line_order", &LINE_ORDERS)?;
+    let storage: Storage = enum_field(c.storage, "desc.storage")?;
+    let compression = enum_field(c.compression, "desc.compression")?;
+    let line_order = enum_field(c.line_order, "desc.line_order")?;
     let tiles = if storage.is_tiled() {
         Some(tile_desc(
             c.tile_width,
@@ -457,12 +392,14 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
     } else {
         None
     };
+    // The writer checks the level's range; only what no level could be
+    // stops here.
     let zip_level = match c.compression_level {
         0.0 => None,
-        l if (1.0..=12.0).contains(&l) => Some(l as u32),
+        l if (0.0..=u32::MAX as f32).contains(&l) => Some(l as u32),
         l => {
             return Err(Error::InvalidArgument(format!(
-                "desc.compression_level {l} is outside 1-12 (or 0 for the default)"
+                "desc.compression_level {l} is not a deflate level"
             )))
         }
     };
@@ -480,6 +417,9 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
 
 /// Adds a part described by `desc`; `*part` receives its index.
 ///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
+///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
 #[no_mangle]
@@ -490,11 +430,11 @@ pub unsafe extern "C" fn exrkit_add_part(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         let part = out(part, "part")?;
         // SAFETY: the caller passes a valid description.
         let desc = unsafe { part_desc(desc) }?;
-        let index = w.writer.add_part(desc)?;
+        let index = w.add_part(desc)?;
         // SAFETY: checked non-NULL.
         unsafe { write(part, index as u32) };
         Ok(())
@@ -502,6 +442,9 @@ pub unsafe extern "C" fn exrkit_add_part(
 }
 
 /// Adds a channel to `part` (any order; files keep channels sorted by name).
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
@@ -513,10 +456,10 @@ pub unsafe extern "C" fn exrkit_add_channel(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: a valid channel or NULL, its name NUL-terminated or NULL.
         let c = unsafe { self::channel(arg(channel, "channel")?, "channel") }?;
-        w.writer.add_channel(part as usize, c)
+        w.add_channel(part as usize, c)
     })
 }
 
@@ -524,6 +467,9 @@ pub unsafe extern "C" fn exrkit_add_channel(
 /// the file stores them (little-endian values; for `string`, the text
 /// without a NUL). Replaces an attribute of that name, standard ones
 /// included; the bytes must decode as their type says.
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// Strings must be NUL-terminated; `bytes` must hold `size` bytes.
@@ -538,13 +484,13 @@ pub unsafe extern "C" fn exrkit_set_attribute(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: NUL-terminated strings or NULL.
         let (name, type_name) =
             unsafe { (arg_utf8(name, "name")?, arg_utf8(type_name, "type_name")?) };
         // SAFETY: the caller provides `size` readable bytes.
         let data = unsafe { arg_slice(bytes.cast::<u8>(), size, "bytes") }?;
-        w.writer.set_attribute(part as usize, name, type_name, data)
+        w.set_attribute(part as usize, name, type_name, data)
     })
 }
 
@@ -553,6 +499,9 @@ pub unsafe extern "C" fn exrkit_set_attribute(
 /// attribute (chunkCount and the like are recomputed); `*part` receives
 /// its index. The read-modify-write path: change it with
 /// exrkit_set_attribute before exrkit_write_header.
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
@@ -565,12 +514,12 @@ pub unsafe extern "C" fn exrkit_copy_header(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { handle(writer) }?;
+        let mut w = unsafe { writer_exclusive(writer) }?;
         // SAFETY: a reader from exrkit_open* or NULL.
-        let r = unsafe { super::reader::handle(reader) }?;
+        let r = unsafe { handle::reader(reader) }?;
         let part = out(part, "part")?;
         let header = r.reader.header(src_part as usize)?;
-        let index = w.writer.copy_header(header)?;
+        let index = w.copy_header(header)?;
         // SAFETY: checked non-NULL.
         unsafe { write(part, index as u32) };
         Ok(())
@@ -579,20 +528,24 @@ pub unsafe extern "C" fn exrkit_copy_header(
 
 /// Checks every part and writes the header; chunks may follow.
 ///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
+///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed.
 #[no_mangle]
 pub unsafe extern "C" fn exrkit_write_header(writer: *mut exrkit_writer) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        unsafe { handle(writer) }?.writer.write_header()
+        unsafe { writer_exclusive(writer) }?.write_header()
     })
 }
 
 /// Compresses and writes chunk `chunk` of `part` from `fb`, whose window
 /// must cover the chunk's pixels. May be called from many threads at once
 /// and in any order: chunks arriving early are held until the file's order
-/// reaches them.
+/// reaches them (EXRKIT_ERR_BAD_STATE during a call that must be alone on
+/// the writer; see exrkit_writer).
 ///
 /// # Safety
 /// `writer` must come from exrkit_create* and not be freed; `fb` must be
@@ -605,17 +558,21 @@ pub unsafe extern "C" fn exrkit_write_block(
     fb: *const exrkit_framebuffer,
 ) -> exrkit_status {
     guard(|| {
-        // SAFETY: a writer from exrkit_create* or NULL; shared use only.
-        let w = unsafe { shared(writer) }?;
+        // SAFETY: a writer from exrkit_create* or NULL.
+        let w = unsafe { writer_shared(writer) }?;
         // SAFETY: the caller vouches for the frame buffer.
         let frame = unsafe { frame_buffer(fb) }?;
-        w.writer.write_block(part as usize, chunk, &frame)
+        w.write_block(part as usize, chunk, &frame)
     })
 }
 
 /// Compresses and writes every chunk of level (`level_x`, `level_y`) of
 /// `part` from `fb`, whose window must cover the level, on the writer's
 /// threads.
+///
+/// May run beside other chunk writes on the writer, from any thread
+/// (EXRKIT_ERR_BAD_STATE during a call that must be alone on it; see
+/// exrkit_writer).
 ///
 /// # Safety
 /// As for exrkit_write_block.
@@ -629,11 +586,11 @@ pub unsafe extern "C" fn exrkit_write_image(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { shared(writer) }?;
+        let w = unsafe { writer_shared(writer) }?;
         let (lx, ly) = level(level_x, level_y)?;
         // SAFETY: the caller vouches for the frame buffer.
         let frame = unsafe { frame_buffer(fb) }?;
-        w.writer.write_image(part as usize, lx, ly, &frame)
+        w.write_image(part as usize, lx, ly, &frame)
     })
 }
 
@@ -642,6 +599,10 @@ pub unsafe extern "C" fn exrkit_write_image(
 /// recompressing. Flat parts only (EXRKIT_ERR_INVALID_ARGUMENT for deep
 /// ones, whose chunks would need the size of their sample table too):
 /// write deep chunks with exrkit_write_deep_block.
+///
+/// May run beside other chunk writes on the writer, from any thread
+/// (EXRKIT_ERR_BAD_STATE during a call that must be alone on it; see
+/// exrkit_writer).
 ///
 /// # Safety
 /// `writer` must come from exrkit_create* and not be freed; `packed` must
@@ -656,15 +617,20 @@ pub unsafe extern "C" fn exrkit_write_chunk(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { shared(writer) }?;
+        let w = unsafe { writer_shared(writer) }?;
         // SAFETY: the caller provides `size` readable bytes.
         let data = unsafe { arg_slice(packed.cast::<u8>(), size, "packed") }?;
-        w.writer.write_chunk(part as usize, chunk, data)
+        w.write_chunk(part as usize, chunk, data)
     })
 }
 
 /// Checks that every chunk of every level was written, writes the offset
-/// tables and completes the file (renaming it into place).
+/// tables and completes the file (renaming it into place). A finish that
+/// fails with EXRKIT_ERR_BAD_STATE because a chunk was missing or another
+/// call was running leaves the writer as it was, to finish later.
+///
+/// Must be alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs
+/// on it; see exrkit_writer).
 ///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed.
@@ -672,13 +638,16 @@ pub unsafe extern "C" fn exrkit_write_chunk(
 pub unsafe extern "C" fn exrkit_finish(writer: *mut exrkit_writer) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        unsafe { handle(writer) }?.writer.finish()
+        unsafe { writer_exclusive(writer) }?.finish()
     })
 }
 
 /// After exrkit_finish on a writer from exrkit_create_memory, points `*data`
 /// at the file's bytes (owned by the writer, valid until it is freed) and
 /// writes their count to `*size`.
+///
+/// May run beside chunk writes and other exrkit_writer_memory calls, from
+/// any thread (see exrkit_writer).
 ///
 /// # Safety
 /// Pointers must be NULL or valid for their documented use.
@@ -690,10 +659,10 @@ pub unsafe extern "C" fn exrkit_writer_memory(
 ) -> exrkit_status {
     guard(|| {
         // SAFETY: a writer from exrkit_create* or NULL.
-        let w = unsafe { arg(writer, "writer") }?;
+        let w = unsafe { writer_shared(writer) }?;
         let data = out(data, "data")?;
         let size = out(size, "size")?;
-        let Some(bytes) = w.writer.bytes() else {
+        let Some(bytes) = w.bytes() else {
             return Err(Error::BadState(
                 "only a finished writer from exrkit_create_memory holds bytes".into(),
             ));

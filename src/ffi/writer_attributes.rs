@@ -12,16 +12,15 @@ use super::attribute::{
 use super::guard::{arg, arg_slice, arg_str};
 use super::status::exrkit_status;
 use super::types::{
-    exrkit_box2f, exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_line_order,
+    enum_field, exrkit_box2f, exrkit_box2i, exrkit_channel, exrkit_compression, exrkit_line_order,
 };
-use super::writer::{
-    channel, compression, enum_value, exrkit_writer, set_value, tile_desc, LINE_ORDERS,
-};
+use super::writer::{channel, exrkit_writer, set_value, tile_desc};
 use crate::error::{Error, Result};
-use crate::meta::attribute::{Chromaticities, KeyCode};
-use crate::meta::encode::Value;
+use crate::meta::compression::Compression;
 use crate::meta::text::Text;
 use crate::meta::types::Box2f;
+use crate::meta::types::LineOrder;
+use crate::meta::value::{Chromaticities, KeyCode, Value};
 
 /// `N` values at `ptr` (a matrix, row-major).
 ///
@@ -40,7 +39,9 @@ fn byte(value: u32, what: &str) -> Result<u8> {
         .map_err(|_| Error::InvalidArgument(format!("{what} {value} does not fit in a byte")))
 }
 
-/// Sets an `int` attribute.
+/// Sets an `int` attribute. Like every exrkit_set_attribute_*, it must be
+/// alone on the writer (EXRKIT_ERR_BAD_STATE if another call runs on it;
+/// see exrkit_writer).
 ///
 /// # Safety
 /// `writer` must be NULL or come from exrkit_create* and not be freed;
@@ -469,7 +470,9 @@ pub unsafe extern "C" fn exrkit_set_attribute_compression(
     // SAFETY: forwarded from the caller.
     unsafe {
         set_value(writer, part, name, || {
-            Ok(Value::Compression(compression(value, "value")?))
+            let compression: Compression = enum_field(value, "value")?;
+            let id = compression.exr_id().map_err(|e| e.context("value"))?;
+            Ok(Value::Compression(id))
         })
     }
 }
@@ -507,7 +510,8 @@ pub unsafe extern "C" fn exrkit_set_attribute_lineorder(
     // SAFETY: forwarded from the caller.
     unsafe {
         set_value(writer, part, name, || {
-            Ok(Value::LineOrder(enum_value(value, "value", &LINE_ORDERS)?))
+            let line_order: LineOrder = enum_field(value, "value")?;
+            Ok(Value::LineOrder(line_order as u8))
         })
     }
 }
@@ -528,7 +532,7 @@ pub unsafe extern "C" fn exrkit_set_attribute_tiledesc(
     unsafe {
         set_value(writer, part, name, || {
             let t = arg(value, "value")?;
-            Ok(Value::TileDesc(tile_desc(
+            Ok(Value::tile_desc(tile_desc(
                 t.width,
                 t.height,
                 t.level_mode,

@@ -1,6 +1,7 @@
 //! Compression methods, numbered as OpenEXR 3.5.3 numbers them, plus QOI.
 
-use crate::error::{corrupt, Result};
+use crate::error::{corrupt, Error, Result};
+use crate::meta::types::try_from_discriminant;
 
 /// How a part's chunks are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,6 +38,15 @@ pub enum Compression {
     Qoi = 14,
 }
 
+try_from_discriminant!(
+    Compression,
+    "compression",
+    [
+        None, Rle, Zips, Zip, Piz, Pxr24, B44, B44a, Dwaa, Dwab, Htj2k256, Htj2k32, LossyHtj2k,
+        Zstd, Qoi
+    ]
+);
+
 impl Compression {
     /// Every EXR compression, in id order.
     pub const EXR_ALL: [Self; 14] = [
@@ -61,6 +71,17 @@ impl Compression {
         match Self::EXR_ALL.get(usize::from(id)) {
             Some(c) => Ok(*c),
             None => corrupt!("unknown compression id {id}"),
+        }
+    }
+
+    /// The id an EXR `compression` attribute stores for this compression;
+    /// QOI's own coding has none.
+    pub fn exr_id(self) -> Result<u8> {
+        match self {
+            Self::Qoi => Err(Error::InvalidArgument(
+                "QOI compression is for QOI files only".into(),
+            )),
+            other => Ok(other as u8),
         }
     }
 

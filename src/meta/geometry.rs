@@ -199,6 +199,17 @@ impl Geometry {
         ))
     }
 
+    /// Width and height of a level in pixels; [`Error::InvalidArgument`]
+    /// naming the level counts if there is no such level.
+    pub fn existing_level_size(&self, level_x: u32, level_y: u32) -> Result<(u64, u64)> {
+        self.level_size(level_x, level_y).ok_or_else(|| {
+            let (nx, ny) = self.level_counts();
+            Error::InvalidArgument(format!(
+                "level ({level_x}, {level_y}) does not exist; the part has {nx}x{ny} levels"
+            ))
+        })
+    }
+
     /// Levels in the order their chunks appear in the offset table.
     fn levels_in_file_order(&self) -> impl Iterator<Item = (u32, u32)> {
         let (nx, ny) = self.level_counts();

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use super::attribute::{Attribute, AttributeValue};
+use super::attribute::Attribute;
 use super::channel::Channel;
 use super::compression::Compression;
 use super::geometry::Geometry;
 use super::text::Text;
 use super::types::{Box2i, LineOrder, Storage, TileDesc};
 use super::validate;
+use super::value::Value;
 use super::version::VersionFlags;
 use crate::error::{corrupt, Result};
 
@@ -53,38 +54,38 @@ impl Header {
             if ctx.strict {
                 required(name).map(Some)
             } else {
-                Ok(find(name).filter(|a| !matches!(a.value, AttributeValue::Opaque)))
+                Ok(find(name).filter(|a| a.value.is_some()))
             }
         };
         let mut channels = match &required("channels")?.value {
-            AttributeValue::ChannelList(list) => list.clone(),
+            Some(Value::ChannelList(list)) => list.clone(),
             _ => corrupt!("attribute 'channels' must have type chlist"),
         };
         // Chunks store channels in name order whatever order the list has.
         channels.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         let compression = match lenient("compression")?.map(|a| &a.value) {
-            Some(AttributeValue::Compression(id)) => Compression::from_exr_id(*id)?,
+            Some(Some(Value::Compression(id))) => Compression::from_exr_id(*id)?,
             None => Compression::Zip,
             _ => corrupt!("attribute 'compression' must have type compression"),
         };
         let data_window = optional_box2i(lenient("dataWindow")?)?;
         let display_window = optional_box2i(lenient("displayWindow")?)?;
         let line_order = match lenient("lineOrder")?.map(|a| &a.value) {
-            Some(AttributeValue::LineOrder(code)) => LineOrder::from_code(*code)?,
+            Some(Some(Value::LineOrder(code))) => LineOrder::from_code(*code)?,
             None => LineOrder::IncreasingY,
             _ => corrupt!("attribute 'lineOrder' must have type lineOrder"),
         };
         let pixel_aspect_ratio = match lenient("pixelAspectRatio")?.map(|a| &a.value) {
-            Some(AttributeValue::Float(v)) => *v,
+            Some(Some(Value::Float(v))) => *v,
             None => 1.0,
             _ => corrupt!("attribute 'pixelAspectRatio' must have type float"),
         };
         match lenient("screenWindowCenter")?.map(|a| &a.value) {
-            Some(AttributeValue::V2f(_)) | None => {}
+            Some(Some(Value::V2f(_))) | None => {}
             _ => corrupt!("attribute 'screenWindowCenter' must have type v2f"),
         }
         let screen_window_width = match lenient("screenWindowWidth")?.map(|a| &a.value) {
-            Some(AttributeValue::Float(v)) => *v,
+            Some(Some(Value::Float(v))) => *v,
             None => 1.0,
             _ => corrupt!("attribute 'screenWindowWidth' must have type float"),
         };
@@ -102,7 +103,7 @@ impl Header {
         }
         if ctx.strict && storage.is_deep() {
             match required("version")?.value {
-                AttributeValue::Int(1) => {}
+                Some(Value::Int(1)) => {}
                 _ => corrupt!("attribute 'version' must be the int 1"),
             }
         }
@@ -115,7 +116,7 @@ impl Header {
             None => Geometry::scanlines(data_window, compression.lines_per_chunk())?,
         };
         if let Some(attr) = find("chunkCount") {
-            let AttributeValue::Int(count) = attr.value else {
+            let Some(Value::Int(count)) = attr.value else {
                 corrupt!("attribute 'chunkCount' must have type int");
             };
             // OpenEXR trusts its own computation over the attribute unless strict.
@@ -127,7 +128,7 @@ impl Header {
             }
         }
         if let Some(attr) = find("name") {
-            if !matches!(attr.value, AttributeValue::String) {
+            if !matches!(attr.value, Some(Value::String(_))) {
                 corrupt!("attribute 'name' must have type string");
             }
             if attr.data.is_empty() {
@@ -147,58 +148,32 @@ impl Header {
         })
     }
 
-    /// The one part a QOI file holds, as exrkit presents it: a scanline
-    /// part over (0, 0) to (width - 1, height - 1) in one chunk, channels R,
-    /// G, B (and A for 4-channel files) of type U8, compression QOI, and
-    /// the colour space byte (0 sRGB with linear alpha, 1 all linear) as
-    /// the int attribute `colorspace`.
-    pub fn qoi(qoi: &crate::qoi::Header) -> Result<Self> {
-        let (Ok(max_x), Ok(max_y)) = (
-            i32::try_from(i64::from(qoi.width()) - 1),
-            i32::try_from(i64::from(qoi.height()) - 1),
-        ) else {
-            return Err(crate::Error::LimitExceeded(format!(
-                "a {} x {} QOI image is larger than exrkit's windows reach",
-                qoi.width(),
-                qoi.height()
+    /// A part no OpenEXR header describes (how another format, QOI,
+    /// presents its image): `channels` of `data_window`, which is the
+    /// display window too, in one scanline chunk of `compression`, with
+    /// `attributes` as given, increasing line order and square pixels.
+    pub fn single_chunk(
+        attributes: Vec<Attribute>,
+        mut channels: Vec<Channel>,
+        compression: Compression,
+        data_window: Box2i,
+    ) -> Result<Self> {
+        let Ok(lines) = u32::try_from(data_window.height()) else {
+            return Err(crate::Error::InvalidArgument(format!(
+                "a single-chunk part needs a non-empty window, not {data_window:?}"
             )));
         };
-        let data_window = Box2i {
-            min_x: 0,
-            min_y: 0,
-            max_x,
-            max_y,
-        };
-        let names: &[&str] = match qoi.channels() {
-            crate::qoi::Channels::Rgb => &["B", "G", "R"],
-            crate::qoi::Channels::Rgba => &["A", "B", "G", "R"],
-        };
-        let channels = names
-            .iter()
-            .map(|name| Channel {
-                name: Text::new(name.as_bytes()),
-                pixel_type: super::types::PixelType::U8,
-                p_linear: false,
-                x_sampling: 1,
-                y_sampling: 1,
-            })
-            .collect();
-        let colorspace = Attribute::parse(
-            Text::new(b"colorspace"),
-            Text::new(b"int"),
-            Text::from_vec(super::encode::int(qoi.color_space() as i32)),
-            true,
-        )?;
+        channels.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         Ok(Self {
-            attributes: vec![colorspace],
+            attributes,
             channels,
-            compression: Compression::Qoi,
+            compression,
             data_window,
             display_window: data_window,
             line_order: LineOrder::IncreasingY,
             pixel_aspect_ratio: 1.0,
             storage: Storage::Scanline,
-            geometry: Geometry::scanlines(data_window, qoi.height())?,
+            geometry: Geometry::scanlines(data_window, lines)?,
         })
     }
 
@@ -209,7 +184,14 @@ impl Header {
 
     /// The attribute called `name`.
     pub fn attribute(&self, name: &[u8]) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name.as_bytes() == name)
+        self.attribute_index(name).map(|i| &self.attributes[i])
+    }
+
+    /// Where the attribute called `name` is in [`Header::attributes`].
+    pub fn attribute_index(&self, name: &[u8]) -> Option<usize> {
+        self.attributes
+            .iter()
+            .position(|a| a.name.as_bytes() == name)
     }
 
     /// The part's name (`name` attribute), if it has one.
@@ -261,7 +243,7 @@ impl Header {
 /// A window attribute, or OpenEXR's default (0 0) - (63 63) when absent.
 fn optional_box2i(attr: Option<&Attribute>) -> Result<Box2i> {
     match attr.map(|a| (a, &a.value)) {
-        Some((_, AttributeValue::Box2i(b))) => Ok(*b),
+        Some((_, Some(Value::Box2i(b)))) => Ok(*b),
         None => Ok(Box2i {
             min_x: 0,
             min_y: 0,
@@ -319,11 +301,11 @@ fn dedupe(attributes: Vec<Attribute>, strict: bool) -> Result<Vec<Attribute>> {
 
 fn tile_desc(attr: &Attribute) -> Result<TileDesc> {
     match attr.value {
-        AttributeValue::TileDesc {
+        Some(Value::TileDesc {
             width,
             height,
             mode,
-        } => TileDesc::from_parts(width, height, mode).map_err(|e| e.context("attribute 'tiles'")),
+        }) => TileDesc::from_parts(width, height, mode).map_err(|e| e.context("attribute 'tiles'")),
         _ => corrupt!("attribute 'tiles' must have type tiledesc"),
     }
 }
@@ -336,7 +318,7 @@ fn tile_desc(attr: &Attribute) -> Result<TileDesc> {
 fn storage(attributes: &[Attribute], ctx: HeaderContext) -> Result<Storage> {
     let flags = ctx.flags;
     let declared = match attributes.iter().find(|a| a.name == *"type") {
-        Some(attr) if !matches!(attr.value, AttributeValue::String) => {
+        Some(attr) if !matches!(attr.value, Some(Value::String(_))) => {
             corrupt!("attribute 'type' must have type string")
         }
         Some(attr) => match Storage::from_type_name(attr.data.as_bytes()) {

@@ -9,9 +9,11 @@ pub mod compression;
 pub mod encode;
 pub mod geometry;
 pub mod header;
+pub mod sampling;
 pub mod text;
 pub mod types;
 mod validate;
+pub mod value;
 pub mod version;
 
 use attribute::Attribute;

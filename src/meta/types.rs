@@ -3,6 +3,34 @@
 
 use crate::error::{corrupt, Result};
 
+/// Implements `TryFrom<u32>` for a field-less enum from the list of its
+/// variants: a value converts to the variant whose discriminant it is (the
+/// C API's numbering), any other is an `Error::InvalidArgument` naming
+/// `$what` and the value. A variant missing from the list fails to compile.
+macro_rules! try_from_discriminant {
+    ($type:ident, $what:literal, [$($variant:ident),+ $(,)?]) => {
+        impl TryFrom<u32> for $type {
+            type Error = $crate::error::Error;
+
+            fn try_from(value: u32) -> $crate::error::Result<Self> {
+                const _LISTS_EVERY_VARIANT: fn($type) = |v| match v {
+                    $($type::$variant)|+ => {}
+                };
+                [$($type::$variant),+]
+                    .into_iter()
+                    .find(|v| *v as u32 == value)
+                    .ok_or_else(|| {
+                        $crate::error::Error::InvalidArgument(format!(
+                            concat!("{} is not a known ", $what),
+                            value
+                        ))
+                    })
+            }
+        }
+    };
+}
+pub(crate) use try_from_discriminant;
+
 /// An integer rectangle with inclusive corners, as stored in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Box2i {
@@ -97,6 +125,8 @@ impl PixelType {
     }
 }
 
+try_from_discriminant!(PixelType, "pixel type", [Uint, Half, Float, U8]);
+
 /// The order in which scanline chunks were written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineOrder {
@@ -120,6 +150,8 @@ impl LineOrder {
     }
 }
 
+try_from_discriminant!(LineOrder, "line order", [IncreasingY, DecreasingY, RandomY]);
+
 /// Whether a tiled part stores one level, a mip map or a rip map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LevelMode {
@@ -131,6 +163,8 @@ pub enum LevelMode {
     Ripmap = 2,
 }
 
+try_from_discriminant!(LevelMode, "level mode", [One, Mipmap, Ripmap]);
+
 /// How level sizes round when a dimension does not halve evenly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundingMode {
@@ -139,6 +173,8 @@ pub enum RoundingMode {
     /// Round up.
     Up = 1,
 }
+
+try_from_discriminant!(RoundingMode, "rounding mode", [Down, Up]);
 
 /// How a part stores its pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +223,12 @@ impl Storage {
     }
 }
 
+try_from_discriminant!(
+    Storage,
+    "storage",
+    [Scanline, Tiled, DeepScanline, DeepTiled]
+);
+
 /// The size and level layout of the tiles of a tiled part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TileDesc {
@@ -198,6 +240,18 @@ pub struct TileDesc {
     pub level_mode: LevelMode,
     /// Rounding of level sizes.
     pub rounding_mode: RoundingMode,
+}
+
+impl Default for TileDesc {
+    /// 64x64 tiles, one level.
+    fn default() -> Self {
+        Self {
+            width: 64,
+            height: 64,
+            level_mode: LevelMode::One,
+            rounding_mode: RoundingMode::Down,
+        }
+    }
 }
 
 impl TileDesc {
@@ -221,5 +275,76 @@ impl TileDesc {
             level_mode,
             rounding_mode,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::compression::Compression;
+
+    /// Every variant of `all` comes back from its discriminant, and the
+    /// first value past them is refused with a message naming it.
+    fn round_trips<T>(all: &[T], what: &str)
+    where
+        T: Copy + PartialEq + std::fmt::Debug + TryFrom<u32, Error = crate::Error>,
+        u32: From<T>,
+    {
+        for &v in all {
+            assert_eq!(T::try_from(u32::from(v)).expect("a known value"), v);
+        }
+        let past = all.len() as u32;
+        let error = T::try_from(past).expect_err("one past the last");
+        assert!(matches!(error, crate::Error::InvalidArgument(_)), "{error}");
+        assert_eq!(error.message(), format!("{past} is not a known {what}"));
+    }
+
+    macro_rules! discriminant {
+        ($($type:ty),+) => {$(
+            impl From<$type> for u32 {
+                fn from(v: $type) -> u32 {
+                    v as u32
+                }
+            }
+        )+};
+    }
+    discriminant!(
+        PixelType,
+        LineOrder,
+        LevelMode,
+        RoundingMode,
+        Storage,
+        Compression
+    );
+
+    #[test]
+    fn c_values_decode_to_their_variants() {
+        use PixelType::*;
+        round_trips(&[Uint, Half, Float, U8], "pixel type");
+        round_trips(
+            &[
+                LineOrder::IncreasingY,
+                LineOrder::DecreasingY,
+                LineOrder::RandomY,
+            ],
+            "line order",
+        );
+        round_trips(
+            &[LevelMode::One, LevelMode::Mipmap, LevelMode::Ripmap],
+            "level mode",
+        );
+        round_trips(&[RoundingMode::Down, RoundingMode::Up], "rounding mode");
+        round_trips(
+            &[
+                Storage::Scanline,
+                Storage::Tiled,
+                Storage::DeepScanline,
+                Storage::DeepTiled,
+            ],
+            "storage",
+        );
+        let mut compressions = Compression::EXR_ALL.to_vec();
+        compressions.push(Compression::Qoi);
+        round_trips(&compressions, "compression");
     }
 }

@@ -5,8 +5,8 @@
 use std::marker::PhantomData;
 
 use super::convert::Sample;
-use crate::chunk::{first_sample_index, sampled_count};
 use crate::error::{try_resize, Error, Result};
+use crate::meta::sampling::{first_sample_index, is_sampled, sampled_count};
 use crate::meta::types::{Box2i, PixelType};
 
 /// A raw description of one slice, as a C caller gives it.
@@ -310,11 +310,15 @@ impl FrameRow<'_, '_> {
     fn sample(&self, slice: usize, x: i32) -> Option<(&Slice, *mut u8)> {
         let s = self.fb.slices.get(slice)?;
         let w = self.fb.window;
-        let (x, y) = (i64::from(x), i64::from(self.y));
-        let (xs, ys) = (i64::from(s.x_sampling), i64::from(s.y_sampling));
-        if x < i64::from(w.min_x) || x > i64::from(w.max_x) || x % xs != 0 || y % ys != 0 {
+        if x < w.min_x
+            || x > w.max_x
+            || !is_sampled(x, s.x_sampling)
+            || !is_sampled(self.y, s.y_sampling)
+        {
             return None;
         }
+        let (x, y) = (i64::from(x), i64::from(self.y));
+        let (xs, ys) = (i64::from(s.x_sampling), i64::from(s.y_sampling));
         let column = u64::try_from(x / xs - s.first_column).ok()?;
         let row = u64::try_from(y / ys - s.first_row).ok()?;
         (column < s.columns && row < s.rows).then(|| (s, s.at(column, row)))

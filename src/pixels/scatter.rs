@@ -4,10 +4,10 @@
 
 use super::convert::{convert_samples, fill_bytes};
 use super::framebuffer::{FrameBuffer, Slice};
-use crate::chunk::first_sample_index;
 use crate::codec::{BlockLayout, ChannelLayout};
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
+use crate::meta::sampling::{first_sample_index, first_sampled, last_covered};
 use crate::meta::types::Box2i;
 
 /// How a slice takes its channel's samples.
@@ -137,17 +137,6 @@ impl<'f, 'a> Plan<'f, 'a> {
             unsafe { fill(&self.fb.slices[s], layout.region) };
         }
     }
-}
-
-/// The first multiple of `sampling` at or after `min`.
-fn first_sampled(min: i32, sampling: i32) -> i32 {
-    (first_sample_index(min, sampling) * i64::from(sampling)).min(i64::from(i32::MAX)) as i32
-}
-
-/// The last coordinate a sample at or before `max` covers.
-fn last_covered(max: i32, sampling: i32) -> i32 {
-    let start = i64::from(max) - i64::from(max).rem_euclid(i64::from(sampling));
-    (start + i64::from(sampling) - 1).min(i64::from(i32::MAX)) as i32
 }
 
 /// The range of `min..=max` (with samples every `step`) inside `lo..=hi`,

@@ -45,8 +45,8 @@ use half::slice::HalfFloatSliceExt;
 
 use super::FrameBuffer;
 use crate::error::{try_resize, Error, Result};
-use crate::meta::attribute::Chromaticities;
 use crate::meta::types::Box2i;
+use crate::meta::value::Chromaticities;
 
 /// How far the chroma filter reaches on each side of the value it makes, in
 /// columns or rows.

@@ -29,10 +29,12 @@
 mod decode;
 mod encode;
 mod header;
+mod part;
 
 pub use decode::{decode, DecodeOptions, Decoder};
 pub use encode::{encode, Encoder};
 pub use header::{is_qoi, Channels, ColorSpace, Header, END_MARKER, HEADER_SIZE, MAGIC};
+pub use part::part_header;
 
 /// `00xxxxxx`: the pixel in slot `x` of the index.
 const OP_INDEX: u8 = 0x00;

@@ -5,7 +5,6 @@
 mod decode;
 mod deep;
 mod qoi;
-mod qoi_rows;
 mod rgba;
 #[cfg(test)]
 mod tests;
@@ -23,8 +22,7 @@ use crate::meta::version::VersionFlags;
 use crate::meta::{self, FileHeaders};
 use crate::parallel::Workers;
 
-/// A progress callback: gets work done and total, returns `false` to cancel.
-pub type ProgressFn = Arc<dyn Fn(u64, u64) -> bool + Send + Sync>;
+pub use crate::progress::ProgressFn;
 
 /// How a reader treats files.
 #[derive(Clone)]
@@ -187,6 +185,26 @@ impl Reader {
                 self.headers.len()
             ))
         })
+    }
+
+    /// Where the attribute called `name` is among the attributes of
+    /// `part`; [`Error::NotFound`] if the part has none of that name.
+    pub fn attribute_index(&self, part: usize, name: &[u8]) -> Result<usize> {
+        self.header(part)?.attribute_index(name).ok_or_else(|| {
+            Error::NotFound(format!(
+                "part {part} has no attribute '{}'",
+                String::from_utf8_lossy(name)
+            ))
+        })
+    }
+
+    /// Width and height in pixels of level (`level_x`, `level_y`) of
+    /// `part`; [`Error::InvalidArgument`] if there is no such level.
+    pub fn level_size(&self, part: usize, level_x: u32, level_y: u32) -> Result<(u64, u64)> {
+        self.header(part)?
+            .geometry()
+            .existing_level_size(level_x, level_y)
+            .map_err(|e| e.context(format_args!("part {part}")))
     }
 
     /// Where chunk `index` of `part` is, checked against its leader.

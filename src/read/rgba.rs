@@ -7,9 +7,9 @@ use std::sync::Mutex;
 use super::decode::Tally;
 use super::Reader;
 use crate::error::{Error, Result};
-use crate::meta::attribute::{AttributeValue, Chromaticities};
 use crate::meta::header::Header;
 use crate::meta::types::{Box2i, PixelType};
+use crate::meta::value::{Chromaticities, Value};
 use crate::pixels::yca::{luminance_weights, Pixel, RowConverter, YcaLayout, YcaRows};
 use crate::pixels::{FrameBuffer, RawSlice};
 
@@ -55,7 +55,7 @@ fn mapping(header: &Header) -> Mapping {
 /// name and type.
 fn chromaticities(header: &Header) -> Option<&Chromaticities> {
     match &header.attribute(b"chromaticities")?.value {
-        AttributeValue::Chromaticities(c) => Some(c),
+        Some(Value::Chromaticities(c)) => Some(c),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ use crate::meta::geometry::Geometry;
 use crate::meta::header::{Header, HeaderContext};
 use crate::meta::text::Text;
 use crate::meta::types::Storage;
+use crate::meta::value::Value;
 use crate::meta::version::VersionFlags;
 
 /// Longest name a file without the long-names flag may hold.
@@ -58,49 +59,49 @@ fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text
         (
             text("channels"),
             text("chlist"),
-            Text::from_vec(encode::chlist(&part.channels)),
+            Text::from_vec(Value::ChannelList(part.channels.clone()).to_bytes()),
         ),
         (
             text("compression"),
             text("compression"),
-            Text::from_vec(encode::compression(desc.compression)),
+            Text::from_vec(Value::Compression(desc.compression as u8).to_bytes()),
         ),
         (
             text("dataWindow"),
             text("box2i"),
-            Text::from_vec(encode::box2i(desc.data_window)),
+            Text::from_vec(Value::Box2i(desc.data_window).to_bytes()),
         ),
         (
             text("displayWindow"),
             text("box2i"),
-            Text::from_vec(encode::box2i(desc.display_window)),
+            Text::from_vec(Value::Box2i(desc.display_window).to_bytes()),
         ),
         (
             text("lineOrder"),
             text("lineOrder"),
-            Text::from_vec(encode::line_order(desc.line_order)),
+            Text::from_vec(Value::LineOrder(desc.line_order as u8).to_bytes()),
         ),
         (
             text("pixelAspectRatio"),
             text("float"),
-            Text::from_vec(encode::float(1.0)),
+            Text::from_vec(Value::Float(1.0).to_bytes()),
         ),
         (
             text("screenWindowCenter"),
             text("v2f"),
-            Text::from_vec(encode::v2f(0.0, 0.0)),
+            Text::from_vec(Value::V2f([0.0, 0.0]).to_bytes()),
         ),
         (
             text("screenWindowWidth"),
             text("float"),
-            Text::from_vec(encode::float(1.0)),
+            Text::from_vec(Value::Float(1.0).to_bytes()),
         ),
     ];
     if let Some(tiles) = desc.tiles.filter(|_| desc.storage.is_tiled()) {
         list.push((
             text("tiles"),
             text("tiledesc"),
-            Text::from_vec(encode::tiledesc(tiles)),
+            Text::from_vec(Value::tile_desc(tiles).to_bytes()),
         ));
     }
     if let Some(name) = &desc.name {
@@ -114,11 +115,15 @@ fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text
     ));
     let deep = desc.storage.is_deep();
     if deep {
-        list.push((text("version"), text("int"), Text::from_vec(encode::int(1))));
+        list.push((
+            text("version"),
+            text("int"),
+            Text::from_vec(Value::Int(1).to_bytes()),
+        ));
         list.push((
             text(MAX_SAMPLES),
             text("int"),
-            Text::from_vec(encode::int(0)),
+            Text::from_vec(Value::Int(0).to_bytes()),
         ));
     }
     if multipart || deep {
@@ -129,7 +134,7 @@ fn attributes(part: &PartBuild, multipart: bool) -> Result<Vec<(Text, Text, Text
         list.push((
             text("chunkCount"),
             text("int"),
-            Text::from_vec(encode::int(chunks)),
+            Text::from_vec(Value::Int(chunks).to_bytes()),
         ));
     }
     for (name, type_name, data) in &part.extra {

@@ -3,6 +3,7 @@
 //! in at the end, and the file renamed into place only when complete.
 
 mod deep;
+mod desc;
 mod header;
 mod leader;
 mod order;
@@ -11,6 +12,7 @@ mod qoi;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+pub use desc::PartDesc;
 use header::PartBuild;
 use leader::Leader;
 use order::{rank, Queue};
@@ -19,26 +21,27 @@ use crate::codec::{self, BlockLayout};
 use crate::error::{try_resize, Error, Result};
 use crate::io::{FileSink, MemorySink, Sink};
 use crate::meta::channel::Channel;
-use crate::meta::compression::Compression;
-use crate::meta::encode::Value;
 use crate::meta::geometry::ChunkRegion;
 use crate::meta::header::Header;
 use crate::meta::text::Text;
-use crate::meta::types::{Box2i, LineOrder, Storage, TileDesc};
+use crate::meta::types::{try_from_discriminant, LineOrder};
+use crate::meta::value::Value;
 use crate::parallel::Workers;
 use crate::pixels::gather::Source;
 use crate::pixels::FrameBuffer;
-use crate::read::ProgressFn;
+use crate::progress::ProgressFn;
 
 /// The file format a writer writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Format {
     /// OpenEXR.
     #[default]
-    Exr,
+    Exr = 0,
     /// QOI: one part of R, G, B (and A) channels, written as U8.
-    Qoi,
+    Qoi = 1,
 }
+
+try_from_discriminant!(Format, "format", [Exr, Qoi]);
 
 /// How a writer works.
 #[derive(Clone, Default)]
@@ -58,43 +61,6 @@ impl std::fmt::Debug for WriteOptions {
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
             .finish()
-    }
-}
-
-/// What a part is: storage, compression, windows, line order and tiles.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PartDesc {
-    /// The part's name (required in multipart files).
-    pub name: Option<String>,
-    /// Scanline or tiled.
-    pub storage: Storage,
-    /// How chunks are compressed.
-    pub compression: Compression,
-    /// The pixels the part holds (inclusive).
-    pub data_window: Box2i,
-    /// The full frame (inclusive).
-    pub display_window: Box2i,
-    /// The order chunks are stored in (RANDOM_Y for tiled parts only).
-    pub line_order: LineOrder,
-    /// Tile size and levels, for tiled parts.
-    pub tiles: Option<TileDesc>,
-    /// Deflate level for ZIP, ZIPS and PXR24 (`None`: OpenEXR's default).
-    pub zip_level: Option<u32>,
-}
-
-impl PartDesc {
-    /// A scanline part of `window` with ZIP compression.
-    pub fn scanline(window: Box2i) -> Self {
-        Self {
-            name: None,
-            storage: Storage::Scanline,
-            compression: Compression::Zip,
-            data_window: window,
-            display_window: window,
-            line_order: LineOrder::IncreasingY,
-            tiles: None,
-            zip_level: None,
-        }
     }
 }
 
@@ -210,6 +176,7 @@ impl Writer {
 
     /// Adds a part; returns its index.
     pub fn add_part(&mut self, desc: PartDesc) -> Result<usize> {
+        desc.check(self.options.format)?;
         let parts = self.describing("adding a part")?;
         parts.push(PartBuild {
             desc,

@@ -9,9 +9,10 @@ use super::header::PartBuild;
 use crate::codec::{self, BlockLayout};
 use crate::error::{try_resize, Error, Result};
 use crate::io::Sink;
-use crate::meta::attribute::{Attribute, AttributeValue};
+use crate::meta::attribute::Attribute;
 use crate::meta::header::Header;
 use crate::meta::types::{Box2i, PixelType, Storage};
+use crate::meta::value::Value;
 use crate::pixels::convert::{convert, Sample};
 use crate::pixels::gather::Source;
 use crate::pixels::rgba_rows::RgbaRows;
@@ -53,8 +54,8 @@ fn color_space(part: &PartBuild) -> Result<ColorSpace> {
     };
     let attribute = Attribute::parse(name.clone(), type_name.clone(), data.clone(), true)?;
     match attribute.value {
-        AttributeValue::Int(0) => Ok(ColorSpace::Srgb),
-        AttributeValue::Int(1) => Ok(ColorSpace::Linear),
+        Some(Value::Int(0)) => Ok(ColorSpace::Srgb),
+        Some(Value::Int(1)) => Ok(ColorSpace::Linear),
         _ => Err(Error::InvalidArgument(
             "a QOI 'colorspace' is the int 0 (sRGB) or 1 (linear)".into(),
         )),
@@ -115,7 +116,7 @@ impl QoiOutput {
             )));
         }
         let qoi = format::Header::new(width, height, channels, color_space(part)?)?;
-        let header = Header::qoi(&qoi)?;
+        let header = format::part_header(&qoi)?;
         Ok(Self {
             header,
             qoi,

@@ -3,12 +3,11 @@
 //! in which the reference tools (tests/support/openexr_ref.py and .cpp)
 //! report attribute values.
 
-use exrkit::meta::attribute::{Chromaticities, KeyCode};
 use exrkit::meta::channel::Channel;
 use exrkit::meta::compression::Compression;
-use exrkit::meta::encode::Value;
 use exrkit::meta::text::Text;
 use exrkit::meta::types::{Box2f, Box2i, LevelMode, LineOrder, PixelType, RoundingMode, TileDesc};
+use exrkit::meta::value::{Chromaticities, KeyCode, Value};
 
 use super::json::Json;
 
@@ -74,7 +73,7 @@ pub fn values() -> Vec<(&'static str, Value)> {
                 white: [0.3127, 0.329],
             }),
         ),
-        ("aCompression", Value::Compression(Compression::Piz)),
+        ("aCompression", Value::Compression(Compression::Piz as u8)),
         ("aDouble", Value::Double(std::f64::consts::PI)),
         ("aEnvmap", Value::EnvMap(1)),
         ("aFloat", Value::Float(-2.5e-3)),
@@ -92,7 +91,7 @@ pub fn values() -> Vec<(&'static str, Value)> {
                 perfs_per_count: 64,
             }),
         ),
-        ("aLineOrder", Value::LineOrder(LineOrder::DecreasingY)),
+        ("aLineOrder", Value::LineOrder(LineOrder::DecreasingY as u8)),
         ("aM33f", Value::M33f(std::array::from_fn(|i| m33[i] as f32))),
         ("aM33d", Value::M33d(std::array::from_fn(|i| m33[i]))),
         ("aM44f", Value::M44f(std::array::from_fn(|i| m44[i] as f32))),
@@ -120,7 +119,7 @@ pub fn values() -> Vec<(&'static str, Value)> {
         ),
         (
             "aTiledesc",
-            Value::TileDesc(TileDesc {
+            Value::tile_desc(TileDesc {
                 width: 64,
                 height: 32,
                 level_mode: LevelMode::Ripmap,
@@ -202,23 +201,16 @@ pub fn canonical(value: &Value) -> Json {
         Value::Rational(n, den) => vec![int(*n), uint(*den)],
         Value::String(t) => vec![text(t)],
         Value::StringVector(items) => items.iter().map(text).collect(),
-        Value::TileDesc(t) => {
-            let level = match t.level_mode {
-                LevelMode::One => 0,
-                LevelMode::Mipmap => 1,
-                LevelMode::Ripmap => 2,
-            };
-            let rounding = match t.rounding_mode {
-                RoundingMode::Down => 0,
-                RoundingMode::Up => 1,
-            };
-            vec![
-                uint(t.width),
-                uint(t.height),
-                Json::Int(level),
-                Json::Int(rounding),
-            ]
-        }
+        Value::TileDesc {
+            width,
+            height,
+            mode,
+        } => vec![
+            uint(*width),
+            uint(*height),
+            Json::Int((mode & 0x0f).into()),
+            Json::Int((mode >> 4).into()),
+        ],
         Value::TimeCode(time, user) => vec![uint(*time), uint(*user)],
         Value::V2i(v) => v.map(int).to_vec(),
         Value::V2f(v) => v.map(f).to_vec(),

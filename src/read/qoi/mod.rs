@@ -1,7 +1,12 @@
 //! QOI files through the reader: recognised by their magic, presented as
-//! one scanline part of U8 channels (see [`Header::qoi`]), and decoded in
-//! one pass, band by band, through the same scatter as EXR blocks, so every
-//! frame buffer type, stride and window works as for EXR.
+//! one scanline part of U8 channels (see [`format::part_header`]), and
+//! decoded in one pass, band by band, either straight into rows of
+//! interleaved samples ([`rows`]) or through the same scatter as EXR blocks
+//! ([`blocks`]), so every frame buffer type, stride and window works as for
+//! EXR.
+
+mod blocks;
+mod rows;
 
 use super::Reader;
 use crate::chunk::table::OffsetTables;
@@ -15,14 +20,12 @@ use crate::parallel::Workers;
 use crate::pixels::rgba_rows::RgbaRows;
 use crate::pixels::scatter::Plan;
 use crate::pixels::FrameBuffer;
-
-use super::qoi_rows;
 use crate::qoi::{self as format, Channels, DecodeOptions, Decoder, HEADER_SIZE, MAGIC};
 use crate::ReadOptions;
 
 /// Rows decoded per band: small enough to stay in cache, large enough that
 /// the per-band work does not show.
-pub(super) const BAND_ROWS: usize = 16;
+const BAND_ROWS: usize = 16;
 
 /// Whether `source` starts with QOI's magic.
 pub(super) fn starts_with_magic(source: &dyn ReadAt) -> bool {
@@ -74,7 +77,7 @@ impl Reader {
                 QoiBytes::Read(bytes)
             }
         };
-        let header = Header::qoi(&qoi)?;
+        let header = format::part_header(&qoi)?;
         Ok(Self {
             source,
             flags: VersionFlags::default(),
@@ -125,13 +128,20 @@ impl Reader {
                     // require it), and this call alone writes, holding it
                     // exclusively.
                     unsafe {
-                        qoi_rows::decode(&rows, alpha_fill, &mut decoder, last, &mut scratch.line)
+                        rows::decode(
+                            &rows,
+                            alpha_fill,
+                            &mut decoder,
+                            last,
+                            BAND_ROWS,
+                            &mut scratch.line,
+                        )
                     }
                 })
             }
             None => {
                 let plan = Plan::new(header.channels(), fb)?;
-                scatter(header, &plan, &mut decoder, last)
+                blocks::scatter(header, &plan, &mut decoder, last, BAND_ROWS)
             }
         };
         if decoded.is_err() && i64::from(decoder.rows_done()) <= last {
@@ -147,72 +157,4 @@ impl Reader {
         }
         decoded
     }
-}
-
-/// Decodes rows 0 to `last` band by band, rearranges each band that meets
-/// the plan's window into an EXR block of U8 channels and scatters it; on
-/// an error, the rows the decoder wholly decoded before it.
-fn scatter(
-    header: &Header,
-    plan: &Plan<'_, '_>,
-    decoder: &mut Decoder<'_>,
-    last: i64,
-) -> Result<()> {
-    let width = decoder.header().width() as usize;
-    let reach = plan.reach_window();
-    // Byte of each of the part's channels (A, B, G, R order) in RGBA.
-    let rgba_index: Vec<usize> = header
-        .channels()
-        .iter()
-        .map(|c| match c.name.as_bytes() {
-            b"R" => 0,
-            b"G" => 1,
-            b"B" => 2,
-            _ => 3,
-        })
-        .collect();
-    let row_bytes = width
-        .checked_mul(4)
-        .ok_or_else(|| Error::LimitExceeded("QOI row larger than memory".into()))?;
-    let band_rows = usize::try_from(last + 1).map_or(BAND_ROWS, |rows| rows.min(BAND_ROWS));
-    codec::with_block_scratch(|scratch| {
-        try_resize(&mut scratch.line, row_bytes.saturating_mul(band_rows))?;
-        let mut y = 0i64;
-        while y <= last {
-            let wanted = usize::try_from(last - y + 1).map_or(band_rows, |n| n.min(band_rows));
-            let band = &mut scratch.line[..wanted * row_bytes];
-            let before = decoder.rows_done();
-            let result = decoder.decode_rows(band, row_bytes, Channels::Rgba);
-            let rows = match result {
-                Ok(rows) => rows,
-                Err(_) => decoder.rows_done() - before,
-            };
-            let band_last = y + i64::from(rows) - 1;
-            if rows > 0 && band_last >= i64::from(reach.min_y) {
-                let region = Box2i {
-                    min_y: y as i32,
-                    max_y: band_last as i32,
-                    ..header.data_window()
-                };
-                let layout = BlockLayout::new(header.channels(), region)?;
-                scratch.unpacked.clear();
-                for row in scratch.line.chunks_exact(row_bytes).take(rows as usize) {
-                    for &index in &rgba_index {
-                        scratch
-                            .unpacked
-                            .extend(row.chunks_exact(4).map(|pixel| pixel[index]));
-                    }
-                }
-                // SAFETY: the frame buffer's slices are valid (its
-                // constructors require it), and this call alone writes.
-                unsafe { plan.write_block(&layout, &scratch.unpacked) };
-            }
-            result?;
-            if rows == 0 {
-                break;
-            }
-            y = band_last + 1;
-        }
-        Ok(())
-    })
 }

@@ -5,7 +5,6 @@
 
 use half::f16;
 
-use super::qoi::BAND_ROWS;
 use crate::error::{try_resize, Result};
 use crate::meta::types::PixelType;
 use crate::pixels::convert::Sample;
@@ -13,10 +12,10 @@ use crate::pixels::rgba_rows::RgbaRows;
 use crate::qoi::{Channels, Decoder};
 
 /// Decodes every row of the image from the top to row `last` (the last the
-/// window holds) into `rows`, writing those inside the window. `alpha_fill`
-/// is the A slice's fill where the file has no alpha; `band` is scratch. On
-/// an error every row the decoder wholly decoded before it is written, and
-/// no other.
+/// window holds) into `rows`, writing those inside the window, in bands of
+/// up to `band_rows` rows. `alpha_fill` is the A slice's fill where the
+/// file has no alpha; `band` is scratch. On an error every row the decoder
+/// wholly decoded before it is written, and no other.
 ///
 /// # Safety
 /// The frame buffer `rows` comes from must be valid as
@@ -27,6 +26,7 @@ pub(super) unsafe fn decode(
     alpha_fill: Option<f64>,
     decoder: &mut Decoder<'_>,
     last: i64,
+    band_rows: usize,
     band: &mut Vec<u8>,
 ) -> Result<()> {
     let first = i64::from(rows.window.min_y).max(0);
@@ -39,11 +39,11 @@ pub(super) unsafe fn decode(
     // Rows above the window, decoded and dropped.
     let above = first as usize;
     if above > 0 {
-        try_resize(band, rgba_row.saturating_mul(above.min(BAND_ROWS)))?;
+        try_resize(band, rgba_row.saturating_mul(above.min(band_rows)))?;
     }
     while i64::from(decoder.rows_done()) < first {
         let left = (first - i64::from(decoder.rows_done())) as usize;
-        let skip = &mut band[..rgba_row * left.min(BAND_ROWS)];
+        let skip = &mut band[..rgba_row * left.min(band_rows)];
         decoder.decode_rows(skip, rgba_row, Channels::Rgba)?;
     }
     // Rows of the window above the image are left alone.
@@ -57,7 +57,7 @@ pub(super) unsafe fn decode(
         // SAFETY: forwarded from the caller.
         return unsafe { decode_direct(rows, decoder, layout, skipped, count, width) };
     }
-    let band_rows = count.min(BAND_ROWS);
+    let band_rows = count.min(band_rows);
     try_resize(band, rgba_row.saturating_mul(band_rows))?;
     let mut done = 0;
     while done < count {

@@ -1,0 +1,118 @@
+//! What a part is, as a caller describes it to a writer: its defaults and
+//! the rules a description must keep on its own, the same for Rust and C
+//! callers.
+
+use std::ops::RangeInclusive;
+
+use super::Format;
+use crate::error::{Error, Result};
+use crate::meta::compression::Compression;
+use crate::meta::types::{Box2i, LineOrder, Storage, TileDesc};
+
+/// What a part is: storage, compression, windows, line order and tiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartDesc {
+    /// The part's name (required in multipart files).
+    pub name: Option<String>,
+    /// Scanline or tiled.
+    pub storage: Storage,
+    /// How chunks are compressed.
+    pub compression: Compression,
+    /// The pixels the part holds (inclusive).
+    pub data_window: Box2i,
+    /// The full frame (inclusive).
+    pub display_window: Box2i,
+    /// The order chunks are stored in (RANDOM_Y for tiled parts only).
+    pub line_order: LineOrder,
+    /// Tile size and levels, for tiled parts.
+    pub tiles: Option<TileDesc>,
+    /// Deflate level for ZIP, ZIPS and PXR24, within
+    /// [`PartDesc::ZIP_LEVELS`] (`None`: OpenEXR's default).
+    pub zip_level: Option<u32>,
+}
+
+impl Default for PartDesc {
+    /// A 64x64 scanline part at the origin with ZIP compression.
+    fn default() -> Self {
+        Self::scanline(Box2i {
+            min_x: 0,
+            min_y: 0,
+            max_x: 63,
+            max_y: 63,
+        })
+    }
+}
+
+impl PartDesc {
+    /// The deflate levels a part may ask for.
+    pub const ZIP_LEVELS: RangeInclusive<u32> = 1..=12;
+
+    /// A scanline part of `window` with ZIP compression.
+    pub fn scanline(window: Box2i) -> Self {
+        Self {
+            name: None,
+            storage: Storage::Scanline,
+            compression: Compression::Zip,
+            data_window: window,
+            display_window: window,
+            line_order: LineOrder::IncreasingY,
+            tiles: None,
+            zip_level: None,
+        }
+    }
+
+    /// Checks the rules the description keeps on its own, for a file of
+    /// `format` (the rest is checked with the whole header).
+    pub(crate) fn check(&self, format: Format) -> Result<()> {
+        if let Some(level) = self.zip_level {
+            if !Self::ZIP_LEVELS.contains(&level) {
+                return Err(Error::InvalidArgument(format!(
+                    "zip level {level} is outside {}-{} (unset: OpenEXR's default)",
+                    Self::ZIP_LEVELS.start(),
+                    Self::ZIP_LEVELS.end()
+                )));
+            }
+        }
+        if format == Format::Exr {
+            self.compression.exr_id()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_levels_outside_the_range_are_refused() {
+        for level in [None, Some(1), Some(12)] {
+            let desc = PartDesc {
+                zip_level: level,
+                ..PartDesc::default()
+            };
+            desc.check(Format::Exr).expect("a level in range");
+        }
+        for level in [0, 13] {
+            let desc = PartDesc {
+                zip_level: Some(level),
+                ..PartDesc::default()
+            };
+            let error = desc.check(Format::Exr).expect_err("out of range");
+            assert_eq!(
+                error.message(),
+                format!("zip level {level} is outside 1-12 (unset: OpenEXR's default)")
+            );
+        }
+    }
+
+    #[test]
+    fn qoi_compression_is_for_qoi_files() {
+        let desc = PartDesc {
+            compression: Compression::Qoi,
+            ..PartDesc::default()
+        };
+        desc.check(Format::Exr).expect_err("an EXR part");
+        desc.check(Format::Qoi).expect("a QOI part");
+    }
+}
