@@ -50,7 +50,9 @@ fn flat_file(desc: PartDesc) -> Vec<u8> {
     let mut r: Vec<f16> = (0..pixels).map(|i| f16::from_f32(value(0, i))).collect();
     let mut g: Vec<f32> = (0..pixels).map(|i| value(1, i)).collect();
     let mut id: Vec<u32> = (0..pixels).map(|i| value(2, i) as u32).collect();
-    let mut y: Vec<f16> = (0..pixels / 4).map(|i| f16::from_f32(value(3, i))).collect();
+    let mut y: Vec<f16> = (0..pixels / 4)
+        .map(|i| f16::from_f32(value(3, i)))
+        .collect();
     let mut writer = Writer::to_memory(WriteOptions {
         threads: 1,
         ..WriteOptions::default()
@@ -166,7 +168,9 @@ fn tiled_levels_decode_into_their_windows() {
             let mut g = vec![0f32; w * h];
             let mut fb = FrameBuffer::new(window(w, h)).expect("window");
             fb.add("G", &mut g, 0.0).expect("G");
-            reader.decode_image(0, level, level, &mut fb).expect("level");
+            reader
+                .decode_image(0, level, level, &mut fb)
+                .expect("level");
             drop(fb);
             for (i, &v) in g.iter().enumerate() {
                 assert_eq!(v, value(1, i), "level {level} pixel {i}");
@@ -186,7 +190,10 @@ fn tiled_levels_decode_into_their_windows() {
 #[test]
 fn deep_samples_come_back_in_their_pixels() {
     let counts: Vec<u32> = (0..WIDTH * HEIGHT).map(|i| (i % 3) as u32).collect();
-    let channels = [("A".into(), PixelType::Half), ("Z".into(), PixelType::Float)];
+    let channels = [
+        ("A".into(), PixelType::Half),
+        ("Z".into(), PixelType::Float),
+    ];
     let mut image = DeepImage::new(window(WIDTH, HEIGHT), &channels, &counts).expect("image");
     for (c, channel) in image.channels_mut().iter_mut().enumerate() {
         match channel.samples_mut() {
@@ -194,10 +201,9 @@ fn deep_samples_come_back_in_their_pixels() {
                 .iter_mut()
                 .enumerate()
                 .for_each(|(i, v)| *v = f16::from_f32(value(c, i))),
-            DeepSamplesMut::Float(s) => s
-                .iter_mut()
-                .enumerate()
-                .for_each(|(i, v)| *v = value(c, i)),
+            DeepSamplesMut::Float(s) => {
+                s.iter_mut().enumerate().for_each(|(i, v)| *v = value(c, i))
+            }
             DeepSamplesMut::Uint(_) => unreachable!("no UINT channel"),
         }
     }
@@ -226,13 +232,18 @@ fn deep_samples_come_back_in_their_pixels() {
         for (got, want) in back.channels().iter().zip(image.channels()) {
             assert_eq!(got.samples(), want.samples());
         }
-        assert!(matches!(back.channels()[1].samples(), DeepSamples::Float(_)));
+        assert!(matches!(
+            back.channels()[1].samples(),
+            DeepSamples::Float(_)
+        ));
     }
 }
 
 #[test]
 fn qoi_rows_reach_the_caller_directly_and_through_the_scatter() {
-    let mut rgb: Vec<u8> = (0..WIDTH * HEIGHT * 3).map(|i| (i * 7 % 256) as u8).collect();
+    let mut rgb: Vec<u8> = (0..WIDTH * HEIGHT * 3)
+        .map(|i| (i * 7 % 256) as u8)
+        .collect();
     let mut writer = Writer::to_memory(WriteOptions {
         format: Format::Qoi,
         threads: 1,
