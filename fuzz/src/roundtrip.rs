@@ -74,8 +74,10 @@ fn lossless(codec: Compression, pixel_type: PixelType) -> bool {
 /// The samples of one channel over `window` (one per sampled pixel), from
 /// the fuzzer's bytes.
 fn plane(channel: &Channel, window: Box2i, source: &mut Unstructured<'_>) -> Vec<u8> {
-    let columns = exrkit::chunk::sampled_count(window.min_x, window.max_x, channel.x_sampling);
-    let rows = exrkit::chunk::sampled_count(window.min_y, window.max_y, channel.y_sampling);
+    let columns =
+        exrkit::meta::sampling::sampled_count(window.min_x, window.max_x, channel.x_sampling);
+    let rows =
+        exrkit::meta::sampling::sampled_count(window.min_y, window.max_y, channel.y_sampling);
     let len = (columns * rows) as usize * channel.pixel_type.size();
     let mut bytes = vec![0u8; len];
     let available = source.len().min(len);
