@@ -11,8 +11,9 @@
 # e.g. `bash fuzz/run.sh 3600`); TARGETs default to every target of
 # `cargo fuzz list`. The corpora live in fuzz/corpus/<target> (not
 # committed): made by fuzz/seeds.py when missing, and grown by each run.
-# Findings go to fuzz/artifacts/<target>; replay one with
-# `cargo +nightly fuzz run TARGET fuzz/artifacts/TARGET/FILE`.
+# The targets are built once (cargo +nightly fuzz build -O), then run
+# directly. Findings go to fuzz/artifacts/<target>; replay one with
+# `cargo +nightly fuzz run -O TARGET fuzz/artifacts/TARGET/FILE`.
 # Needs the nightly toolchain and cargo-fuzz, both installed here if
 # missing, and Python with PyPI's OpenEXR and numpy for the seeds.
 set -euo pipefail
@@ -40,22 +41,23 @@ fi
 printf '==> fuzz: build %s\n' "${targets[*]}"
 cargo +nightly fuzz build -O
 
+bin=target/$(rustc -vV | sed -n 's/^host: //p')/release
 libfuzzer_args=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=1}
 total=0
 for target in "${targets[@]}"; do
-    mkdir -p "corpus/$target"
+    mkdir -p "corpus/$target" "artifacts/$target"
+    run=("$bin/$target" -artifact_prefix="artifacts/$target/" "${libfuzzer_args[@]}")
     log=$(mktemp)
     printf '\n==> fuzz %s: replay %s inputs\n' "$target" "$(find "corpus/$target" -type f | wc -l)"
-    if ! cargo +nightly fuzz run -O "$target" "corpus/$target" -- "${libfuzzer_args[@]}" \
-        -runs=0 >"$log" 2>&1; then
+    if ! "${run[@]}" -runs=0 "corpus/$target" >"$log" 2>&1; then
         tail -n 60 "$log"
         echo "FAILED: an input of the $target corpus fails; see fuzz/artifacts/$target" >&2
         exit 1
     fi
     grep -E 'stat::number_of_executed_units' "$log" || true
     printf '==> fuzz %s: %s s\n' "$target" "$seconds"
-    if ! cargo +nightly fuzz run -O "$target" "corpus/$target" -- "${libfuzzer_args[@]}" \
-        -max_total_time="$seconds" >"$log" 2>&1; then
+    if ! "${run[@]}" -max_total_time="$seconds" "corpus/$target" >"$log" 2>&1; then
         tail -n 60 "$log"
         echo "FAILED: fuzzing $target found an input that fails; see fuzz/artifacts/$target" >&2
         exit 1
