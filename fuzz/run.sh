@@ -62,7 +62,7 @@ for target in "${targets[@]}"; do
         echo "FAILED: fuzzing $target found an input that fails; see fuzz/artifacts/$target" >&2
         exit 1
     fi
-    grep -E '^#[0-9]+ +DONE|stat::(number_of_executed_units|peak_rss_mb)' "$log"
+    grep -E '^#[0-9]+[[:space:]]+DONE|stat::(number_of_executed_units|peak_rss_mb)' "$log"
     runs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log")
     total=$((total + ${runs:-0}))
     rm -f "$log"
