@@ -218,11 +218,10 @@ fn while_held(
     })
 }
 
-/// exrkit_write_block of `chunk` (row `chunk`) from `pixels`.
-fn write_block(writer: Handle, chunk: u64, pixels: &[f32]) -> u32 {
-    let name = c"Y";
-    let slice = exrkit_slice {
-        channel: name.as_ptr(),
+/// The FLOAT slice of channel Y over `pixels`, rows of WIDTH.
+fn y_slice(pixels: &[f32]) -> exrkit_slice {
+    exrkit_slice {
+        channel: c"Y".as_ptr(),
         r#type: EXRKIT_PIXEL_FLOAT,
         base: pixels.as_ptr().cast_mut().cast(),
         x_stride: 4,
@@ -230,12 +229,22 @@ fn write_block(writer: Handle, chunk: u64, pixels: &[f32]) -> u32 {
         x_sampling: 1,
         y_sampling: 1,
         fill: 0.0,
-    };
-    let fb = exrkit_framebuffer {
+    }
+}
+
+/// A frame buffer of WINDOW holding `slice` alone.
+fn frame_buffer(slice: &exrkit_slice) -> exrkit_framebuffer {
+    exrkit_framebuffer {
         window: WINDOW,
-        slices: &slice,
+        slices: slice,
         slice_count: 1,
-    };
+    }
+}
+
+/// exrkit_write_block of `chunk` (row `chunk`) from `pixels`.
+fn write_block(writer: Handle, chunk: u64, pixels: &[f32]) -> u32 {
+    let slice = y_slice(pixels);
+    let fb = frame_buffer(&slice);
     // SAFETY: the frame buffer covers the window; the writer is live.
     unsafe { exrkit_write_block(writer.ptr(), 0, chunk, &fb) }
 }
@@ -446,22 +455,8 @@ fn finish_from_a_progress_callback_fails() {
     });
     progress.writer.store(writer.ptr(), Ordering::SeqCst);
     let pixels = pixels();
-    let name = c"Y";
-    let slice = exrkit_slice {
-        channel: name.as_ptr(),
-        r#type: EXRKIT_PIXEL_FLOAT,
-        base: pixels.as_ptr().cast_mut().cast(),
-        x_stride: 4,
-        y_stride: 4 * WIDTH as isize,
-        x_sampling: 1,
-        y_sampling: 1,
-        fill: 0.0,
-    };
-    let fb = exrkit_framebuffer {
-        window: WINDOW,
-        slices: &slice,
-        slice_count: 1,
-    };
+    let slice = y_slice(&pixels);
+    let fb = frame_buffer(&slice);
     // SAFETY: the writer is live until freed; the frame buffer covers the window.
     unsafe {
         assert_eq!(exrkit_write_header(writer.ptr()), EXRKIT_OK);

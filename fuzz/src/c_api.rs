@@ -280,12 +280,7 @@ unsafe fn levels(
     header: &exrkit_header,
 ) -> Vec<(u32, u32, Box2i)> {
     let dw = header.data_window;
-    let data_window = Box2i {
-        min_x: dw.min_x,
-        min_y: dw.min_y,
-        max_x: dw.max_x,
-        max_y: dw.max_y,
-    };
+    let data_window = Box2i::from(dw);
     let mut levels = Vec::new();
     for ly in 0..header.level_count_y.min(MAX_LEVELS) {
         for lx in 0..header.level_count_x.min(MAX_LEVELS) {
@@ -365,12 +360,7 @@ unsafe fn chunks(
             unsafe { deep_image(status, image, names) };
         } else {
             let r = info.region;
-            let region = Box2i {
-                min_x: r.min_x,
-                min_y: r.min_y,
-                max_x: r.max_x,
-                max_y: r.max_y,
-            };
+            let region = Box2i::from(r);
             decode_planes(names, region, BLOCK_SAMPLES, &mut ignored, |fb| {
                 // SAFETY: `reader` is open and `fb` describes live planes.
                 unsafe { exrkit_decode_block(reader, part, index, fb) }
@@ -441,12 +431,7 @@ unsafe fn deep_image(status: exrkit_status, image: *mut exrkit_deep_image, names
         let bytes = unsafe { c_slice(samples.cast::<u8>(), samples_count as usize * size) };
         std::hint::black_box(bytes.iter().fold(0u8, |a, &b| a ^ b));
     }
-    let flat = Box2i {
-        min_x: window.min_x,
-        min_y: window.min_y,
-        max_x: window.max_x,
-        max_y: window.max_y,
-    };
+    let flat = Box2i::from(window);
     decode_planes(names, flat, LEVEL_SAMPLES, &mut Digest::default(), |fb| {
         // SAFETY: `image` is live and `fb` describes live planes.
         unsafe { exrkit_deep_flatten(image, fb) }
@@ -466,26 +451,12 @@ unsafe fn rgba(
     digest: &mut Digest,
 ) {
     let dw = header.data_window;
-    let Some(window) = clip(
-        Box2i {
-            min_x: dw.min_x,
-            min_y: dw.min_y,
-            max_x: dw.max_x,
-            max_y: dw.max_y,
-        },
-        4,
-        LEVEL_SAMPLES,
-    ) else {
+    let Some(window) = clip(Box2i::from(dw), 4, LEVEL_SAMPLES) else {
         return;
     };
     let width = window.width() as usize;
     let mut samples = vec![0f32; window.area() as usize * 4];
-    let c_window = exrkit_box2i {
-        min_x: window.min_x,
-        min_y: window.min_y,
-        max_x: window.max_x,
-        max_y: window.max_y,
-    };
+    let c_window = exrkit_box2i::from(window);
     // SAFETY: `reader` is open; `samples` holds the window's rows of RGBA.
     let status = unsafe {
         exrkit_decode_rgba(
@@ -537,12 +508,7 @@ fn decode_planes(
         })
         .collect();
     let fb = exrkit_framebuffer {
-        window: exrkit_box2i {
-            min_x: window.min_x,
-            min_y: window.min_y,
-            max_x: window.max_x,
-            max_y: window.max_y,
-        },
+        window: exrkit_box2i::from(window),
         slices: slices.as_ptr(),
         slice_count: slices.len(),
     };
