@@ -249,6 +249,25 @@ fn write_block(writer: Handle, chunk: u64, pixels: &[f32]) -> u32 {
     unsafe { exrkit_write_block(writer.ptr(), 0, chunk, &fb) }
 }
 
+/// Writes every row of `pixels`, finishes and frees the writer (no other
+/// call may be running on it), and checks the file `stream` received.
+fn write_every_block_and_finish(writer: Handle, pixels: &[f32], stream: &Stream) {
+    for chunk in 0..HEIGHT as u64 {
+        assert_eq!(
+            write_block(writer, chunk, pixels),
+            EXRKIT_OK,
+            "{}",
+            last_error()
+        );
+    }
+    // SAFETY: the writer is live and no call runs on it; freed once.
+    unsafe {
+        assert_eq!(exrkit_finish(writer.ptr()), EXRKIT_OK, "{}", last_error());
+        exrkit_writer_free(writer.ptr());
+    }
+    assert_whole(stream);
+}
+
 /// The file the stream holds decodes to `pixels()` in channel Y alone.
 fn assert_whole(stream: &Stream) {
     assert_eq!(stream.finished.load(Ordering::SeqCst), 1, "finish ran once");
@@ -295,20 +314,7 @@ fn calls_that_must_be_alone_fail_while_the_header_is_written() {
         },
     );
     assert_eq!(header, EXRKIT_OK, "the held write_header");
-    for chunk in 0..HEIGHT as u64 {
-        assert_eq!(
-            write_block(writer, chunk, &pixels),
-            EXRKIT_OK,
-            "{}",
-            last_error()
-        );
-    }
-    // SAFETY: the writer is live; freed once.
-    unsafe {
-        assert_eq!(exrkit_finish(writer.ptr()), EXRKIT_OK, "{}", last_error());
-        exrkit_writer_free(writer.ptr());
-    }
-    assert_whole(&stream);
+    write_every_block_and_finish(writer, &pixels, &stream);
 }
 
 #[test]
@@ -407,20 +413,7 @@ fn a_writer_freed_while_a_call_runs_is_kept() {
         },
     );
     assert_eq!(header, EXRKIT_OK, "the held write_header");
-    for chunk in 0..HEIGHT as u64 {
-        assert_eq!(
-            write_block(writer, chunk, &pixels),
-            EXRKIT_OK,
-            "{}",
-            last_error()
-        );
-    }
-    // SAFETY: the writer was kept; now freed once, with no call running.
-    unsafe {
-        assert_eq!(exrkit_finish(writer.ptr()), EXRKIT_OK, "{}", last_error());
-        exrkit_writer_free(writer.ptr());
-    }
-    assert_whole(&stream);
+    write_every_block_and_finish(writer, &pixels, &stream);
 }
 
 /// What the progress callback of [`finish_from_a_progress_callback_fails`]
