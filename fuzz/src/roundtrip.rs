@@ -19,7 +19,7 @@ use crate::{level_window, read_options};
 /// of thousands, and PIZ spends a fixed 64K-entry table pass per chunk (as
 /// OpenEXR's does): tens of seconds per input under the sanitizer, without
 /// reaching any code fewer chunks do not.
-const MAX_CHUNKS: u64 = 1024;
+const MAX_CHUNKS: u64 = 256;
 
 /// The codecs a round trip writes.
 const CODECS: [Compression; 8] = [
