@@ -10,7 +10,9 @@ use exrkit::codec::{self, Scratch};
 use exrkit::{ReadOptions, Reader};
 
 /// Codecs whose decoders exist; each must match OpenEXR bit for bit.
-const CODECS: [&str; 8] = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"];
+const CODECS: [&str; 10] = [
+    "none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab",
+];
 
 #[test]
 fn chunks_unpack_to_the_samples_openexr_decodes() {

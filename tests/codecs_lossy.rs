@@ -6,10 +6,9 @@ mod common;
 
 use common::rng::XorShift;
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use exrkit::codec::{self, BlockLayout, Scratch};
+use exrkit::codec::{self, Scratch};
 use exrkit::meta::compression::Compression;
 use exrkit::{ReadOptions, Reader};
 
@@ -98,77 +97,6 @@ fn generate(dir: &Path) -> bool {
     common::python(&["-c".as_ref(), GENERATE.as_ref(), dir.as_os_str()])
 }
 
-/// Chunks unpacked, and how many of them were compressed, per codec.
-type Tally = BTreeMap<&'static str, (usize, usize)>;
-
-/// Unpacks every chunk of `files` and compares those of the full-resolution
-/// level with the samples OpenEXR decodes, subsampled channels included.
-/// Returns `None` where the reference is skipped.
-fn compare_with_openexr(dir: &Path, files: &[PathBuf]) -> Option<Tally> {
-    let reference = common::openexr_decode(&dir.join("ref"), files)?;
-    let mut channels = HashMap::new();
-    for c in &reference {
-        assert_ne!(c.pixel_type, "error", "OpenEXR could not read {:?}", c.file);
-        channels.insert((c.file.clone(), c.part, c.name.clone()), c);
-    }
-    let mut scratch = Scratch::default();
-    let mut tally = Tally::new();
-    let mut mismatches = Vec::new();
-    for file in files {
-        let reader = Reader::open(file, ReadOptions::default()).expect("open");
-        for (part, header) in reader.headers().iter().enumerate() {
-            let window = header.data_window();
-            for index in 0..header.geometry().chunk_count() {
-                let place = format!("{} part {part} chunk {index}", file.display());
-                let info = reader.chunk_info(part, index).expect("chunk info");
-                let mut packed = vec![0u8; info.payload_size() as usize];
-                reader
-                    .read_located_chunk(part, &info, &mut packed)
-                    .expect("read");
-                let region = info.region.pixels;
-                let layout = BlockLayout::new(header.channels(), region).expect("layout");
-                let mut unpacked = vec![0u8; layout.unpacked_size];
-                codec::decompress(
-                    header.compression(),
-                    &layout,
-                    &packed,
-                    &mut unpacked,
-                    &mut scratch,
-                )
-                .unwrap_or_else(|e| panic!("{place}: {e}"));
-                let counts = tally.entry(header.compression().name()).or_default();
-                counts.0 += 1;
-                counts.1 += usize::from(packed.len() != unpacked.len());
-                if (info.region.level_x, info.region.level_y) != (0, 0) {
-                    continue;
-                }
-                let mut expected = Vec::with_capacity(unpacked.len());
-                for y in region.min_y..=region.max_y {
-                    for (channel, sampled) in header.channels().iter().zip(&layout.channels) {
-                        if !sampled.has_line(y) {
-                            continue;
-                        }
-                        let key = (file.clone(), part, channel.name.to_string());
-                        let r = channels[&key];
-                        let (xs, ys) = (sampled.x_sampling, sampled.y_sampling);
-                        let row = (y.div_euclid(ys) - window.min_y.div_euclid(ys)) as usize;
-                        let column =
-                            (region.min_x.div_euclid(xs) - window.min_x.div_euclid(xs)) as usize;
-                        let size = channel.pixel_type.size();
-                        let start = (row * r.width + column) * size;
-                        expected.extend_from_slice(&r.bytes[start..start + sampled.line_bytes()]);
-                    }
-                }
-                if expected != unpacked {
-                    mismatches.push(place);
-                }
-            }
-        }
-    }
-    assert!(mismatches.is_empty(), "mismatched chunks: {mismatches:#?}");
-    Some(tally)
-}
-
 fn is_lossy_codec(compression: Compression) -> bool {
     matches!(
         compression,
@@ -214,7 +142,7 @@ fn sample_images_unpack_as_openexr_decodes_them() {
     // CrissyField and Flowers hold subsampled pLinear B44 channels.
     assert!(files.len() >= 10, "only {} sample images", files.len());
     let dir = common::scratch_dir("codecs_lossy_samples");
-    let Some(tally) = compare_with_openexr(&dir, &files) else {
+    let Some(tally) = common::compare::chunks_with_openexr(&dir, &files) else {
         return;
     };
     println!("{tally:?}");
@@ -236,7 +164,7 @@ fn subsampled_and_plinear_channels_unpack_as_openexr_decodes_them() {
     }
     let mut files = common::files_in(&files_dir, Some("exr"));
     files.retain(|f| !f.ends_with("plinear_zeros.exr"));
-    let Some(tally) = compare_with_openexr(&dir, &files) else {
+    let Some(tally) = common::compare::chunks_with_openexr(&dir, &files) else {
         return;
     };
     println!("{tally:?}");
@@ -265,7 +193,7 @@ fn b44_matrix_unpacks_as_openexr_decodes_it() {
         return;
     }
     let files = common::files_in(&files_dir, Some("exr"));
-    let Some(tally) = compare_with_openexr(&dir, &files) else {
+    let Some(tally) = common::compare::chunks_with_openexr(&dir, &files) else {
         return;
     };
     println!("{tally:?}");
@@ -318,7 +246,7 @@ fn every_half_value_goes_through_the_plinear_table_as_in_openexr() {
     assert!(value >= 0x10000, "only {value} blocks");
     let patched = dir.join("patched.exr");
     std::fs::write(&patched, &bytes).expect("write");
-    let Some(tally) = compare_with_openexr(&dir, &[patched]) else {
+    let Some(tally) = common::compare::chunks_with_openexr(&dir, &[patched]) else {
         return;
     };
     println!("{tally:?}");

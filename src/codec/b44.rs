@@ -701,6 +701,7 @@ mod tests {
                 channel(PixelType::Half, 2, true, 3, 3),
                 channel(PixelType::Float, 1, false, 5, 6),
             ],
+            names: crate::codec::test_names(3),
             unpacked_size: 60 + 18 + 120,
         }
     }
@@ -762,6 +763,7 @@ mod tests {
                 channel(1, 4, 3, 0),
                 channel(1, 1, 3, 2),
             ],
+            names: crate::codec::test_names(3),
             unpacked_size: 12,
         };
         let mut out = [0u8; 12];
@@ -957,6 +959,7 @@ mod tests {
                 max_y: -1,
             },
             channels: vec![],
+            names: Vec::new(),
             unpacked_size: 0,
         };
         let mut packed = Vec::new();

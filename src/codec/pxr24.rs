@@ -290,6 +290,7 @@ mod tests {
                 channel(PixelType::Float, 1, 2),
                 channel(PixelType::Uint, 2, 1),
             ],
+            names: crate::codec::test_names(3),
             unpacked_size: 48,
         }
     }
@@ -427,6 +428,7 @@ mod tests {
                 max_y: -1,
             },
             channels: vec![],
+            names: Vec::new(),
             unpacked_size: 0,
         };
         let mut packed = Vec::new();

@@ -15,7 +15,7 @@ pub fn decompress(packed: &[u8], out: &mut [u8], expanded: &mut Vec<u8>) -> Resu
 }
 
 /// Expands the runs of `packed` into exactly `out.len()` bytes.
-fn expand_runs(mut packed: &[u8], out: &mut [u8]) -> Result<()> {
+pub(super) fn expand_runs(mut packed: &[u8], out: &mut [u8]) -> Result<()> {
     let mut written = 0usize;
     while let Some((&count, rest)) = packed.split_first() {
         let count = count as i8;

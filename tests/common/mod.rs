@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod attributes;
+pub mod compare;
 pub mod json;
 pub mod rng;
 

@@ -12,8 +12,8 @@
 //! its blocks are the ones OpenEXR writes for the same samples.
 
 mod code_lengths;
-mod huffman;
-mod huffman_encode;
+pub(super) mod huffman;
+pub(super) mod huffman_encode;
 mod range;
 mod wavelet;
 
@@ -264,6 +264,7 @@ mod tests {
         let unpacked_size = channels.iter().map(ChannelLayout::bytes).sum();
         BlockLayout {
             region,
+            names: crate::codec::test_names(channels.len()),
             channels,
             unpacked_size,
         }

@@ -1,0 +1,411 @@
+//! DWAA and DWAB: DreamWorks Animation's lossy codec, as OpenEXR 3.5 codes
+//! it (DWAA in chunks of 32 lines, DWAB of 256).
+//!
+//! A chunk starts with eleven little-endian `u64`: version, lossless bytes
+//! unpacked and packed, AC bytes packed, DC bytes packed, RLE bytes packed,
+//! RLE bytes after inflating and after expanding the runs, AC words, DC
+//! words, and how the AC words are packed (0 static Huffman, 1 deflate).
+//! Version 2 chunks then hold their channel rules (see [`rules`]). The
+//! sections follow in that order:
+//! - lossless channels (see [`rules::Scheme`]): each channel's lines in
+//!   turn, deflated as one zlib stream;
+//! - the AC words of the lossy channels (see [`lossy`]), Huffman coded as
+//!   PIZ codes its words, or deflated;
+//! - their DC words, predicted and interleaved as ZIP does, then deflated;
+//! - run-length coded channels: each channel's bytes as planes (every
+//!   sample's first byte, then every second byte...), runs coded as RLE
+//!   codes them, then deflated.
+
+mod dct;
+mod half;
+mod lossy;
+mod rules;
+mod tables;
+
+use libdeflater::Decompressor;
+
+use super::piz::huffman;
+use super::predictor::{deinterleave, undo_predictor};
+use super::rle::expand_runs;
+use super::zip::inflate_exact;
+use super::BlockLayout;
+use crate::error::{corrupt, try_resize, Result};
+use rules::{ChannelInfo, Scheme};
+
+/// Buffers kept between blocks.
+#[derive(Default)]
+pub struct Scratch {
+    inflater: Option<Decompressor>,
+    huffman: huffman::Scratch,
+    bytes: Vec<u8>,
+    planes: Vec<u8>,
+    ac: Vec<u16>,
+    dc: Vec<u16>,
+}
+
+impl Scratch {
+    /// Bytes of block-sized buffers held.
+    pub fn retained_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.planes.capacity()
+            + 2 * (self.ac.capacity() + self.dc.capacity())
+    }
+}
+
+/// The eleven counts at the start of a chunk.
+struct Counts {
+    version: u64,
+    lossless_unpacked: u64,
+    lossless_packed: u64,
+    ac_packed: u64,
+    dc_packed: u64,
+    rle_packed: u64,
+    rle_inflated: u64,
+    rle_expanded: u64,
+    ac_words: u64,
+    dc_words: u64,
+    ac_coding: u64,
+}
+
+/// Bytes of the counts.
+const COUNTS_BYTES: usize = 11 * 8;
+
+/// AC words packed with PIZ's Huffman coder, and with deflate.
+const AC_HUFFMAN: u64 = 0;
+const AC_DEFLATE: u64 = 1;
+
+impl Counts {
+    fn read(packed: &[u8]) -> Result<(Self, &[u8])> {
+        let Some((head, rest)) = packed.split_first_chunk::<COUNTS_BYTES>() else {
+            corrupt!("DWA chunk of {} bytes has no counts", packed.len());
+        };
+        let mut words = head
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        let mut next = || words.next().unwrap_or_default();
+        let counts = Self {
+            version: next(),
+            lossless_unpacked: next(),
+            lossless_packed: next(),
+            ac_packed: next(),
+            dc_packed: next(),
+            rle_packed: next(),
+            rle_inflated: next(),
+            rle_expanded: next(),
+            ac_words: next(),
+            dc_words: next(),
+            ac_coding: next(),
+        };
+        if counts.version > 2 {
+            corrupt!(
+                "DWA chunk of version {} (at most 2 is known)",
+                counts.version
+            );
+        }
+        Ok((counts, rest))
+    }
+}
+
+/// Converts a count from the file to `usize`, failing when it exceeds
+/// `limit` (a size the block itself bounds).
+fn bounded(count: u64, limit: usize, what: &str) -> Result<usize> {
+    match usize::try_from(count) {
+        Ok(n) if n <= limit => Ok(n),
+        _ => corrupt!("DWA {what} of {count} exceeds the {limit} the block can hold"),
+    }
+}
+
+/// Takes the first `len` bytes of `bytes` as a section.
+fn section<'a>(bytes: &mut &'a [u8], len: u64, what: &str) -> Result<&'a [u8]> {
+    let Some((head, rest)) = usize::try_from(len)
+        .ok()
+        .and_then(|n| (n <= bytes.len()).then(|| bytes.split_at(n)))
+    else {
+        corrupt!(
+            "DWA {what} section of {len} bytes runs past the {} bytes left",
+            bytes.len()
+        );
+    };
+    *bytes = rest;
+    Ok(head)
+}
+
+/// Unpacks one DWAA or DWAB block into `out`, which holds
+/// `layout.unpacked_size` bytes.
+pub fn decompress(
+    layout: &BlockLayout,
+    packed: &[u8],
+    out: &mut [u8],
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let (counts, rest) = Counts::read(packed)?;
+    let (rules, mut rest) = if counts.version >= 2 {
+        rules::read_rules(rest)?
+    } else {
+        (rules::legacy_rules(), rest)
+    };
+    let infos = channel_infos(layout)?;
+    let classes = rules::classify(&rules, &infos);
+    let lossless = section(&mut rest, counts.lossless_packed, "lossless")?;
+    let ac = section(&mut rest, counts.ac_packed, "AC")?;
+    let dc = section(&mut rest, counts.dc_packed, "DC")?;
+    let rle = section(&mut rest, counts.rle_packed, "RLE")?;
+
+    let lines = line_offsets(layout);
+    out.fill(0);
+    let bytes_of = |scheme| -> usize {
+        layout
+            .channels
+            .iter()
+            .zip(&classes.schemes)
+            .filter(|(_, &s)| s == scheme)
+            .map(|(c, _)| c.bytes())
+            .sum()
+    };
+    let lossless_bytes = bytes_of(Scheme::Lossless);
+    let rle_bytes = bytes_of(Scheme::Rle);
+    check_section(
+        "lossless",
+        lossless_bytes,
+        counts.lossless_packed,
+        counts.lossless_unpacked,
+        0,
+    )?;
+    check_section(
+        "RLE",
+        rle_bytes,
+        counts.rle_packed,
+        counts.rle_expanded,
+        counts.rle_inflated,
+    )?;
+
+    if counts.lossless_packed > 0 {
+        let n = bounded(
+            counts.lossless_unpacked,
+            layout.unpacked_size,
+            "lossless size",
+        )?;
+        try_resize(&mut scratch.bytes, n)?;
+        inflate_exact(&mut scratch.inflater, lossless, &mut scratch.bytes)?;
+        copy_lossless(layout, &classes.schemes, &lines, &scratch.bytes, out)?;
+    }
+    if counts.rle_expanded > 0 {
+        // Run-length coding at most doubles its input.
+        let inflated = bounded(counts.rle_inflated, 2 * rle_bytes + 16, "RLE size")?;
+        let expanded = bounded(counts.rle_expanded, rle_bytes, "RLE size")?;
+        try_resize(&mut scratch.bytes, inflated)?;
+        inflate_exact(&mut scratch.inflater, rle, &mut scratch.bytes)?;
+        try_resize(&mut scratch.planes, expanded)?;
+        expand_runs(&scratch.bytes, &mut scratch.planes)?;
+        copy_planes(layout, &classes.schemes, &lines, &scratch.planes, out)?;
+    }
+
+    let lossy_count = classes
+        .schemes
+        .iter()
+        .filter(|&&s| s == Scheme::LossyDct)
+        .count();
+    // 8x8 blocks of a channel without subsampling: the most any lossy
+    // channel of the block has.
+    let region = layout.region;
+    let span = |min: i32, max: i32| (i64::from(max) - i64::from(min) + 1).max(0) as usize;
+    let blocks =
+        span(region.min_x, region.max_x).div_ceil(8) * span(region.min_y, region.max_y).div_ceil(8);
+    read_ac(&counts, ac, 63 * blocks * lossy_count, scratch)?;
+    read_dc(&counts, dc, blocks * lossy_count, scratch)?;
+    let mut streams = lossy::Streams {
+        ac: &scratch.ac,
+        dc: &scratch.dc,
+    };
+    decode_lossy(layout, &classes, &lines, &mut streams, out)
+}
+
+/// The name, type and sampling of each channel of `layout`.
+fn channel_infos(layout: &BlockLayout) -> Result<Vec<ChannelInfo<'_>>> {
+    if layout.names.len() != layout.channels.len() {
+        return Err(crate::error::Error::Internal(format!(
+            "{} names for {} channels",
+            layout.names.len(),
+            layout.channels.len()
+        )));
+    }
+    Ok(layout
+        .channels
+        .iter()
+        .zip(&layout.names)
+        .map(|(c, name)| ChannelInfo {
+            name: name.as_bytes(),
+            pixel_type: c.pixel_type,
+            sampling: (c.x_sampling, c.y_sampling),
+        })
+        .collect())
+}
+
+/// Checks a section's sizes against the bytes its channels hold, as
+/// OpenEXR does: with such channels the section must be present and
+/// expand to at least their bytes; without them it must be empty.
+fn check_section(
+    what: &str,
+    channel_bytes: usize,
+    packed: u64,
+    unpacked: u64,
+    extra: u64,
+) -> Result<()> {
+    if channel_bytes > 0 {
+        if unpacked < channel_bytes as u64 || packed == 0 {
+            corrupt!(
+                "DWA {what} section unpacks to {unpacked} bytes where its channels hold {channel_bytes}"
+            );
+        }
+    } else if unpacked > 0 || packed > 0 || extra > 0 {
+        corrupt!("DWA {what} section of {packed} bytes where no channel uses it");
+    }
+    Ok(())
+}
+
+/// The byte offset of each line of each channel in the unpacked block.
+fn line_offsets(layout: &BlockLayout) -> Vec<Vec<usize>> {
+    let mut lines: Vec<Vec<usize>> = layout
+        .channels
+        .iter()
+        .map(|c| Vec::with_capacity(c.height))
+        .collect();
+    for (_, channel, range) in layout.segments() {
+        lines[channel].push(range.start);
+    }
+    lines
+}
+
+/// Copies the lossless channels' lines, stored channel after channel.
+fn copy_lossless(
+    layout: &BlockLayout,
+    schemes: &[Scheme],
+    lines: &[Vec<usize>],
+    mut from: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
+    for ((c, scheme), starts) in layout.channels.iter().zip(schemes).zip(lines) {
+        if *scheme != Scheme::Lossless {
+            continue;
+        }
+        let len = c.line_bytes();
+        for &at in starts {
+            let Some((line, rest)) = (len <= from.len()).then(|| from.split_at(len)) else {
+                corrupt!("DWA lossless section ends early");
+            };
+            out[at..at + len].copy_from_slice(line);
+            from = rest;
+        }
+    }
+    Ok(())
+}
+
+/// Copies the run-length coded channels, each stored as byte planes.
+fn copy_planes(
+    layout: &BlockLayout,
+    schemes: &[Scheme],
+    lines: &[Vec<usize>],
+    planes: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
+    let mut start = 0;
+    for ((c, scheme), starts) in layout.channels.iter().zip(schemes).zip(lines) {
+        if *scheme != Scheme::Rle {
+            continue;
+        }
+        let size = c.pixel_type.size();
+        let samples = c.width * c.height;
+        let Some(channel) = planes.get(start..start + samples * size) else {
+            corrupt!("DWA RLE section ends early");
+        };
+        start += samples * size;
+        for (row, &at) in starts.iter().enumerate() {
+            let line = &mut out[at..at + c.line_bytes()];
+            for (x, sample) in line.chunks_exact_mut(size).enumerate() {
+                for (byte, b) in sample.iter_mut().enumerate() {
+                    *b = channel[byte * samples + row * c.width + x];
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Unpacks the AC words into `scratch.ac`; at most `limit` of them.
+fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
+    let n = bounded(counts.ac_words, limit, "AC word count")?;
+    scratch.ac.clear();
+    try_resize(&mut scratch.ac, n)?;
+    if counts.ac_packed == 0 {
+        return Ok(());
+    }
+    match counts.ac_coding {
+        AC_HUFFMAN => huffman::decode(packed, &mut scratch.ac, &mut scratch.huffman),
+        AC_DEFLATE => {
+            try_resize(&mut scratch.bytes, 2 * n)?;
+            inflate_exact(&mut scratch.inflater, packed, &mut scratch.bytes)?;
+            for (word, bytes) in scratch.ac.iter_mut().zip(scratch.bytes.chunks_exact(2)) {
+                *word = u16::from_le_bytes([bytes[0], bytes[1]]);
+            }
+            Ok(())
+        }
+        other => corrupt!("DWA AC words packed in unknown way {other}"),
+    }
+}
+
+/// Unpacks the DC words into `scratch.dc`; at most `limit` of them.
+fn read_dc(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
+    scratch.dc.clear();
+    if counts.dc_packed == 0 {
+        if counts.dc_words != 0 {
+            corrupt!("DWA chunk has {} DC words but no DC data", counts.dc_words);
+        }
+        return Ok(());
+    }
+    let n = bounded(counts.dc_words, limit, "DC word count")?;
+    try_resize(&mut scratch.bytes, 2 * n)?;
+    inflate_exact(&mut scratch.inflater, packed, &mut scratch.bytes)?;
+    undo_predictor(&mut scratch.bytes);
+    try_resize(&mut scratch.planes, 2 * n)?;
+    deinterleave(&scratch.bytes, &mut scratch.planes);
+    try_resize(&mut scratch.dc, n)?;
+    for (word, bytes) in scratch.dc.iter_mut().zip(scratch.planes.chunks_exact(2)) {
+        *word = u16::from_le_bytes([bytes[0], bytes[1]]);
+    }
+    Ok(())
+}
+
+/// Decodes the colour sets, then the other lossy channels in order.
+fn decode_lossy(
+    layout: &BlockLayout,
+    classes: &rules::Classification,
+    lines: &[Vec<usize>],
+    streams: &mut lossy::Streams<'_>,
+    out: &mut [u8],
+) -> Result<()> {
+    let target = |i: usize| lossy::Target {
+        lines: &lines[i],
+        pixel_type: layout.channels[i].pixel_type,
+        width: layout.channels[i].width,
+    };
+    let mut in_set = vec![false; layout.channels.len()];
+    for set in &classes.colour_sets {
+        if set.iter().any(|&i| classes.schemes[i] != Scheme::LossyDct) {
+            corrupt!("DWA colour set of channels that are not all lossy");
+        }
+        let targets = set.map(target);
+        let height = layout.channels[set[0]].height;
+        lossy::decode(&targets, height, streams, Some(tables::to_linear()), out)?;
+        for &i in set {
+            in_set[i] = true;
+        }
+    }
+    for (i, c) in layout.channels.iter().enumerate() {
+        if in_set[i] || classes.schemes[i] != Scheme::LossyDct || c.width == 0 || c.height == 0 {
+            continue;
+        }
+        let to_linear = (!c.p_linear).then(tables::to_linear);
+        lossy::decode(&[target(i)], c.height, streams, to_linear, out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! DWA's transfer curve between linear light and the perceptual values it
+//! quantises: a 2.2 power up to 1 and a logarithm above, joined smoothly.
+//!
+//! The curve is a table over every half value, computed once with
+//! the `libm` crate's `powf` and `logf`: pure Rust, so every platform gets
+//! the same bits, whatever its own maths library rounds to. They equal the
+//! tables OpenEXR ships in its tests (checked by a checksum below).
+
+use std::sync::OnceLock;
+
+use super::half::{f16_bits, f32_from_f16};
+
+/// Half values on each side of a table.
+const VALUES: usize = 1 << 16;
+
+/// Exponent and mantissa bits of an infinity or NaN half.
+const NON_FINITE: u16 = 0x7c00;
+
+/// e^2.2, the base of the curve above 1: OpenEXR's 9.02501329156 as a
+/// float (0x41106674).
+const E_POW_2_2: f32 = 9.025_013;
+
+/// Perceptual half to linear half, for decoding.
+pub fn to_linear() -> &'static [u16; VALUES] {
+    static TABLE: OnceLock<Box<[u16; VALUES]>> = OnceLock::new();
+    TABLE.get_or_init(|| table(linear_of))
+}
+
+fn table(f: fn(u16) -> u16) -> Box<[u16; VALUES]> {
+    let mut table = Box::new([0u16; VALUES]);
+    for (bits, slot) in (0..=u16::MAX).zip(table.iter_mut()) {
+        *slot = f(bits);
+    }
+    table
+}
+
+/// Applies `curve` to the magnitude of a half and keeps its sign; zero,
+/// infinities and NaNs map to zero.
+fn signed(bits: u16, curve: impl Fn(f32) -> f32) -> u16 {
+    if bits == 0 || bits & NON_FINITE == NON_FINITE {
+        return 0;
+    }
+    let value = f32_from_f16(bits);
+    let sign = if value < 0.0 { -1.0 } else { 1.0 };
+    f16_bits(sign * curve(value.abs()))
+}
+
+fn linear_of(bits: u16) -> u16 {
+    signed(bits, |v| {
+        if v <= 1.0 {
+            libm::powf(v, 2.2)
+        } else {
+            libm::powf(E_POW_2_2, v - 1.0)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FNV-1a over the table's little-endian bytes.
+    fn checksum(table: &[u16; VALUES]) -> u64 {
+        table
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    }
+
+    /// The checksum of `dwaCompressorToLinear` in OpenEXR's
+    /// `dwaLookups.h` (its test suite holds its runtime table to that
+    /// array).
+    #[test]
+    fn tables_equal_openexrs() {
+        assert_eq!(checksum(to_linear()), 0x7419_6695_14ad_b281);
+    }
+
+    #[test]
+    fn the_base_is_openexrs_float() {
+        assert_eq!(E_POW_2_2.to_bits(), 0x4110_6674);
+    }
+
+    #[test]
+    fn curve_keeps_sign_and_maps_specials_to_zero() {
+        assert_eq!(to_linear()[0x3c00], 0x3c00);
+        assert_eq!(to_linear()[0xbc00], 0xbc00);
+        for special in [0x7c00, 0xfc00, 0x7e00, 0x8000] {
+            assert_eq!(to_linear()[special], 0, "{special:#x}");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Comparing chunks, unpacked by exrkit's codecs, with the samples OpenEXR
+//! decodes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use exrkit::codec::{self, BlockLayout, Scratch};
+use exrkit::{ReadOptions, Reader};
+
+/// Chunks unpacked, and how many of them were compressed, per codec.
+pub type Tally = BTreeMap<&'static str, (usize, usize)>;
+
+/// Unpacks every chunk of `files` and compares those of the full-resolution
+/// level with the samples OpenEXR decodes, subsampled channels included.
+/// Returns `None` where the reference is skipped.
+pub fn chunks_with_openexr(dir: &Path, files: &[PathBuf]) -> Option<Tally> {
+    let reference = super::openexr_decode(&dir.join("ref"), files)?;
+    let mut channels = HashMap::new();
+    for c in &reference {
+        assert_ne!(c.pixel_type, "error", "OpenEXR could not read {:?}", c.file);
+        channels.insert((c.file.clone(), c.part, c.name.clone()), c);
+    }
+    let mut scratch = Scratch::default();
+    let mut tally = Tally::new();
+    let mut mismatches = Vec::new();
+    for file in files {
+        let reader = Reader::open(file, ReadOptions::default()).expect("open");
+        for (part, header) in reader.headers().iter().enumerate() {
+            let window = header.data_window();
+            for index in 0..header.geometry().chunk_count() {
+                let place = format!("{} part {part} chunk {index}", file.display());
+                let info = reader.chunk_info(part, index).expect("chunk info");
+                let mut packed = vec![0u8; info.payload_size() as usize];
+                reader
+                    .read_located_chunk(part, &info, &mut packed)
+                    .expect("read");
+                let region = info.region.pixels;
+                let layout = BlockLayout::new(header.channels(), region).expect("layout");
+                let mut unpacked = vec![0u8; layout.unpacked_size];
+                codec::decompress(
+                    header.compression(),
+                    &layout,
+                    &packed,
+                    &mut unpacked,
+                    &mut scratch,
+                )
+                .unwrap_or_else(|e| panic!("{place}: {e}"));
+                let counts = tally.entry(header.compression().name()).or_default();
+                counts.0 += 1;
+                counts.1 += usize::from(packed.len() != unpacked.len());
+                if (info.region.level_x, info.region.level_y) != (0, 0) {
+                    continue;
+                }
+                let mut expected = Vec::with_capacity(unpacked.len());
+                for y in region.min_y..=region.max_y {
+                    for (channel, sampled) in header.channels().iter().zip(&layout.channels) {
+                        if !sampled.has_line(y) {
+                            continue;
+                        }
+                        let key = (file.clone(), part, channel.name.to_string());
+                        let r = channels[&key];
+                        let (xs, ys) = (sampled.x_sampling, sampled.y_sampling);
+                        let row = (y.div_euclid(ys) - window.min_y.div_euclid(ys)) as usize;
+                        let column =
+                            (region.min_x.div_euclid(xs) - window.min_x.div_euclid(xs)) as usize;
+                        let size = channel.pixel_type.size();
+                        let start = (row * r.width + column) * size;
+                        expected.extend_from_slice(&r.bytes[start..start + sampled.line_bytes()]);
+                    }
+                }
+                if expected != unpacked {
+                    mismatches.push(place);
+                }
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "mismatched chunks: {mismatches:#?}");
+    Some(tally)
+}
