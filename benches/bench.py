@@ -29,9 +29,11 @@ import subprocess
 import sys
 import time
 
+# Codecs timed for encoding; decoding adds those exrkit does not write yet.
 CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"]
+DECODE_CODECS = CODECS + ["dwaa", "dwab"]
 WIDTH, HEIGHT = 3840, 2160
-GENERATED = [("half", codec) for codec in CODECS] + [("float", codec) for codec in CODECS]
+GENERATED = [(kind, codec) for kind in ("half", "float") for codec in DECODE_CODECS]
 
 # Real images from the OpenEXR sample set: the biggest of each compression
 # they use, scanline and tiled.
@@ -107,6 +109,8 @@ def generate(directory):
         "pxr24": OpenEXR.PXR24_COMPRESSION,
         "b44": OpenEXR.B44_COMPRESSION,
         "b44a": OpenEXR.B44A_COMPRESSION,
+        "dwaa": OpenEXR.DWAA_COMPRESSION,
+        "dwab": OpenEXR.DWAB_COMPRESSION,
     }
     planes = content(HEIGHT, WIDTH)
     for kind, codec in missing:

@@ -44,88 +44,165 @@ pub fn inverse_dc_only(dc: f32) -> f32 {
     dc * A * A
 }
 
+/// Eight values, one per row or column, operated on lane by lane (which
+/// the compiler turns into vector instructions without changing a bit).
+type Lanes = [f32; 8];
+
+#[inline(always)]
+fn mul(k: f32, v: &Lanes) -> Lanes {
+    v.map(|x| k * x)
+}
+
+#[inline(always)]
+fn add(a: Lanes, b: Lanes) -> Lanes {
+    std::array::from_fn(|i| a[i] + b[i])
+}
+
+#[inline(always)]
+fn sub(a: Lanes, b: Lanes) -> Lanes {
+    std::array::from_fn(|i| a[i] - b[i])
+}
+
+/// `a + b` where the kernel computes term `b`, `a` where it skips it.
+#[inline(always)]
+fn plus(a: Lanes, b: Option<Lanes>) -> Lanes {
+    b.map_or(a, |b| add(a, b))
+}
+
+#[inline(always)]
+fn minus(a: Lanes, b: Option<Lanes>) -> Lanes {
+    b.map_or(a, |b| sub(a, b))
+}
+
 /// Inverts the block in place; rows at and past `rows` are all zero.
 pub fn inverse(block: &mut [f32; 64], rows: usize) {
-    if rows <= 1 {
-        let first = row_pass(&block[..8]);
-        for row in block.chunks_exact_mut(8) {
-            for (out, v) in row.iter_mut().zip(first) {
-                *out = v * A;
-            }
-        }
-        return;
-    }
-    let mut r = [[0f32; 8]; 8];
-    for (out, row) in r.iter_mut().zip(block.chunks_exact(8)).take(rows) {
-        *out = row_pass(row);
-    }
-    for column in 0..8 {
-        let x = r.map(|row| row[column]);
-        let out = column_pass(&x, rows);
-        for (row, v) in out.into_iter().enumerate() {
-            block[row * 8 + column] = v;
-        }
+    match rows {
+        0 | 1 => inverse_first_row(block),
+        2 => inverse_rows::<2>(block),
+        3 => inverse_rows::<3>(block),
+        4 => inverse_rows::<4>(block),
+        5 => inverse_rows::<5>(block),
+        6 => inverse_rows::<6>(block),
+        7 => inverse_rows::<7>(block),
+        _ => inverse_rows::<8>(block),
     }
 }
 
-/// The 1D inverse of one row, as the row pass of the AVX kernel forms it:
-/// each output a sum of two sums of products.
-fn row_pass(x: &[f32]) -> [f32; 8] {
+/// The block's columns: lane `r` of column `c` is row `r`'s value there.
+#[inline(always)]
+fn columns(block: &[f32; 64]) -> [Lanes; 8] {
+    std::array::from_fn(|c| std::array::from_fn(|r| block[r * 8 + c]))
+}
+
+/// Only the first row holds coefficients: the kernel transforms that row
+/// and scales it by `a` into every row.
+fn inverse_first_row(block: &mut [f32; 64]) {
+    let mut first = [0f32; 8];
+    first.copy_from_slice(&block[..8]);
+    let row = row_pass(&first.map(|v| [v; 8])).map(|lanes| lanes[0] * A);
+    for out in block.chunks_exact_mut(8) {
+        out.copy_from_slice(&row);
+    }
+}
+
+fn inverse_rows<const ROWS: usize>(block: &mut [f32; 64]) {
+    let transformed = row_pass(&columns(block));
+    // Back to rows: lane `c` of row `r` is the row pass's output `c` of
+    // row `r`.
+    let rows: [Lanes; 8] = std::array::from_fn(|r| std::array::from_fn(|c| transformed[c][r]));
+    let out = column_pass::<ROWS>(&rows);
+    for (dst, row) in block.chunks_exact_mut(8).zip(out) {
+        dst.copy_from_slice(&row);
+    }
+}
+
+/// The 1D inverse of every row at once (`x[k]` holds column `k` of each
+/// row), as the row pass of the AVX kernel forms it: each output a sum of
+/// two sums of products. Returns the outputs in the same form.
+#[inline(always)]
+fn row_pass(x: &[Lanes; 8]) -> [Lanes; 8] {
     let even = [
-        (A * x[0] + C * x[2]) + (A * x[4] + F * x[6]),
-        (A * x[0] + F * x[2]) + (-A * x[4] + -C * x[6]),
-        (A * x[0] + -F * x[2]) + (-A * x[4] + C * x[6]),
-        (A * x[0] + -C * x[2]) + (A * x[4] + -F * x[6]),
+        add(
+            add(mul(A, &x[0]), mul(C, &x[2])),
+            add(mul(A, &x[4]), mul(F, &x[6])),
+        ),
+        add(
+            add(mul(A, &x[0]), mul(F, &x[2])),
+            add(mul(-A, &x[4]), mul(-C, &x[6])),
+        ),
+        add(
+            add(mul(A, &x[0]), mul(-F, &x[2])),
+            add(mul(-A, &x[4]), mul(C, &x[6])),
+        ),
+        add(
+            add(mul(A, &x[0]), mul(-C, &x[2])),
+            add(mul(A, &x[4]), mul(-F, &x[6])),
+        ),
     ];
     let odd = [
-        (B * x[1] + D * x[3]) + (E * x[5] + G * x[7]),
-        (D * x[1] + -G * x[3]) + (-B * x[5] + -E * x[7]),
-        (E * x[1] + -B * x[3]) + (G * x[5] + D * x[7]),
-        (G * x[1] + -E * x[3]) + (D * x[5] + -B * x[7]),
+        add(
+            add(mul(B, &x[1]), mul(D, &x[3])),
+            add(mul(E, &x[5]), mul(G, &x[7])),
+        ),
+        add(
+            add(mul(D, &x[1]), mul(-G, &x[3])),
+            add(mul(-B, &x[5]), mul(-E, &x[7])),
+        ),
+        add(
+            add(mul(E, &x[1]), mul(-B, &x[3])),
+            add(mul(G, &x[5]), mul(D, &x[7])),
+        ),
+        add(
+            add(mul(G, &x[1]), mul(-E, &x[3])),
+            add(mul(D, &x[5]), mul(-B, &x[7])),
+        ),
     ];
+    butterfly(even, odd)
+}
+
+/// Outputs 0-3 are the sums of the even and odd parts, 4-7 their
+/// differences in reverse.
+#[inline(always)]
+fn butterfly(even: [Lanes; 4], odd: [Lanes; 4]) -> [Lanes; 8] {
     [
-        even[0] + odd[0],
-        even[1] + odd[1],
-        even[2] + odd[2],
-        even[3] + odd[3],
-        even[3] - odd[3],
-        even[2] - odd[2],
-        even[1] - odd[1],
-        even[0] - odd[0],
+        add(even[0], odd[0]),
+        add(even[1], odd[1]),
+        add(even[2], odd[2]),
+        add(even[3], odd[3]),
+        sub(even[3], odd[3]),
+        sub(even[2], odd[2]),
+        sub(even[1], odd[1]),
+        sub(even[0], odd[0]),
     ]
 }
 
-/// `a + b` where `b` is a term the kernel computes, `a` where it skips it.
-fn plus(a: f32, b: Option<f32>) -> f32 {
-    b.map_or(a, |b| a + b)
-}
-
-fn minus(a: f32, b: Option<f32>) -> f32 {
-    b.map_or(a, |b| a - b)
-}
-
-/// The 1D inverse of one column whose rows at and past `rows` (at least
-/// 2) are zero, skipping the terms of those rows exactly as the kernel
-/// does (which matters for the sign of zero results).
-fn column_pass(x: &[f32; 8], rows: usize) -> [f32; 8] {
-    let term = |k: f32, row: usize| (row < rows).then(|| k * x[row]);
-    let [r3, r5, r7] = [3, 5, 7].map(|row| (row < rows).then_some(x[row]));
+/// The 1D inverse of every column at once (`x[r]` holds row `r`), rows
+/// at and past `ROWS` (at least 2) zero: the terms of those rows are
+/// skipped exactly as the kernel skips them (which matters for the sign of
+/// zero results).
+#[inline(always)]
+fn column_pass<const ROWS: usize>(x: &[Lanes; 8]) -> [Lanes; 8] {
+    let term = |k: f32, row: usize| (row < ROWS).then(|| mul(k, &x[row]));
+    let row = |row: usize| (row < ROWS).then_some(&x[row]);
     let odd = [
         {
             let high = term(E, 5).map(|t| plus(t, term(G, 7)));
-            plus(plus(B * x[1], term(D, 3)), high)
+            plus(plus(mul(B, &x[1]), term(D, 3)), high)
         },
         {
-            let middle = r3.map(|r3| plus(G * r3, term(B, 5)));
-            minus(minus(D * x[1], middle), term(E, 7))
+            let middle = row(3).map(|r3| plus(mul(G, r3), term(B, 5)));
+            minus(minus(mul(D, &x[1]), middle), term(E, 7))
         },
-        plus(plus(minus(E * x[1], term(B, 3)), term(G, 5)), term(D, 7)),
+        plus(
+            plus(minus(mul(E, &x[1]), term(B, 3)), term(G, 5)),
+            term(D, 7),
+        ),
         {
-            let back = r3.map(|r3| plus(E * r3, r7.map(|r7| B * r7)));
-            minus(plus(G * x[1], r5.map(|r5| D * r5)), back)
+            let back = row(3).map(|r3| plus(mul(E, r3), term(B, 7)));
+            minus(plus(mul(G, &x[1]), term(D, 5)), back)
         },
     ];
-    let a0 = A * x[0];
+    let a0 = mul(A, &x[0]);
     let a4 = term(A, 4);
     let (sum, difference) = (plus(a0, a4), minus(a0, a4));
     let c_first = term(C, 2).map(|t| plus(t, term(F, 6)));
@@ -136,16 +213,7 @@ fn column_pass(x: &[f32; 8], rows: usize) -> [f32; 8] {
         minus(difference, f_first),
         minus(sum, c_first),
     ];
-    [
-        even[0] + odd[0],
-        even[1] + odd[1],
-        even[2] + odd[2],
-        even[3] + odd[3],
-        even[3] - odd[3],
-        even[2] - odd[2],
-        even[1] - odd[1],
-        even[0] - odd[0],
-    ]
+    butterfly(even, odd)
 }
 
 #[cfg(test)]

@@ -5,70 +5,76 @@
 /// The half bits of `value`, rounded to nearest even. A NaN keeps its top
 /// mantissa bits, or becomes the NaN 0x7c01 where those are all zero, as
 /// OpenEXR's scalar conversion does.
+#[inline]
 pub fn f16_bits(value: f32) -> u16 {
-    convert(value, |sign, mantissa| {
-        sign | 0x7c00 | mantissa | u16::from(mantissa == 0)
-    })
+    let (sign, mantissa, half) = round(value);
+    let nan = sign | 0x7c00 | mantissa | u32::from(mantissa == 0);
+    select_nan(value, half, nan)
 }
 
 /// The half bits of `value` as the F16C instruction `vcvtps2ph` rounds
 /// to nearest even, which OpenEXR uses for blocks of 64 values on CPUs
 /// that have it: the same as [`f16_bits`] except that a NaN always comes
 /// out quiet.
+#[inline]
 pub fn f16_bits_quieting(value: f32) -> u16 {
-    convert(value, |sign, mantissa| sign | 0x7e00 | mantissa)
+    let (sign, mantissa, half) = round(value);
+    select_nan(value, half, sign | 0x7e00 | mantissa)
 }
 
-fn convert(value: f32, nan: impl Fn(u16, u16) -> u16) -> u16 {
+#[inline(always)]
+fn select_nan(value: f32, half: u32, nan: u32) -> u16 {
+    let magnitude = value.to_bits() & 0x7fff_ffff;
+    (if magnitude > 0x7f80_0000 { nan } else { half }) as u16
+}
+
+/// Rounds `value` to half bits for every value but NaNs; also returns the
+/// sign bit and the top ten mantissa bits, in half position. Written
+/// without branches on the value so that loops over blocks vectorise.
+#[inline(always)]
+fn round(value: f32) -> (u32, u32, u32) {
     let bits = value.to_bits();
-    let sign = ((bits >> 16) & 0x8000) as u16;
+    let sign = (bits >> 16) & 0x8000;
     let magnitude = bits & 0x7fff_ffff;
-    if magnitude >= 0x7f80_0000 {
-        if magnitude == 0x7f80_0000 {
-            return sign | 0x7c00;
-        }
-        return nan(sign, ((magnitude & 0x007f_ffff) >> 13) as u16);
-    }
-    if magnitude >= 0x3880_0000 {
-        // Normal half, or overflow to infinity past the largest half.
-        if magnitude > 0x477f_efff {
-            return sign | 0x7c00;
-        }
-        let rebased = magnitude - 0x3800_0000;
-        let rounded = (rebased + 0x0fff + ((rebased >> 13) & 1)) >> 13;
-        return sign | rounded as u16;
-    }
-    if magnitude < 0x3300_0001 {
-        // Rounds to zero.
-        return sign;
-    }
-    // Subnormal half.
-    let shift = 0x7e - (magnitude >> 23);
-    let mantissa = 0x0080_0000 | (magnitude & 0x007f_ffff);
-    let mut half = sign | (mantissa >> shift) as u16;
-    let rest = mantissa << (32 - shift);
-    if rest > 0x8000_0000 || (rest == 0x8000_0000 && half & 1 != 0) {
-        half += 1;
-    }
-    half
+    // Below the smallest normal half: scaled to units of the smallest
+    // subnormal, adding 2^23 rounds to an integer, to nearest even.
+    let scaled = f32::from_bits(magnitude) * f32::from_bits(0x4b80_0000);
+    let subnormal = (scaled + f32::from_bits(0x4b00_0000))
+        .to_bits()
+        .wrapping_sub(0x4b00_0000);
+    // Normal: rebias the exponent, then round the 13 dropped bits.
+    let rebased = magnitude.wrapping_sub(0x3800_0000);
+    let normal = (rebased.wrapping_add(0x0fff + ((rebased >> 13) & 1))) >> 13;
+    let half = if magnitude < 0x3880_0000 {
+        subnormal
+    } else if magnitude <= 0x477f_efff {
+        normal
+    } else {
+        // Past the largest half, or infinite.
+        0x7c00
+    };
+    (sign, (magnitude & 0x007f_ffff) >> 13, sign | half)
 }
 
-/// The `f32` a half's bits stand for, exactly.
+/// The `f32` a half's bits stand for, exactly (NaN payloads kept).
+#[inline]
 pub fn f32_from_f16(bits: u16) -> f32 {
     let sign = u32::from(bits & 0x8000) << 16;
-    let exponent = u32::from(bits >> 10) & 0x1f;
-    let mantissa = u32::from(bits & 0x03ff);
-    let magnitude = match exponent {
-        0 if mantissa == 0 => 0,
-        0 => {
-            // Subnormal: normalise the mantissa.
-            let shift = mantissa.leading_zeros() - 21;
-            ((113 - shift) << 23) | ((mantissa << shift) & 0x03ff) << 13
-        }
-        0x1f => 0x7f80_0000 | mantissa << 13,
-        _ => ((exponent + 112) << 23) | mantissa << 13,
+    let magnitude = u32::from(bits & 0x7fff);
+    // Normal: rebias the exponent from 15 to 127. Subnormal or zero: the
+    // mantissa counts units of 2^-24, which scale to a normal float
+    // exactly. Infinity or NaN: all exponent bits, the mantissa kept.
+    let normal = (magnitude << 13) + 0x3800_0000;
+    let subnormal = (magnitude as f32 * f32::from_bits(0x3380_0000)).to_bits();
+    let special = 0x7f80_0000 | (magnitude & 0x03ff) << 13;
+    let bits = if magnitude >= 0x7c00 {
+        special
+    } else if magnitude >= 0x0400 {
+        normal
+    } else {
+        subnormal
     };
-    f32::from_bits(sign | magnitude)
+    f32::from_bits(sign | bits)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 use super::dct::{self, ZIGZAG};
 use super::half::{f16_bits, f16_bits_quieting, f32_from_f16};
+use super::tables;
 use crate::error::{corrupt, Result};
 use crate::meta::types::PixelType;
 
@@ -59,73 +60,102 @@ pub fn decode(
     let mut coefficients = vec![[0f32; 64]; targets.len()];
     for block_y in 0..blocks_y {
         for block_x in 0..blocks_x {
-            let mut constant = true;
+            let mut flat = [true; 3];
             for (k, data) in coefficients.iter_mut().enumerate() {
                 let dc = dc_all[k * blocks + block_y * blocks_x + block_x];
-                let mut zigzag = [0u16; 64];
-                zigzag[0] = dc;
-                let last = un_rle_ac(&mut streams.ac, &mut zigzag)?;
+                *data = [0f32; 64];
+                data[0] = f32_from_f16(dc);
+                let last = un_rle_ac(&mut streams.ac, data)?;
                 if last == 0 {
-                    data.fill(dct::inverse_dc_only(f32_from_f16(dc)));
+                    data[0] = dct::inverse_dc_only(data[0]);
                 } else {
-                    constant = false;
-                    for (&bits, &at) in zigzag.iter().zip(&ZIGZAG) {
-                        data[at] = f32_from_f16(bits);
-                    }
+                    flat[k] = false;
                     dct::inverse(data, dct::rows_in_use(last));
                 }
             }
-            if let [y, cb, cr] = &mut coefficients[..] {
-                let samples = if constant { 1 } else { 64 };
-                for i in 0..samples {
-                    (y[i], cb[i], cr[i]) = ycbcr_to_rgb(y[i], cb[i], cr[i]);
-                }
-            }
-            for (halves, data) in row_blocks.iter_mut().zip(&coefficients) {
-                let block = &mut halves[block_x * 64..][..64];
-                if constant {
-                    block.fill(f16_bits(data[0]));
-                } else {
-                    for (h, &v) in block.iter_mut().zip(data) {
-                        *h = f16_bits_quieting(v);
-                    }
-                }
+            if flat.iter().all(|&f| f) {
+                store_constant_block(&mut coefficients, &mut row_blocks, block_x);
+            } else {
+                store_block(&mut coefficients, flat, &mut row_blocks, block_x);
             }
         }
         let lines = (height - block_y * 8).min(8);
         for (target, halves) in targets.iter().zip(&row_blocks) {
             for line in 0..lines {
                 let at = target.lines[block_y * 8 + line];
-                let samples = (0..width).map(|x| {
-                    let h = halves[(x / 8) * 64 + line * 8 + x % 8];
-                    to_linear.map_or(h, |t| t[usize::from(h)])
-                });
-                write_line(target.pixel_type, samples, &mut out[at..])?;
+                write_line(target, halves, line, to_linear, &mut out[at..])?;
             }
         }
     }
     Ok(())
 }
 
-/// Writes halves as a line of `pixel_type` samples at the start of `out`.
+/// Stores a block whose channels are all flat (only `data[0]` of each
+/// holds its value) as halves: one colour conversion and one scalar
+/// rounding per channel, as OpenEXR does.
+fn store_constant_block(coefficients: &mut [[f32; 64]], row_blocks: &mut [Vec<u16>], x: usize) {
+    if let [y, cb, cr] = coefficients {
+        (y[0], cb[0], cr[0]) = ycbcr_to_rgb(y[0], cb[0], cr[0]);
+    }
+    for (halves, data) in row_blocks.iter_mut().zip(&*coefficients) {
+        halves[x * 64..][..64].fill(f16_bits(data[0]));
+    }
+}
+
+/// Stores a block as halves, its samples converted from Y'CbCr first when
+/// it is a colour set's, rounded as OpenEXR's F16C path rounds them. Flat
+/// channels of the block have only `data[0]` set and are spread first.
+fn store_block(
+    coefficients: &mut [[f32; 64]],
+    flat: [bool; 3],
+    row_blocks: &mut [Vec<u16>],
+    x: usize,
+) {
+    for (data, flat) in coefficients.iter_mut().zip(flat) {
+        if flat {
+            *data = [data[0]; 64];
+        }
+    }
+    if let [y, cb, cr] = coefficients {
+        for i in 0..64 {
+            (y[i], cb[i], cr[i]) = ycbcr_to_rgb(y[i], cb[i], cr[i]);
+        }
+    }
+    for (halves, data) in row_blocks.iter_mut().zip(&*coefficients) {
+        for (h, &v) in halves[x * 64..][..64].iter_mut().zip(data) {
+            *h = f16_bits_quieting(v);
+        }
+    }
+}
+
+/// Writes line `line` of a row of blocks of halves (`halves`, block after
+/// block) as the target's samples at the start of `out`, through
+/// `to_linear` when given.
 fn write_line(
-    pixel_type: PixelType,
-    samples: impl ExactSizeIterator<Item = u16>,
+    target: &Target<'_>,
+    halves: &[u16],
+    line: usize,
+    to_linear: Option<&[u16; 1 << 16]>,
     out: &mut [u8],
 ) -> Result<()> {
-    let size = pixel_type.size();
-    let Some(line) = out.get_mut(..samples.len() * size) else {
+    let Some(out) = out.get_mut(..target.width * target.pixel_type.size()) else {
         corrupt!("DWA line runs past the end of the block");
     };
-    match pixel_type {
+    let runs = halves.chunks_exact(64).map(|block| &block[line * 8..][..8]);
+    let linear = |h: u16| to_linear.map_or(h, |t| t[usize::from(h)]);
+    match target.pixel_type {
         PixelType::Half => {
-            for (dst, h) in line.chunks_exact_mut(2).zip(samples) {
-                dst.copy_from_slice(&h.to_le_bytes());
+            for (dst, run) in out.chunks_mut(16).zip(runs) {
+                for (sample, &h) in dst.chunks_exact_mut(2).zip(run) {
+                    sample.copy_from_slice(&linear(h).to_le_bytes());
+                }
             }
         }
         PixelType::Float => {
-            for (dst, h) in line.chunks_exact_mut(4).zip(samples) {
-                dst.copy_from_slice(&f32_from_f16(h).to_le_bytes());
+            for (dst, run) in out.chunks_mut(32).zip(runs) {
+                for (sample, &h) in dst.chunks_exact_mut(4).zip(run) {
+                    sample.copy_from_slice(&f32_from_f16(linear(h)).to_le_bytes());
+                }
             }
         }
         other => corrupt!("DWA codes a {other:?} channel as lossy DCT"),
@@ -143,9 +173,11 @@ fn ycbcr_to_rgb(y: f32, cb: f32, cr: f32) -> (f32, f32, f32) {
 }
 
 /// Expands one block's run-length coded AC coefficients from the front of
-/// `ac` into `zigzag[1..]` (which holds zeros); returns the zig-zag index of
-/// the last non-zero coefficient, 0 when there is none.
-fn un_rle_ac(ac: &mut &[u16], zigzag: &mut [u16; 64]) -> Result<usize> {
+/// `ac` into `block` (row-major, holding zeros but for the DC); returns
+/// the zig-zag index of the last non-zero coefficient, 0 when there is
+/// none.
+fn un_rle_ac(ac: &mut &[u16], block: &mut [f32; 64]) -> Result<usize> {
+    let to_f32 = tables::half_to_f32();
     let mut index = 1;
     let mut last = 0;
     while index < 64 {
@@ -157,7 +189,7 @@ fn un_rle_ac(ac: &mut &[u16], zigzag: &mut [u16; 64]) -> Result<usize> {
             let zeros = usize::from(word & 0xff);
             index += if zeros == 0 { 64 } else { zeros };
         } else {
-            zigzag[index] = word;
+            block[ZIGZAG[index]] = to_f32[usize::from(word)];
             last = index;
             index += 1;
         }
@@ -173,12 +205,14 @@ mod tests {
     fn ac_runs_expand_and_report_the_last_coefficient() {
         let stream = [0x3c00, 0xff02, 0x4000, 0xff00, 0x1234];
         let mut ac = &stream[..];
-        let mut zigzag = [0u16; 64];
-        assert_eq!(un_rle_ac(&mut ac, &mut zigzag).unwrap(), 4);
-        assert_eq!(zigzag[1], 0x3c00);
-        assert_eq!(zigzag[4], 0x4000);
+        let mut block = [0f32; 64];
+        assert_eq!(un_rle_ac(&mut ac, &mut block).unwrap(), 4);
+        // Zig-zag index 1 is row 0 column 1; index 4 is row 1 column 1.
+        assert_eq!(block[1], 1.0);
+        assert_eq!(block[9], 2.0);
+        assert_eq!(block.iter().filter(|&&v| v != 0.0).count(), 2);
         assert_eq!(ac, [0x1234]);
         let mut short = &stream[..2];
-        assert!(un_rle_ac(&mut short, &mut [0u16; 64]).is_err());
+        assert!(un_rle_ac(&mut short, &mut [0f32; 64]).is_err());
     }
 }
