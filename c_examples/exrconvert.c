@@ -2,10 +2,14 @@
  * exrconvert: rewrites an OpenEXR file with another compression, as
  * scanlines or tiles, with or without mip or rip levels.
  *
- *   exrconvert [-c CODEC] [-s | -t WxH] [-m one|mip|rip] [--verify] INPUT.exr OUTPUT.exr
+ *   exrconvert [-c CODEC] [-q LEVEL] [-s | -t WxH] [-m one|mip|rip] [--verify]
+ *              INPUT.exr OUTPUT.exr
  *
  *   -c CODEC     none, rle, zips, zip, piz, pxr24, b44, b44a, dwaa, dwab,
  *                htj2k256, htj2k32, zstd (default: each part's own)
+ *   -q LEVEL     compression level: the deflate level (1-12) for zip, zips
+ *                and pxr24, the DWA level (above 0; 45 by default, higher
+ *                is smaller and lossier) for dwaa and dwab
  *   -s           write scanline parts
  *   -t WxH       write tiled parts with tiles of W x H pixels
  *   -m MODE      levels of tiled parts: one, mip or rip (implies tiles)
@@ -85,6 +89,7 @@ typedef struct {
     int tile_w, tile_h; /* -t, 0 = keep */
     int level_mode;    /* -m, -1 = keep */
     int verify;
+    float level;       /* -q, 0 = the codec's default */
 } settings;
 
 /* One level of a part in memory: a plane of samples per channel at the
@@ -99,8 +104,8 @@ typedef struct {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: exrconvert [-c CODEC] [-s | -t WxH] [-m one|mip|rip] [--verify] "
-                    "INPUT.exr OUTPUT.exr\n");
+    fprintf(stderr, "usage: exrconvert [-c CODEC] [-q LEVEL] [-s | -t WxH] [-m one|mip|rip] "
+                    "[--verify] INPUT.exr OUTPUT.exr\n");
     return 2;
 }
 
@@ -347,6 +352,7 @@ static int describe_part(exrkit_reader *reader, exrkit_writer *writer, uint32_t 
     desc->name = h->name;
     desc->storage = tiled ? EXRKIT_STORAGE_TILED : EXRKIT_STORAGE_SCANLINE;
     desc->compression = s->codec >= 0 ? codecs[s->codec].id : h->compression;
+    desc->compression_level = s->level;
     desc->data_window = h->data_window;
     desc->display_window = h->display_window;
     desc->line_order = h->line_order;
@@ -730,7 +736,7 @@ done:
 int main(int argc, char **argv)
 {
     const char *input = NULL, *output = NULL;
-    settings s = {-1, 0, 0, 0, -1, 0};
+    settings s = {-1, 0, 0, 0, -1, 0, 0.0f};
     uint32_t parts = 0;
     int i, rc;
     char tail;
@@ -745,6 +751,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "exrconvert: unknown codec '%s'\n", name);
                 return usage();
             }
+        } else if (strcmp(argv[i], "-q") == 0 && i + 1 < argc) {
+            if (sscanf(argv[++i], "%f%c", &s.level, &tail) != 1 || !(s.level > 0.0f))
+                return usage();
         } else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
             if (sscanf(argv[++i], "%dx%d%c", &s.tile_w, &s.tile_h, &tail) != 2 || s.tile_w < 1 ||
                 s.tile_h < 1)

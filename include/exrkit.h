@@ -907,7 +907,10 @@ typedef struct exrkit_part_desc {
      */
     exrkit_rounding_mode rounding_mode;
     /**
-     * Deflate level 1-12 for ZIP, ZIPS and PXR24; 0 = OpenEXR's default (4).
+     * For ZIP, ZIPS and PXR24 the deflate level, 1-12; for DWAA and DWAB
+     * the DWA level, any finite value above 0 (higher quantises harder;
+     * the error each DCT coefficient may take is level / 100000 times
+     * JPEG's table). 0 = OpenEXR's default (zip 4, DWA 45).
      */
     float compression_level;
 } exrkit_part_desc;

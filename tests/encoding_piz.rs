@@ -109,9 +109,16 @@ fn repack(file: &Path, scratch: &mut Scratch) -> (Sizes, Option<Vec<u8>>) {
 
 fn pack(layout: &BlockLayout, unpacked: &[u8], scratch: &mut Scratch) -> Vec<u8> {
     let mut out = Vec::new();
-    codec::compress(Compression::Piz, None, layout, unpacked, &mut out, scratch)
-        .expect("pack")
-        .to_vec()
+    codec::compress(
+        Compression::Piz,
+        &Default::default(),
+        layout,
+        unpacked,
+        &mut out,
+        scratch,
+    )
+    .expect("pack")
+    .to_vec()
 }
 
 /// `file` (single-part, its offset table just before its first chunk) with

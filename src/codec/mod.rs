@@ -236,18 +236,6 @@ pub fn require_decoder(compression: Compression) -> Result<()> {
     }
 }
 
-/// Fails with `EXRKIT_ERR_UNSUPPORTED` naming the codec unless this build
-/// encodes `compression`.
-pub fn require_encoder(compression: Compression) -> Result<()> {
-    match compression {
-        Compression::Dwaa | Compression::Dwab => Err(Error::Unsupported(format!(
-            "writing {} compression is not supported yet",
-            compression.name()
-        ))),
-        other => require_decoder(other),
-    }
-}
-
 /// The most bytes `packed_len` bytes compressed with `compression` can
 /// expand to: deflate expands at most 1032-fold, PXR24 adds a third for
 /// 24-bit floats, a PIZ Huffman run of up to 255 samples costs at least ten
@@ -285,14 +273,30 @@ pub(crate) fn stores_raw(
     }
 }
 
+/// The DWA compression level OpenEXR 3.5 uses when none is set.
+pub(crate) const DEFAULT_DWA_LEVEL: f32 = 45.0;
+
+/// What a part asks of the codec besides its compression.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PackSettings {
+    /// Deflate level (1 to 12) for ZIP, ZIPS, PXR24 and DWA's DC values;
+    /// `None` for OpenEXR's default, 4.
+    pub zip_level: Option<u32>,
+    /// DWA compression level (at least 0); `None` for OpenEXR's default,
+    /// 45.
+    pub dwa_level: Option<f32>,
+    /// Whether the part is tiled (OpenEXR deflates the AC values of tiled
+    /// DWAA parts rather than Huffman coding them).
+    pub tiled: bool,
+}
+
 /// Packs the unpacked block `unpacked` (laid out as `layout` says) with
-/// `compression` into `out`, replacing its contents. `zip_level` (1 to 12,
-/// `None` for [`DEFAULT_ZIP_LEVEL`]) applies to ZIP, ZIPS and PXR24. When
-/// compressing does not make the block smaller, OpenEXR stores it raw:
-/// returns the bytes to store, `out`'s or `unpacked` itself.
+/// `compression` into `out`, replacing its contents, as `settings` asks.
+/// When compressing does not make the block smaller, OpenEXR stores it
+/// raw: returns the bytes to store, `out`'s or `unpacked` itself.
 pub fn compress<'a>(
     compression: Compression,
-    zip_level: Option<u32>,
+    settings: &PackSettings,
     layout: &BlockLayout,
     unpacked: &'a [u8],
     out: &'a mut Vec<u8>,
@@ -306,7 +310,7 @@ pub fn compress<'a>(
         )));
     }
     out.clear();
-    let level = zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
+    let level = settings.zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
     if stores_raw(compression, layout.channels.iter().map(|c| c.pixel_type)) {
         return Ok(unpacked);
     }
@@ -315,6 +319,16 @@ pub fn compress<'a>(
         Compression::Pxr24 => pxr24::compress(layout, unpacked, level, out, &mut scratch.pxr24)?,
         Compression::B44 => b44::compress(layout, unpacked, false, out, &mut scratch.b44)?,
         Compression::B44a => b44::compress(layout, unpacked, true, out, &mut scratch.b44)?,
+        Compression::Dwaa | Compression::Dwab => {
+            let dwa = dwa::Settings {
+                level: settings.dwa_level.unwrap_or(DEFAULT_DWA_LEVEL),
+                deflate_ac: compression == Compression::Dwaa && settings.tiled,
+                zip_level: level,
+            };
+            if !dwa::compress(layout, unpacked, dwa, out, &mut scratch.dwa)? {
+                return Ok(unpacked);
+            }
+        }
         _ => return compress_bytes(compression, level, unpacked, out, scratch),
     }
     Ok(smaller(unpacked, out))
@@ -349,7 +363,7 @@ pub(crate) fn compress_bytes<'a>(
             zip::compress(unpacked, level, out, &mut scratch.zip)?
         }
         other => {
-            require_encoder(other)?;
+            require_decoder(other)?;
             return Err(Error::Internal(format!(
                 "{} does not pack a stream of bytes",
                 other.name()

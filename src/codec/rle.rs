@@ -66,7 +66,7 @@ const MIN_RUN: usize = 3;
 /// Appends to `out` the runs and literals that [`expand_runs`] turns back
 /// into `bytes`: every stretch of three or more equal bytes becomes a run,
 /// everything between them literals.
-fn pack_runs(bytes: &[u8], out: &mut Vec<u8>) {
+pub(super) fn pack_runs(bytes: &[u8], out: &mut Vec<u8>) {
     out.reserve(bytes.len() + bytes.len() / MAX_LITERAL + 1);
     let mut literal_start = 0usize;
     let mut at = 0usize;

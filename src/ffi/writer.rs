@@ -17,6 +17,7 @@ use super::types::{
 };
 use crate::error::{Error, Result};
 use crate::meta::channel::Channel;
+use crate::meta::compression::Compression;
 use crate::meta::text::Text;
 use crate::meta::types::{Storage, TileDesc};
 use crate::meta::value::Value;
@@ -84,7 +85,10 @@ pub struct exrkit_part_desc {
     pub level_mode: exrkit_level_mode,
     /// EXRKIT_ROUND_* (tiled parts).
     pub rounding_mode: exrkit_rounding_mode,
-    /// Deflate level 1-12 for ZIP, ZIPS and PXR24; 0 = OpenEXR's default (4).
+    /// For ZIP, ZIPS and PXR24 the deflate level, 1-12; for DWAA and DWAB
+    /// the DWA level, any finite value above 0 (higher quantises harder;
+    /// the error each DCT coefficient may take is level / 100000 times
+    /// JPEG's table). 0 = OpenEXR's default (zip 4, DWA 45).
     pub compression_level: f32,
 }
 
@@ -394,12 +398,14 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
     };
     // The writer checks the level's range; only what no level could be
     // stops here.
-    let zip_level = match c.compression_level {
-        0.0 => None,
-        l if (0.0..=u32::MAX as f32).contains(&l) => Some(l as u32),
-        l => {
+    let level = c.compression_level;
+    let (zip_level, dwa_level) = match compression {
+        _ if level == 0.0 => (None, None),
+        Compression::Dwaa | Compression::Dwab => (None, Some(level)),
+        _ if (0.0..=u32::MAX as f32).contains(&level) => (Some(level as u32), None),
+        _ => {
             return Err(Error::InvalidArgument(format!(
-                "desc.compression_level {l} is not a deflate level"
+                "desc.compression_level {level} is not a deflate level"
             )))
         }
     };
@@ -412,6 +418,7 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
         line_order,
         tiles,
         zip_level,
+        dwa_level,
     })
 }
 

@@ -75,9 +75,9 @@ impl Writer {
     /// channel of the part at its type. May be called from many threads at
     /// once, in any order.
     pub fn write_deep_block(&self, part: usize, chunk: u64, image: &DeepImage) -> Result<()> {
-        let (header, zip_level) = self.part_header(part, true)?;
+        let (header, settings) = self.part_header(part, true)?;
         let map = channel_map(part, &header, image)?;
-        self.write_deep_chunk(part, &header, zip_level, &map, image, chunk)
+        self.write_deep_chunk(part, &header, settings.zip_level, &map, image, chunk)
     }
 
     /// Packs and writes every chunk of level (`level_x`, `level_y`) of deep
@@ -90,10 +90,10 @@ impl Writer {
         level_y: u32,
         image: &DeepImage,
     ) -> Result<()> {
-        let (header, zip_level) = self.part_header(part, true)?;
+        let (header, settings) = self.part_header(part, true)?;
         let map = channel_map(part, &header, image)?;
         self.write_level(part, &header, (level_x, level_y), false, |chunk| {
-            self.write_deep_chunk(part, &header, zip_level, &map, image, chunk)
+            self.write_deep_chunk(part, &header, settings.zip_level, &map, image, chunk)
         })
     }
 

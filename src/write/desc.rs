@@ -29,6 +29,10 @@ pub struct PartDesc {
     /// Deflate level for ZIP, ZIPS and PXR24, within
     /// [`PartDesc::ZIP_LEVELS`] (`None`: OpenEXR's default).
     pub zip_level: Option<u32>,
+    /// DWA compression level for DWAA and DWAB, finite and at least 0
+    /// (`None`: OpenEXR's default, 45). Higher levels quantise harder:
+    /// the error each DCT coefficient may take grows with it.
+    pub dwa_level: Option<f32>,
 }
 
 impl Default for PartDesc {
@@ -58,6 +62,7 @@ impl PartDesc {
             line_order: LineOrder::IncreasingY,
             tiles: None,
             zip_level: None,
+            dwa_level: None,
         }
     }
 
@@ -73,6 +78,13 @@ impl PartDesc {
                 )));
             }
         }
+        if let Some(level) = self.dwa_level {
+            if !(level.is_finite() && level >= 0.0) {
+                return Err(Error::InvalidArgument(format!(
+                    "DWA level {level} is not a finite number at least 0"
+                )));
+            }
+        }
         if format == Format::Exr {
             self.compression.exr_id()?;
         }
@@ -83,6 +95,24 @@ impl PartDesc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dwa_levels_must_be_finite_and_not_negative() {
+        for level in [None, Some(0.0), Some(45.0), Some(1e6)] {
+            let desc = PartDesc {
+                dwa_level: level,
+                ..PartDesc::default()
+            };
+            desc.check(Format::Exr).expect("a valid level");
+        }
+        for level in [-1.0, f32::NAN, f32::INFINITY] {
+            let desc = PartDesc {
+                dwa_level: Some(level),
+                ..PartDesc::default()
+            };
+            assert!(desc.check(Format::Exr).is_err(), "{level}");
+        }
+    }
 
     #[test]
     fn zip_levels_outside_the_range_are_refused() {

@@ -68,7 +68,8 @@ impl std::fmt::Debug for WriteOptions {
 #[derive(Debug)]
 struct PartOutput {
     header: Arc<Header>,
-    zip_level: Option<u32>,
+    /// Deflate and DWA levels, and storage, for the codec.
+    settings: codec::PackSettings,
     /// File offset of its offset table.
     table_at: u64,
     /// File offset of the value of its maxSamplesPerPixel, filled in at
@@ -289,6 +290,7 @@ impl Writer {
             line_order: header.line_order(),
             tiles: header.geometry().tile_desc(),
             zip_level: None,
+            dwa_level: None,
         };
         let part = self.add_part(desc)?;
         for channel in header.channels() {
@@ -327,7 +329,14 @@ impl Writer {
             mut bytes,
             max_samples_at,
         } = header::build(parts)?;
-        let zip_levels: Vec<Option<u32>> = parts.iter().map(|p| p.desc.zip_level).collect();
+        let settings: Vec<codec::PackSettings> = parts
+            .iter()
+            .map(|p| codec::PackSettings {
+                zip_level: p.desc.zip_level,
+                dwa_level: p.desc.dwa_level,
+                tiled: p.desc.storage.is_tiled(),
+            })
+            .collect();
         for (i, h) in headers.iter().enumerate() {
             if h.line_order() == LineOrder::RandomY && !h.storage().is_tiled() {
                 return Err(Error::InvalidArgument(format!(
@@ -342,8 +351,8 @@ impl Writer {
         let mut outputs = Vec::with_capacity(headers.len());
         let mut placement = Placement::default();
         let mut table_at = bytes.len() as u64;
-        for ((header, zip_level), max_samples_at) in
-            headers.into_iter().zip(zip_levels).zip(max_samples_at)
+        for ((header, settings), max_samples_at) in
+            headers.into_iter().zip(settings).zip(max_samples_at)
         {
             let count = header.geometry().chunk_count();
             let len = usize::try_from(count)
@@ -356,7 +365,7 @@ impl Writer {
             try_resize(&mut bytes, grown)?;
             outputs.push(PartOutput {
                 header: Arc::new(header),
-                zip_level,
+                settings,
                 table_at,
                 max_samples_at,
             });
@@ -443,16 +452,16 @@ impl Writer {
         if let State::Qoi(out) = &self.state {
             return out.write_chunk(part, chunk, fb);
         }
-        let (header, zip_level) = self.part_header(part, false)?;
+        let (header, settings) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
-        encode_chunk(&header, zip_level, &source, chunk, |region, packed| {
+        encode_chunk(&header, &settings, &source, chunk, |region, packed| {
             self.write_packed(part, &header, region, chunk, packed)
         })
     }
 
     /// The written header of `part`, which must be deep or flat as `deep`
-    /// says, and its deflate level.
-    fn part_header(&self, part: usize, deep: bool) -> Result<(Arc<Header>, Option<u32>)> {
+    /// says, and what it asks of the codec.
+    fn part_header(&self, part: usize, deep: bool) -> Result<(Arc<Header>, codec::PackSettings)> {
         let p = self.output()?.part(part)?;
         match (deep, p.header.storage().is_deep()) {
             (false, true) => Err(Error::InvalidArgument(format!(
@@ -461,7 +470,7 @@ impl Writer {
             (true, false) => Err(Error::InvalidArgument(format!(
                 "part {part} is flat; write it with the flat functions"
             ))),
-            _ => Ok((Arc::clone(&p.header), p.zip_level)),
+            _ => Ok((Arc::clone(&p.header), p.settings)),
         }
     }
 
@@ -478,7 +487,7 @@ impl Writer {
         if let State::Qoi(out) = &self.state {
             return out.write_image(part, (level_x, level_y), fb);
         }
-        let (header, zip_level) = self.part_header(part, false)?;
+        let (header, settings) = self.part_header(part, false)?;
         let source = Source::new(header.channels(), fb)?;
         // Blocks stored raw are only copied, which more threads slow down
         // (measured: NONE and B44 FLOAT 4K RGBA writes take 1.1-1.5x as long
@@ -486,7 +495,7 @@ impl Writer {
         let pixel_types = header.channels().iter().map(|c| c.pixel_type);
         let serial = codec::stores_raw(header.compression(), pixel_types);
         self.write_level(part, &header, (level_x, level_y), serial, |chunk| {
-            encode_chunk(&header, zip_level, &source, chunk, |region, packed| {
+            encode_chunk(&header, &settings, &source, chunk, |region, packed| {
                 self.write_packed(part, &header, region, chunk, packed)
             })
         })
@@ -749,7 +758,7 @@ impl Output {
 /// then hands its region and packed bytes to `write`.
 fn encode_chunk(
     header: &Header,
-    zip_level: Option<u32>,
+    settings: &codec::PackSettings,
     source: &Source<'_, '_>,
     chunk: u64,
     write: impl FnOnce(&ChunkRegion, &[u8]) -> Result<()>,
@@ -765,7 +774,7 @@ fn encode_chunk(
         unsafe { source.read_block(&layout, unpacked, &mut scratch.line) };
         let packed = codec::compress(
             header.compression(),
-            zip_level,
+            settings,
             &layout,
             &scratch.unpacked,
             &mut scratch.packed,

@@ -19,15 +19,17 @@
 mod dct;
 mod half;
 mod lossy;
+mod lossy_encode;
+mod quantize;
 mod rules;
 mod tables;
 
 use libdeflater::Decompressor;
 
-use super::piz::huffman;
-use super::predictor::{deinterleave, undo_predictor};
-use super::rle::expand_runs;
-use super::zip::inflate_exact;
+use super::piz::{huffman, huffman_encode};
+use super::predictor::{deinterleave, interleave_and_predict, undo_predictor};
+use super::rle::{expand_runs, pack_runs};
+use super::zip::{inflate_exact, Deflaters};
 use super::BlockLayout;
 use crate::error::{corrupt, try_resize, Result};
 use rules::{ChannelInfo, Scheme};
@@ -36,7 +38,10 @@ use rules::{ChannelInfo, Scheme};
 #[derive(Default)]
 pub struct Scratch {
     inflater: Option<Decompressor>,
+    deflaters: Deflaters,
     huffman: huffman::Scratch,
+    huffman_encode: huffman_encode::Scratch,
+    packed: Vec<u8>,
     bytes: Vec<u8>,
     planes: Vec<u8>,
     ac: Vec<u16>,
@@ -47,6 +52,7 @@ impl Scratch {
     /// Bytes of block-sized buffers held.
     pub fn retained_bytes(&self) -> usize {
         self.bytes.capacity()
+            + self.packed.capacity()
             + self.planes.capacity()
             + 2 * (self.ac.capacity() + self.dc.capacity())
     }
@@ -75,6 +81,25 @@ const AC_HUFFMAN: u64 = 0;
 const AC_DEFLATE: u64 = 1;
 
 impl Counts {
+    fn write(&self, out: &mut [u8]) {
+        let words = [
+            self.version,
+            self.lossless_unpacked,
+            self.lossless_packed,
+            self.ac_packed,
+            self.dc_packed,
+            self.rle_packed,
+            self.rle_inflated,
+            self.rle_expanded,
+            self.ac_words,
+            self.dc_words,
+            self.ac_coding,
+        ];
+        for (dst, word) in out.chunks_exact_mut(8).zip(words) {
+            dst.copy_from_slice(&word.to_le_bytes());
+        }
+    }
+
     fn read(packed: &[u8]) -> Result<(Self, &[u8])> {
         let Some((head, rest)) = packed.split_first_chunk::<COUNTS_BYTES>() else {
             corrupt!("DWA chunk of {} bytes has no counts", packed.len());
@@ -218,6 +243,211 @@ pub fn decompress(
         dc: &scratch.dc,
     };
     decode_lossy(layout, &classes, &lines, &mut streams, out)
+}
+
+/// The deflate level OpenEXR packs the lossless, RLE and deflated AC
+/// sections at (the DC section takes the part's zip level).
+const SECTION_LEVEL: u32 = 9;
+
+/// How a DWA block is packed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// The compression level: the base error is `level / 100000`.
+    pub level: f32,
+    /// Deflate the AC words instead of Huffman coding them (OpenEXR does
+    /// so for tiled DWAA parts).
+    pub deflate_ac: bool,
+    /// The deflate level of the DC section.
+    pub zip_level: u32,
+}
+
+/// Packs one block into `out` as OpenEXR 3.5 packs it: version 2 with the
+/// default channel rules. Returns `false` (with `out` unspecified) when
+/// the block has to be stored raw because its AC words do not fit the
+/// Huffman coder's 32-bit bit count.
+pub fn compress(
+    layout: &BlockLayout,
+    unpacked: &[u8],
+    settings: Settings,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<bool> {
+    let rules = rules::default_rules();
+    let infos = channel_infos(layout)?;
+    let classes = rules::classify(&rules, &infos);
+    let lines = line_offsets(layout);
+    out.clear();
+    out.resize(COUNTS_BYTES, 0);
+    rules::write_rules(&rules, &infos, out)?;
+    let mut counts = Counts {
+        version: 2,
+        lossless_unpacked: 0,
+        lossless_packed: 0,
+        ac_packed: 0,
+        dc_packed: 0,
+        rle_packed: 0,
+        rle_inflated: 0,
+        rle_expanded: 0,
+        ac_words: 0,
+        dc_words: 0,
+        ac_coding: if settings.deflate_ac {
+            AC_DEFLATE
+        } else {
+            AC_HUFFMAN
+        },
+    };
+
+    // Lossless channels: their lines, channel after channel.
+    let bytes = &mut scratch.bytes;
+    bytes.clear();
+    for ((c, scheme), starts) in layout.channels.iter().zip(&classes.schemes).zip(&lines) {
+        if *scheme == Scheme::Lossless {
+            for &at in starts {
+                bytes.extend_from_slice(&unpacked[at..at + c.line_bytes()]);
+            }
+        }
+    }
+    if !bytes.is_empty() {
+        counts.lossless_unpacked = bytes.len() as u64;
+        counts.lossless_packed = append_deflated(
+            &mut scratch.deflaters,
+            SECTION_LEVEL,
+            bytes,
+            &mut scratch.packed,
+            out,
+        )?;
+    }
+
+    // Lossy channels: colour sets, then the others in order.
+    scratch.ac.clear();
+    scratch.dc.clear();
+    encode_lossy(
+        layout,
+        &classes,
+        &lines,
+        unpacked,
+        settings.level,
+        (&mut scratch.ac, &mut scratch.dc),
+    );
+    let bytes = &mut scratch.bytes;
+    if !scratch.ac.is_empty() {
+        counts.ac_words = scratch.ac.len() as u64;
+        let start = out.len();
+        if settings.deflate_ac {
+            bytes.clear();
+            bytes.extend(scratch.ac.iter().flat_map(|w| w.to_le_bytes()));
+            append_deflated(
+                &mut scratch.deflaters,
+                SECTION_LEVEL,
+                bytes,
+                &mut scratch.packed,
+                out,
+            )?;
+        } else if !huffman_encode::encode(&scratch.ac, out, &mut scratch.huffman_encode)? {
+            return Ok(false);
+        }
+        counts.ac_packed = (out.len() - start) as u64;
+    }
+    if !scratch.dc.is_empty() {
+        counts.dc_words = scratch.dc.len() as u64;
+        bytes.clear();
+        bytes.extend(scratch.dc.iter().flat_map(|w| w.to_le_bytes()));
+        interleave_and_predict(bytes, &mut scratch.planes);
+        counts.dc_packed = append_deflated(
+            &mut scratch.deflaters,
+            settings.zip_level,
+            &scratch.planes,
+            &mut scratch.packed,
+            out,
+        )?;
+    }
+
+    // Run-length coded channels: byte planes, channel after channel.
+    let planes = &mut scratch.planes;
+    planes.clear();
+    for ((c, scheme), starts) in layout.channels.iter().zip(&classes.schemes).zip(&lines) {
+        if *scheme != Scheme::Rle {
+            continue;
+        }
+        let size = c.pixel_type.size();
+        for byte in 0..size {
+            for &at in starts {
+                let line = &unpacked[at..at + c.line_bytes()];
+                planes.extend(line.iter().skip(byte).step_by(size));
+            }
+        }
+    }
+    if !planes.is_empty() {
+        counts.rle_expanded = planes.len() as u64;
+        bytes.clear();
+        pack_runs(planes, bytes);
+        counts.rle_inflated = bytes.len() as u64;
+        counts.rle_packed = append_deflated(
+            &mut scratch.deflaters,
+            SECTION_LEVEL,
+            bytes,
+            &mut scratch.packed,
+            out,
+        )?;
+    }
+    counts.write(&mut out[..COUNTS_BYTES]);
+    Ok(true)
+}
+
+/// Deflates `input` at `level` (through `packed`) onto the end of `out`;
+/// returns the bytes appended.
+fn append_deflated(
+    deflaters: &mut Deflaters,
+    level: u32,
+    input: &[u8],
+    packed: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> Result<u64> {
+    deflaters.zlib(level, input, packed)?;
+    out.extend_from_slice(packed);
+    Ok(packed.len() as u64)
+}
+
+/// Encodes the colour sets, then the other lossy channels in order, into
+/// `scratch.ac` and `scratch.dc`.
+fn encode_lossy(
+    layout: &BlockLayout,
+    classes: &rules::Classification,
+    lines: &[Vec<usize>],
+    unpacked: &[u8],
+    level: f32,
+    (ac, dc): (&mut Vec<u16>, &mut Vec<u16>),
+) {
+    let source = |i: usize| lossy_encode::Source {
+        lines: &lines[i],
+        pixel_type: layout.channels[i].pixel_type,
+        width: layout.channels[i].width,
+    };
+    let mut in_set = vec![false; layout.channels.len()];
+    for set in &classes.colour_sets {
+        let sources = set.map(source);
+        let height = layout.channels[set[0]].height;
+        let to_nonlinear = Some(tables::to_nonlinear());
+        lossy_encode::encode(&sources, height, unpacked, level, to_nonlinear, ac, dc);
+        for &i in set {
+            in_set[i] = true;
+        }
+    }
+    for (i, c) in layout.channels.iter().enumerate() {
+        if in_set[i] || classes.schemes[i] != Scheme::LossyDct {
+            continue;
+        }
+        let to_nonlinear = (!c.p_linear).then(tables::to_nonlinear);
+        lossy_encode::encode(
+            &[source(i)],
+            c.height,
+            unpacked,
+            level,
+            to_nonlinear,
+            ac,
+            dc,
+        );
+    }
 }
 
 /// The name, type and sampling of each channel of `layout`.

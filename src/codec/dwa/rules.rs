@@ -29,6 +29,14 @@ impl Scheme {
             _ => None,
         }
     }
+
+    fn code(self) -> u8 {
+        match self {
+            Self::Lossless => 0,
+            Self::LossyDct => 1,
+            Self::Rle => 2,
+        }
+    }
 }
 
 /// One classification rule.
@@ -54,6 +62,15 @@ impl Rule {
             } else {
                 self.suffix == suffix
             }
+    }
+
+    /// Appends the rule as a chunk stores it.
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.suffix);
+        out.push(0);
+        let colour = self.colour.map_or(0, |c| c + 1);
+        out.push(colour << 4 | self.scheme.code() << 2 | u8::from(self.case_insensitive));
+        out.push(self.pixel_type as u8);
     }
 
     /// Reads one rule from the start of `bytes`; returns it and the rest.
@@ -136,6 +153,26 @@ impl RuleSpec {
 use PixelType::{Float, Half, Uint};
 use Scheme::{LossyDct, Rle};
 
+/// The rules OpenEXR writes into version 2 chunks: R, G, B, Y, BY and RY
+/// lossy; A run-length coded; everything else lossless.
+const DEFAULT_RULES: [RuleSpec; 15] = [
+    RuleSpec::new("R", LossyDct, Half, Some(0), false),
+    RuleSpec::new("R", LossyDct, Float, Some(0), false),
+    RuleSpec::new("G", LossyDct, Half, Some(1), false),
+    RuleSpec::new("G", LossyDct, Float, Some(1), false),
+    RuleSpec::new("B", LossyDct, Half, Some(2), false),
+    RuleSpec::new("B", LossyDct, Float, Some(2), false),
+    RuleSpec::new("Y", LossyDct, Half, None, false),
+    RuleSpec::new("Y", LossyDct, Float, None, false),
+    RuleSpec::new("BY", LossyDct, Half, None, false),
+    RuleSpec::new("BY", LossyDct, Float, None, false),
+    RuleSpec::new("RY", LossyDct, Half, None, false),
+    RuleSpec::new("RY", LossyDct, Float, None, false),
+    RuleSpec::new("A", Rle, Uint, None, false),
+    RuleSpec::new("A", Rle, Half, None, false),
+    RuleSpec::new("A", Rle, Float, None, false),
+];
+
 /// The rules of chunks before version 2, which do not store theirs.
 const LEGACY_RULES: [RuleSpec; 25] = [
     RuleSpec::new("r", LossyDct, Half, Some(0), true),
@@ -165,6 +202,11 @@ const LEGACY_RULES: [RuleSpec; 25] = [
     RuleSpec::new("a", Rle, Float, None, true),
 ];
 
+/// The rules OpenEXR 3.5 encodes with.
+pub fn default_rules() -> Vec<Rule> {
+    DEFAULT_RULES.iter().map(RuleSpec::rule).collect()
+}
+
 /// The rules chunks of versions 0 and 1 are decoded with.
 pub fn legacy_rules() -> Vec<Rule> {
     LEGACY_RULES.iter().map(RuleSpec::rule).collect()
@@ -191,6 +233,36 @@ pub fn read_rules(bytes: &[u8]) -> Result<(Vec<Rule>, &[u8])> {
         table = rest;
     }
     Ok((rules, &bytes[size..]))
+}
+
+/// Appends the rule table an encoder stores: the rules of `rules` that
+/// match at least one of `channels`, in order, after their byte count.
+pub fn write_rules(rules: &[Rule], channels: &[ChannelInfo<'_>], out: &mut Vec<u8>) -> Result<()> {
+    let start = out.len();
+    out.extend_from_slice(&[0, 0]);
+    for rule in rules {
+        if channels
+            .iter()
+            .any(|c| rule.matches(suffix_of(c.name), c.pixel_type))
+        {
+            rule.write(out);
+        }
+    }
+    let Ok(size) = u16::try_from(out.len() - start) else {
+        return Err(crate::error::Error::LimitExceeded(format!(
+            "DWA channel rules of {} bytes exceed 65535",
+            out.len() - start
+        )));
+    };
+    out[start..start + 2].copy_from_slice(&size.to_le_bytes());
+    Ok(())
+}
+
+/// The part of a channel name after its last '.'.
+fn suffix_of(name: &[u8]) -> &[u8] {
+    name.iter()
+        .rposition(|&b| b == b'.')
+        .map_or(name, |dot| &name[dot + 1..])
 }
 
 /// A channel as DWA classifies it.
@@ -223,12 +295,8 @@ pub fn classify(rules: &[Rule], channels: &[ChannelInfo<'_>]) -> Classification 
     let mut layers: Vec<(&[u8], [Option<usize>; 3])> = Vec::new();
     let mut schemes = Vec::with_capacity(channels.len());
     for (index, channel) in channels.iter().enumerate() {
-        let split = channel
-            .name
-            .iter()
-            .rposition(|&b| b == b'.')
-            .map_or(0, |dot| dot + 1);
-        let (prefix, suffix) = channel.name.split_at(split);
+        let suffix = suffix_of(channel.name);
+        let prefix = &channel.name[..channel.name.len() - suffix.len()];
         let layer = match layers.iter().position(|(p, _)| *p == prefix) {
             Some(i) => i,
             None => {
@@ -275,6 +343,17 @@ mod tests {
             pixel_type,
             sampling: (1, 1),
         }
+    }
+
+    #[test]
+    fn written_rules_are_the_matching_ones_and_read_back() {
+        let channels = [info("A", Half), info("diffuse.R", Float), info("Z", Float)];
+        let mut table = Vec::new();
+        write_rules(&default_rules(), &channels, &mut table).unwrap();
+        assert_eq!(table, [10, 0, b'R', 0, 0x14, 2, b'A', 0, 0x08, 1]);
+        let (back, rest) = read_rules(&table).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(back, [DEFAULT_RULES[1].rule(), DEFAULT_RULES[13].rule()]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! DWA's transfer curve between linear light and the perceptual values it
 //! quantises: a 2.2 power up to 1 and a logarithm above, joined smoothly.
 //!
-//! The curve is a table over every half value, computed once with
+//! Both directions are tables over every half value, computed once with
 //! the `libm` crate's `powf` and `logf`: pure Rust, so every platform gets
 //! the same bits, whatever its own maths library rounds to. They equal the
 //! tables OpenEXR ships in its tests (checked by a checksum below).
@@ -24,6 +24,12 @@ const E_POW_2_2: f32 = 9.025_013;
 pub fn to_linear() -> &'static [u16; VALUES] {
     static TABLE: OnceLock<Box<[u16; VALUES]>> = OnceLock::new();
     TABLE.get_or_init(|| table(linear_of))
+}
+
+/// Linear half to perceptual half, for encoding.
+pub fn to_nonlinear() -> &'static [u16; VALUES] {
+    static TABLE: OnceLock<Box<[u16; VALUES]>> = OnceLock::new();
+    TABLE.get_or_init(|| table(nonlinear_of))
 }
 
 /// The `f32` of every half, for converting coefficients with one load.
@@ -67,6 +73,16 @@ fn linear_of(bits: u16) -> u16 {
     })
 }
 
+fn nonlinear_of(bits: u16) -> u16 {
+    signed(bits, |v| {
+        if v <= 1.0 {
+            libm::powf(v, 1.0 / 2.2)
+        } else {
+            libm::logf(v) / 2.2 + 1.0
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,12 +97,13 @@ mod tests {
             })
     }
 
-    /// The checksum of `dwaCompressorToLinear` in OpenEXR's
-    /// `dwaLookups.h` (its test suite holds its runtime table to that
-    /// array).
+    /// The checksums of `dwaCompressorToLinear` and
+    /// `dwaCompressorToNonlinear` in OpenEXR's `dwaLookups.h` (its test
+    /// suite holds its runtime tables to those arrays).
     #[test]
     fn tables_equal_openexrs() {
         assert_eq!(checksum(to_linear()), 0x7419_6695_14ad_b281);
+        assert_eq!(checksum(to_nonlinear()), 0x7b97_2534_fd46_baf1);
     }
 
     #[test]

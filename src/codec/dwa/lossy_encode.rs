@@ -1,0 +1,198 @@
+//! Encoding DWA's lossy DCT channels, the inverse of [`super::lossy`]:
+//! 8x8 blocks (mirrored past the right and bottom edges) of perceptual
+//! values, R, G, B of a colour set turned into Y'CbCr, transformed,
+//! rounded to halves and quantised to the fewest set bits the
+//! compression level allows, DC values apart and AC values run-length
+//! coded. OpenEXR's arithmetic throughout, so the stream is the one it
+//! writes.
+
+use super::dct::{self, ZIGZAG};
+use super::half::{f16_bits, f32_from_f16};
+use super::quantize::quantize;
+use crate::meta::types::PixelType;
+
+/// Where one channel's lines are in the unpacked block.
+pub struct Source<'a> {
+    /// Byte offset of each of the channel's lines.
+    pub lines: &'a [usize],
+    /// HALF or FLOAT.
+    pub pixel_type: PixelType,
+    /// Samples per line.
+    pub width: usize,
+}
+
+/// JPEG's example quantisation tables (luma, chroma), each divided by its
+/// least entry and scaled by the level to give each coefficient's error
+/// tolerance.
+const LUMA: [u8; 64] = [
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
+    92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+const LUMA_LEAST: f32 = 10.0;
+const CHROMA: [u8; 64] = [
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99,
+    47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+];
+const CHROMA_LEAST: f32 = 17.0;
+
+/// Each coefficient's tolerance at `level` for `table`.
+fn tolerances(level: f32, table: &[u8; 64], least: f32) -> [f32; 64] {
+    let base = (level / 100_000.0).max(0.0);
+    std::array::from_fn(|i| base * f32::from(table[i]) / least)
+}
+
+/// Encodes one channel, or three of a colour set (R, G, B), all `width`
+/// by `height`, from `unpacked`; appends AC words to `ac` and DC words to
+/// `dc` (each channel's in one run). `to_nonlinear` maps linear halves to
+/// perceptual ones (absent for pLinear channels coded alone).
+pub fn encode(
+    sources: &[Source<'_>],
+    height: usize,
+    unpacked: &[u8],
+    level: f32,
+    to_nonlinear: Option<&[u16; 1 << 16]>,
+    ac: &mut Vec<u16>,
+    dc: &mut Vec<u16>,
+) {
+    let Some(width) = sources.first().map(|s| s.width) else {
+        return;
+    };
+    let planes: Vec<Vec<u16>> = sources
+        .iter()
+        .map(|s| plane(s, height, unpacked, to_nonlinear))
+        .collect();
+    let luma = tolerances(level, &LUMA, LUMA_LEAST);
+    let chroma = tolerances(level, &CHROMA, CHROMA_LEAST);
+    let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
+    let mut dcs = vec![Vec::with_capacity(blocks_x * blocks_y); sources.len()];
+    let mut blocks = vec![[0f32; 64]; sources.len()];
+    for block_y in 0..blocks_y {
+        for block_x in 0..blocks_x {
+            for (block, plane) in blocks.iter_mut().zip(&planes) {
+                for (i, v) in block.iter_mut().enumerate() {
+                    let x = mirror(block_x * 8 + i % 8, width);
+                    let y = mirror(block_y * 8 + i / 8, height);
+                    *v = f32_from_f16(plane[y * width + x]);
+                }
+            }
+            if let [r, g, b] = &mut blocks[..] {
+                for i in 0..64 {
+                    (r[i], g[i], b[i]) = rgb_to_ycbcr(r[i], g[i], b[i]);
+                }
+            }
+            for (k, (block, dcs)) in blocks.iter_mut().zip(&mut dcs).enumerate() {
+                dct::forward(block);
+                let tolerance = if k == 0 { &luma } else { &chroma };
+                let mut zigzag = [0u16; 64];
+                for (z, &at) in zigzag.iter_mut().zip(&ZIGZAG) {
+                    *z = quantize(f16_bits(block[at]), tolerance[at]);
+                }
+                dcs.push(zigzag[0]);
+                rle_ac(&zigzag, ac);
+            }
+        }
+    }
+    for channel in dcs {
+        dc.extend_from_slice(&channel);
+    }
+}
+
+/// The channel's samples as halves, line after line, through
+/// `to_nonlinear`; FLOAT samples are clamped to the half range and
+/// rounded first.
+fn plane(
+    source: &Source<'_>,
+    height: usize,
+    unpacked: &[u8],
+    to_nonlinear: Option<&[u16; 1 << 16]>,
+) -> Vec<u16> {
+    let mut plane = Vec::with_capacity(source.width * height);
+    for &at in source.lines.iter().take(height) {
+        let line = &unpacked[at..];
+        match source.pixel_type {
+            PixelType::Float => plane.extend(line.chunks_exact(4).take(source.width).map(|b| {
+                let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                f16_bits(v.clamp(-65504.0, 65504.0))
+            })),
+            _ => plane.extend(
+                line.chunks_exact(2)
+                    .take(source.width)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]])),
+            ),
+        }
+    }
+    if let Some(table) = to_nonlinear {
+        for h in &mut plane {
+            *h = table[usize::from(*h)];
+        }
+    }
+    plane
+}
+
+/// Index `i` folded back into `0..len` past the end, as OpenEXR mirrors
+/// blocks at the edges: `len` maps to `len - 1`, `len + 1` to `len - 2`.
+fn mirror(i: usize, len: usize) -> usize {
+    if i < len {
+        i
+    } else {
+        (2 * len).checked_sub(i + 1).unwrap_or(len - 1)
+    }
+}
+
+/// OpenEXR's Rec. 709 R'G'B' to Y'CbCr, with Cb and Cr centred on 0.
+fn rgb_to_ycbcr(r: f32, g: f32, b: f32) -> (f32, f32, f32) {
+    (
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        -0.1146 * r - 0.3854 * g + 0.5000 * b,
+        0.5000 * r - 0.4542 * g - 0.0458 * b,
+    )
+}
+
+/// Appends a block's AC coefficients (zig-zag order), runs of zeros
+/// coded as 0xffNN and a final run as 0xff00; a lone zero stays a zero.
+fn rle_ac(zigzag: &[u16; 64], ac: &mut Vec<u16>) {
+    let mut index = 1;
+    while index < 64 {
+        if zigzag[index] != 0 {
+            ac.push(zigzag[index]);
+            index += 1;
+            continue;
+        }
+        let run = 1 + zigzag[index + 1..].iter().take_while(|&&v| v == 0).count();
+        if run == 1 {
+            ac.push(0);
+        } else if index + run == 64 {
+            ac.push(0xff00);
+        } else {
+            ac.push(0xff00 | run as u16);
+        }
+        index += run;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_mirror_without_repeating_past_the_last_sample() {
+        assert_eq!(
+            (0..8).map(|i| mirror(i, 5)).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 4, 3, 2]
+        );
+        assert_eq!(mirror(9, 1), 0);
+    }
+
+    #[test]
+    fn ac_runs_match_the_decoders_reading() {
+        let mut zigzag = [0u16; 64];
+        zigzag[1] = 0x3c00;
+        zigzag[3] = 0x4000;
+        zigzag[5] = 0x1111;
+        let mut ac = Vec::new();
+        rle_ac(&zigzag, &mut ac);
+        assert_eq!(ac, [0x3c00, 0, 0x4000, 0, 0x1111, 0xff00]);
+    }
+}

@@ -1,0 +1,154 @@
+//! DWA's quantisation: each DCT coefficient (as a half) becomes the value
+//! with the fewest set bits within the coefficient's error tolerance, so
+//! that the entropy coder finds long runs of shared bit patterns.
+//!
+//! For each half `h` and each bit count `k` below `h`'s, the candidate is
+//! the half with exactly `k` bits set whose distance to `h` (an `f32`
+//! difference) is least, the lowest bit pattern among equals. Quantising
+//! tries the candidates from the fewest bits up and takes the first within
+//! the tolerance (strictly), else keeps `h`. This is the rule OpenEXR's
+//! quantiser implements (its tests hold its shortcuts to a table built by
+//! this rule).
+
+use std::sync::OnceLock;
+
+use super::half::f32_from_f16;
+
+/// Every half's candidates, fewest bits first.
+struct Candidates {
+    /// Where half `h`'s candidates start in `values` (65537 entries).
+    offsets: Vec<u32>,
+    values: Vec<u16>,
+}
+
+fn candidates() -> &'static Candidates {
+    static TABLE: OnceLock<Candidates> = OnceLock::new();
+    TABLE.get_or_init(build)
+}
+
+fn is_finite(bits: u16) -> bool {
+    bits & 0x7c00 != 0x7c00
+}
+
+fn distance(a: f32, b: u16) -> f32 {
+    (a - f32_from_f16(b)).abs()
+}
+
+fn build() -> Candidates {
+    // The finite halves with each bit count, by value.
+    let mut by_bits: Vec<Vec<u16>> = vec![Vec::new(); 17];
+    for bits in 0..=u16::MAX {
+        if is_finite(bits) {
+            by_bits[bits.count_ones() as usize].push(bits);
+        }
+    }
+    for list in &mut by_bits {
+        list.sort_by(|&a, &b| f32_from_f16(a).total_cmp(&f32_from_f16(b)));
+    }
+    let mut offsets = Vec::with_capacity(1 << 16 | 1);
+    let mut values = Vec::new();
+    for bits in 0..=u16::MAX {
+        offsets.push(values.len() as u32);
+        if !is_finite(bits) {
+            continue;
+        }
+        let value = f32_from_f16(bits);
+        for list in &by_bits[..bits.count_ones() as usize] {
+            values.push(closest(list, value));
+        }
+    }
+    offsets.push(values.len() as u32);
+    Candidates { offsets, values }
+}
+
+/// The element of `list` (sorted by value, not empty) nearest to `value`,
+/// the lowest bit pattern among those at the least distance.
+fn closest(list: &[u16], value: f32) -> u16 {
+    let split = list.partition_point(|&b| f32_from_f16(b) < value);
+    let below = split.checked_sub(1).map(|i| distance(value, list[i]));
+    let above = list.get(split).map(|&b| distance(value, b));
+    let least = match (below, above) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return 0,
+    };
+    // Rounded differences grow (weakly) away from `value` on each side,
+    // so the ties at the least distance are contiguous.
+    let left = list[..split]
+        .iter()
+        .rev()
+        .take_while(|&&b| distance(value, b) == least);
+    let right = list[split..]
+        .iter()
+        .take_while(|&&b| distance(value, b) == least);
+    left.chain(right).copied().min().unwrap_or(0)
+}
+
+/// Quantises the half `bits` to within `tolerance`.
+pub fn quantize(bits: u16, tolerance: f32) -> u16 {
+    let table = candidates();
+    let index = usize::from(bits);
+    let (start, end) = (
+        table.offsets[index] as usize,
+        table.offsets[index + 1] as usize,
+    );
+    let value = f32_from_f16(bits);
+    table.values[start..end]
+        .iter()
+        .copied()
+        .find(|&c| distance(value, c) < tolerance)
+        .unwrap_or(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule itself, by brute force over every bit pattern.
+    fn brute_candidate(bits: u16, k: u32) -> u16 {
+        let value = f32_from_f16(bits);
+        let mut best: Option<(u16, f32)> = None;
+        for p in 0..=u16::MAX {
+            if p.count_ones() != k {
+                continue;
+            }
+            let d = distance(value, p);
+            match best {
+                None => best = Some((p, d)),
+                Some((_, bd)) if d < bd => best = Some((p, d)),
+                _ => {}
+            }
+        }
+        best.map_or(0, |(p, _)| p)
+    }
+
+    #[test]
+    fn candidates_follow_the_rule() {
+        let table = candidates();
+        for bits in [
+            0x0001u16, 0x0003, 0x3c00, 0x3c01, 0x4a55, 0x8123, 0xfbff, 0x7bff, 0x03ff, 0x8000,
+        ] {
+            let start = table.offsets[usize::from(bits)] as usize;
+            for k in 0..bits.count_ones() {
+                assert_eq!(
+                    table.values[start + k as usize],
+                    brute_candidate(bits, k),
+                    "{bits:#06x} with {k} bits"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quantising_takes_the_fewest_bits_within_tolerance() {
+        // 1.0009765625 (0x3c01) is within 0.01 of 1.0 (0x3c00, 4 bits).
+        assert_eq!(quantize(0x3c01, 0.01), 0x3c00);
+        // Anything closer than the tolerance to zero becomes zero.
+        assert_eq!(quantize(0x1234, 1.0), 0);
+        // A tolerance of zero keeps every value.
+        assert_eq!(quantize(0x3c01, 0.0), 0x3c01);
+        // Infinities and NaNs stay.
+        assert_eq!(quantize(0x7c00, 1e9), 0x7c00);
+        assert_eq!(quantize(0x7e01, 1e9), 0x7e01);
+    }
+}
