@@ -392,7 +392,10 @@ def write(
     window defaults to it. `compression` is a name ("none", "rle", "zips",
     "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", ...); the default
     is "zip" for flat parts and "zips" for deep ones (OpenEXR reads deep
-    data in NONE, RLE and ZIPS only). `line_order`
+    data in NONE, RLE and ZIPS only). `compression_level` is the deflate
+    level (1-12) for zip, zips and pxr24, the DWA level (above 0; higher
+    is smaller and lossier) for dwaa and dwab; None keeps OpenEXR's
+    default (4, and 45 for DWA). `line_order`
     is "increasing_y", "decreasing_y" or (tiled only) "random_y".
 
     `tiles` = (width, height) makes a tiled part. `levels` gives the levels
