@@ -29,11 +29,9 @@ import subprocess
 import sys
 import time
 
-# Codecs timed for encoding; decoding adds those exrkit does not write yet.
-CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"]
-DECODE_CODECS = CODECS + ["dwaa", "dwab"]
+CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"]
 WIDTH, HEIGHT = 3840, 2160
-GENERATED = [(kind, codec) for kind in ("half", "float") for codec in DECODE_CODECS]
+GENERATED = [(kind, codec) for kind in ("half", "float") for codec in CODECS]
 
 # Real images from the OpenEXR sample set: the biggest of each compression
 # they use, scanline and tiled.
@@ -232,6 +230,8 @@ PY_COMPRESSION = {
     "pxr24": "PXR24_COMPRESSION",
     "b44": "B44_COMPRESSION",
     "b44a": "B44A_COMPRESSION",
+    "dwaa": "DWAA_COMPRESSION",
+    "dwab": "DWAB_COMPRESSION",
 }
 
 
@@ -386,7 +386,7 @@ def measure_encode(args, sources):
     os.makedirs(args.out, exist_ok=True)
     results = {}
     keys = [key for key, _ in IMPLEMENTATIONS]
-    jobs = [(kind, source, codec) for kind, source in sources for codec in CODECS]
+    jobs = [(kind, source, codec) for kind, source in sources for codec in args.codecs]
     for index, (kind, source, codec) in enumerate(jobs):
         print(f"[{index + 1}/{len(jobs)}] encode {kind} {codec}", file=sys.stderr)
         for turn in range(max(1, args.reps)):
@@ -540,7 +540,7 @@ def encode_table(title, kind, threads, results):
     lines = [f"### {title}", "", "| " + " | ".join(header) + " |"]
     lines.append("|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|")
     pixels = WIDTH * HEIGHT
-    for codec in CODECS:
+    for codec in [c for c in CODECS if any((k, threads, kind, c) in results for k, _ in IMPLEMENTATIONS)]:
         found = {key: results.get((key, threads, kind, codec)) for key, _ in IMPLEMENTATIONS}
         row = [codec.upper()]
         for key, _ in IMPLEMENTATIONS:
@@ -609,11 +609,16 @@ def versions():
 
 
 def run(args):
-    generated = [os.path.join(args.data, generated_name(k, c)) for k, c in GENERATED]
+    # Only the codecs asked for; the sample and deep images only when all.
+    everything = not args.codecs
+    args.codecs = args.codecs.split() if args.codecs else CODECS
+    generated = [
+        os.path.join(args.data, generated_name(k, c)) for k, c in GENERATED if c in args.codecs
+    ]
     samples = [
         os.path.join(args.samples, s)
         for s in SAMPLES
-        if os.path.exists(os.path.join(args.samples, s))
+        if everything and os.path.exists(os.path.join(args.samples, s))
     ]
     if len(samples) < len(SAMPLES):
         print(f"note: sample images missing under {args.samples}", file=sys.stderr)
@@ -650,7 +655,7 @@ def run(args):
     deep_files = [
         os.path.join(args.samples, s)
         for s in DEEP_SAMPLES
-        if os.path.exists(os.path.join(args.samples, s))
+        if everything and os.path.exists(os.path.join(args.samples, s))
     ]
     if deep_files:
         deep_labels = {path: os.path.relpath(path, args.samples) for path in deep_files}
@@ -716,6 +721,7 @@ def main():
     r.add_argument("--samples", required=True)
     r.add_argument("--reps", type=int, default=3)
     r.add_argument("--exrs-version")
+    r.add_argument("--codecs", default="", help="space-separated codecs (default: all)")
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.dir)

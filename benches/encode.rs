@@ -10,14 +10,15 @@
 //! channel (and, for exrs, copied into the sample vectors of an exrs image
 //! it writes from). Each of REPS timed runs then writes the whole image as
 //! a scanline file with compression CODEC (`none`, `rle`, `zips`, `zip`,
-//! `piz`, `pxr24`, `b44`, `b44a`) to the file OUT, takes its size and
+//! `piz`, `pxr24`, `b44`, `b44a`, `dwaa`, `dwab`; exrs has no DWA encoder
+//! and answers `unsupported`) to the file OUT, takes its size and
 //! removes it. exrkit writes through `Writer::create`, `add_part`,
 //! `add_channel`, `write_header`, `write_image` and `finish`
 //! (`WriteOptions::threads` 1 or 0); exrs through
 //! `Image::write().to_file(OUT)` (`non_parallel()` for 1 thread).
 //!
 //! Prints one tab-separated line: implementation, threads, source, codec,
-//! status (`ok` or `error`), best and median seconds, the least CPU time
+//! status (`ok`, `unsupported` or `error`), best and median seconds, the least CPU time
 //! the calling thread spent on one run, the output's size in bytes and the
 //! image's pixels; or, on failure, the error in place of the timings.
 //!
@@ -63,6 +64,8 @@ fn compression(name: &str) -> Option<Compression> {
         "pxr24" => Compression::Pxr24,
         "b44" => Compression::B44,
         "b44a" => Compression::B44a,
+        "dwaa" => Compression::Dwaa,
+        "dwab" => Compression::Dwab,
         _ => return None,
     })
 }
@@ -188,6 +191,9 @@ fn time(
     let Some(compression) = compression(codec) else {
         return fail(format!("unknown codec {codec}"));
     };
+    if implementation == "exrs" && matches!(compression, Compression::Dwaa | Compression::Dwab) {
+        return format!("{prefix}\tunsupported\texrs has no DWA encoder");
+    }
     let mut image = match decode(source) {
         Ok(image) => image,
         Err(e) => return fail(format!("decoding the source: {e}")),

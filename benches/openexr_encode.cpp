@@ -9,7 +9,7 @@
 //
 // THREADS is 1 (no worker threads: the calling thread compresses) or "all"
 // (one worker per hardware thread); CODEC one of none, rle, zips, zip, piz,
-// pxr24, b44, b44a. Prints one tab-separated line:
+// pxr24, b44, b44a, dwaa, dwab. Prints one tab-separated line:
 //     openexr THREADS SOURCE CODEC ok BEST_SECONDS MEDIAN_SECONDS BEST_CPU_SECONDS BYTES PIXELS
 // where BEST_CPU_SECONDS is the least CPU time the calling thread spent on
 // one run, or, when OpenEXR throws,
@@ -53,6 +53,7 @@ Imf::Compression compression(const std::string &name)
         {"zips", Imf::ZIPS_COMPRESSION}, {"zip", Imf::ZIP_COMPRESSION},
         {"piz", Imf::PIZ_COMPRESSION},   {"pxr24", Imf::PXR24_COMPRESSION},
         {"b44", Imf::B44_COMPRESSION},   {"b44a", Imf::B44A_COMPRESSION},
+        {"dwaa", Imf::DWAA_COMPRESSION}, {"dwab", Imf::DWAB_COMPRESSION},
     };
     const auto found = names.find(name);
     if (found == names.end()) {

@@ -8,6 +8,8 @@
 # Needs what the tests need (Rust, a C++ compiler, pkg-config with Debian's
 # libopenexr-dev, Python 3 with PyPI's OpenEXR and numpy). Knobs:
 #   REPS        timed runs per cell, best kept (default 3)
+#   CODECS      only these codecs, e.g. CODECS="dwaa dwab" (default: all,
+#               plus the OpenEXR sample and deep images)
 #   BENCH_DATA  where the generated 4K images are cached
 #               (default $CARGO_TARGET_DIR/bench-data, else target/bench-data)
 #   SAMPLES     the OpenEXR sample images (default ../shared/testdata/openexr-images)
@@ -71,7 +73,8 @@ exrs_version=$(awk '/^name = "exr"$/ { getline; gsub(/[^0-9.]/, ""); print }' Ca
 echo "==> timing (REPS=$reps)" >&2
 python3 benches/bench.py run --rust "$rust_timer" --rust-encode "$rust_encode_timer" \
     --cpp "$cpp_timer" --cpp-encode "$cpp_encode_timer" --out "$encode_out" \
-    --data "$data" --samples "$samples" --reps "$reps" --exrs-version "$exrs_version"
+    --data "$data" --samples "$samples" --reps "$reps" --exrs-version "$exrs_version" \
+    --codecs "${CODECS:-}"
 
 echo "==> timing QOI (REPS=$reps)" >&2
 echo

@@ -22,7 +22,7 @@ use crate::{level_window, read_options};
 const MAX_CHUNKS: u64 = 256;
 
 /// The codecs a round trip writes.
-const CODECS: [Compression; 8] = [
+const CODECS: [Compression; 10] = [
     Compression::None,
     Compression::Rle,
     Compression::Zips,
@@ -31,6 +31,8 @@ const CODECS: [Compression; 8] = [
     Compression::Pxr24,
     Compression::B44,
     Compression::B44a,
+    Compression::Dwaa,
+    Compression::Dwab,
 ];
 
 /// One channel of a fuzzed part.
@@ -68,11 +70,13 @@ struct Level {
     planes: Vec<Vec<u8>>,
 }
 
-/// Whether `codec` keeps every bit of samples of `pixel_type`.
-fn lossless(codec: Compression, pixel_type: PixelType) -> bool {
+/// Whether `codec` keeps every bit of the samples of channel `name` of
+/// `pixel_type` (DWA codes R, G and B lossily; A runs losslessly).
+fn lossless(codec: Compression, name: &str, pixel_type: PixelType) -> bool {
     match codec {
         Compression::Pxr24 => pixel_type != PixelType::Float,
         Compression::B44 | Compression::B44a => pixel_type != PixelType::Half,
+        Compression::Dwaa | Compression::Dwab => name == "A" || pixel_type == PixelType::Uint,
         _ => true,
     }
 }
@@ -152,6 +156,7 @@ pub fn run(data: &[u8]) {
         ][usize::from(choice.line_order % 3)],
         tiles,
         zip_level: (choice.zip_level % 13 != 0).then_some(u32::from(choice.zip_level % 13)),
+        dwa_level: Some(f32::from(choice.zip_level)),
         ..PartDesc::scanline(window)
     };
     let channels: Vec<Channel> = choice
@@ -234,7 +239,7 @@ pub fn run(data: &[u8]) {
             .unwrap_or_else(|e| panic!("level ({lx}, {ly}) of a written file decodes: {e}"));
         drop(fb);
         for ((channel, want), got) in channels.iter().zip(&level.planes).zip(&got) {
-            if lossless(codec, channel.pixel_type) {
+            if lossless(codec, &channel.name.to_string(), channel.pixel_type) {
                 assert!(
                     want == got,
                     "{codec:?} changed channel {} of level ({lx}, {ly})",

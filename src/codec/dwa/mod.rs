@@ -38,10 +38,9 @@ use rules::{ChannelInfo, Scheme};
 #[derive(Default)]
 pub struct Scratch {
     inflater: Option<Decompressor>,
-    deflaters: Deflaters,
+    deflate: Deflate,
     huffman: huffman::Scratch,
     huffman_encode: huffman_encode::Scratch,
-    packed: Vec<u8>,
     bytes: Vec<u8>,
     planes: Vec<u8>,
     ac: Vec<u16>,
@@ -52,7 +51,7 @@ impl Scratch {
     /// Bytes of block-sized buffers held.
     pub fn retained_bytes(&self) -> usize {
         self.bytes.capacity()
-            + self.packed.capacity()
+            + self.deflate.packed.capacity()
             + self.planes.capacity()
             + 2 * (self.ac.capacity() + self.dc.capacity())
     }
@@ -296,76 +295,109 @@ pub fn compress(
             AC_HUFFMAN
         },
     };
+    let Scratch {
+        deflate,
+        bytes,
+        planes,
+        ac,
+        dc,
+        huffman_encode,
+        ..
+    } = scratch;
 
-    // Lossless channels: their lines, channel after channel.
-    let bytes = &mut scratch.bytes;
+    gather_lossless(layout, &classes.schemes, &lines, unpacked, bytes);
+    if !bytes.is_empty() {
+        counts.lossless_unpacked = bytes.len() as u64;
+        counts.lossless_packed = deflate.append(SECTION_LEVEL, bytes, out)?;
+    }
+
+    ac.clear();
+    dc.clear();
+    encode_lossy(layout, &classes, &lines, unpacked, settings.level, (ac, dc));
+    if !ac.is_empty() {
+        counts.ac_words = ac.len() as u64;
+        counts.ac_packed = if settings.deflate_ac {
+            words_as_bytes(ac, bytes);
+            deflate.append(SECTION_LEVEL, bytes, out)?
+        } else {
+            let start = out.len();
+            if !huffman_encode::encode(ac, out, huffman_encode)? {
+                return Ok(false);
+            }
+            (out.len() - start) as u64
+        };
+    }
+    if !dc.is_empty() {
+        counts.dc_words = dc.len() as u64;
+        words_as_bytes(dc, bytes);
+        interleave_and_predict(bytes, planes);
+        counts.dc_packed = deflate.append(settings.zip_level, planes, out)?;
+    }
+
+    gather_planes(layout, &classes.schemes, &lines, unpacked, planes);
+    if !planes.is_empty() {
+        counts.rle_expanded = planes.len() as u64;
+        bytes.clear();
+        pack_runs(planes, bytes);
+        counts.rle_inflated = bytes.len() as u64;
+        counts.rle_packed = deflate.append(SECTION_LEVEL, bytes, out)?;
+    }
+    counts.write(&mut out[..COUNTS_BYTES]);
+    Ok(true)
+}
+
+/// Deflaters and a buffer for the sections an encoder appends.
+#[derive(Default)]
+struct Deflate {
+    deflaters: Deflaters,
+    packed: Vec<u8>,
+}
+
+impl Deflate {
+    /// Deflates `input` at `level` onto the end of `out`; returns the
+    /// bytes appended.
+    fn append(&mut self, level: u32, input: &[u8], out: &mut Vec<u8>) -> Result<u64> {
+        self.deflaters.zlib(level, input, &mut self.packed)?;
+        out.extend_from_slice(&self.packed);
+        Ok(self.packed.len() as u64)
+    }
+}
+
+/// Replaces the contents of `bytes` with `words`, little-endian.
+fn words_as_bytes(words: &[u16], bytes: &mut Vec<u8>) {
     bytes.clear();
-    for ((c, scheme), starts) in layout.channels.iter().zip(&classes.schemes).zip(&lines) {
+    bytes.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+}
+
+/// The lossless channels' lines, channel after channel, into `bytes`.
+fn gather_lossless(
+    layout: &BlockLayout,
+    schemes: &[Scheme],
+    lines: &[Vec<usize>],
+    unpacked: &[u8],
+    bytes: &mut Vec<u8>,
+) {
+    bytes.clear();
+    for ((c, scheme), starts) in layout.channels.iter().zip(schemes).zip(lines) {
         if *scheme == Scheme::Lossless {
             for &at in starts {
                 bytes.extend_from_slice(&unpacked[at..at + c.line_bytes()]);
             }
         }
     }
-    if !bytes.is_empty() {
-        counts.lossless_unpacked = bytes.len() as u64;
-        counts.lossless_packed = append_deflated(
-            &mut scratch.deflaters,
-            SECTION_LEVEL,
-            bytes,
-            &mut scratch.packed,
-            out,
-        )?;
-    }
+}
 
-    // Lossy channels: colour sets, then the others in order.
-    scratch.ac.clear();
-    scratch.dc.clear();
-    encode_lossy(
-        layout,
-        &classes,
-        &lines,
-        unpacked,
-        settings.level,
-        (&mut scratch.ac, &mut scratch.dc),
-    );
-    let bytes = &mut scratch.bytes;
-    if !scratch.ac.is_empty() {
-        counts.ac_words = scratch.ac.len() as u64;
-        let start = out.len();
-        if settings.deflate_ac {
-            bytes.clear();
-            bytes.extend(scratch.ac.iter().flat_map(|w| w.to_le_bytes()));
-            append_deflated(
-                &mut scratch.deflaters,
-                SECTION_LEVEL,
-                bytes,
-                &mut scratch.packed,
-                out,
-            )?;
-        } else if !huffman_encode::encode(&scratch.ac, out, &mut scratch.huffman_encode)? {
-            return Ok(false);
-        }
-        counts.ac_packed = (out.len() - start) as u64;
-    }
-    if !scratch.dc.is_empty() {
-        counts.dc_words = scratch.dc.len() as u64;
-        bytes.clear();
-        bytes.extend(scratch.dc.iter().flat_map(|w| w.to_le_bytes()));
-        interleave_and_predict(bytes, &mut scratch.planes);
-        counts.dc_packed = append_deflated(
-            &mut scratch.deflaters,
-            settings.zip_level,
-            &scratch.planes,
-            &mut scratch.packed,
-            out,
-        )?;
-    }
-
-    // Run-length coded channels: byte planes, channel after channel.
-    let planes = &mut scratch.planes;
+/// The run-length coded channels as byte planes (each sample's first
+/// byte, then each second byte...), channel after channel, into `planes`.
+fn gather_planes(
+    layout: &BlockLayout,
+    schemes: &[Scheme],
+    lines: &[Vec<usize>],
+    unpacked: &[u8],
+    planes: &mut Vec<u8>,
+) {
     planes.clear();
-    for ((c, scheme), starts) in layout.channels.iter().zip(&classes.schemes).zip(&lines) {
+    for ((c, scheme), starts) in layout.channels.iter().zip(schemes).zip(lines) {
         if *scheme != Scheme::Rle {
             continue;
         }
@@ -377,35 +409,6 @@ pub fn compress(
             }
         }
     }
-    if !planes.is_empty() {
-        counts.rle_expanded = planes.len() as u64;
-        bytes.clear();
-        pack_runs(planes, bytes);
-        counts.rle_inflated = bytes.len() as u64;
-        counts.rle_packed = append_deflated(
-            &mut scratch.deflaters,
-            SECTION_LEVEL,
-            bytes,
-            &mut scratch.packed,
-            out,
-        )?;
-    }
-    counts.write(&mut out[..COUNTS_BYTES]);
-    Ok(true)
-}
-
-/// Deflates `input` at `level` (through `packed`) onto the end of `out`;
-/// returns the bytes appended.
-fn append_deflated(
-    deflaters: &mut Deflaters,
-    level: u32,
-    input: &[u8],
-    packed: &mut Vec<u8>,
-    out: &mut Vec<u8>,
-) -> Result<u64> {
-    deflaters.zlib(level, input, packed)?;
-    out.extend_from_slice(packed);
-    Ok(packed.len() as u64)
 }
 
 /// Encodes the colour sets, then the other lossy channels in order, into
