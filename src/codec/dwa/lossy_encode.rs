@@ -7,8 +7,9 @@
 //! writes.
 
 use super::dct::{self, ZIGZAG};
-use super::half::{f16_bits, f32_from_f16};
-use super::quantize::quantize;
+use super::half::f16_bits;
+use super::quantize::Quantizer;
+use super::tables;
 use crate::meta::types::PixelType;
 
 /// Where one channel's lines are in the unpacked block.
@@ -68,13 +69,17 @@ pub fn encode(
     let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
     let mut dcs = vec![Vec::with_capacity(blocks_x * blocks_y); sources.len()];
     let mut blocks = vec![[0f32; 64]; sources.len()];
+    let to_f32 = tables::half_to_f32();
+    let quantizer = Quantizer::new();
     for block_y in 0..blocks_y {
         for block_x in 0..blocks_x {
+            let columns: [usize; 8] = std::array::from_fn(|i| mirror(block_x * 8 + i, width));
             for (block, plane) in blocks.iter_mut().zip(&planes) {
-                for (i, v) in block.iter_mut().enumerate() {
-                    let x = mirror(block_x * 8 + i % 8, width);
-                    let y = mirror(block_y * 8 + i / 8, height);
-                    *v = f32_from_f16(plane[y * width + x]);
+                for (row, out) in block.chunks_exact_mut(8).enumerate() {
+                    let line = &plane[mirror(block_y * 8 + row, height) * width..][..width];
+                    for (v, &x) in out.iter_mut().zip(&columns) {
+                        *v = to_f32[usize::from(line[x])];
+                    }
                 }
             }
             if let [r, g, b] = &mut blocks[..] {
@@ -87,7 +92,7 @@ pub fn encode(
                 let tolerance = if k == 0 { &luma } else { &chroma };
                 let mut zigzag = [0u16; 64];
                 for (z, &at) in zigzag.iter_mut().zip(&ZIGZAG) {
-                    *z = quantize(f16_bits(block[at]), tolerance[at]);
+                    *z = quantizer.quantize(f16_bits(block[at]), tolerance[at]);
                 }
                 dcs.push(zigzag[0]);
                 rle_ac(&zigzag, ac);

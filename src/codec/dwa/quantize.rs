@@ -84,20 +84,39 @@ fn closest(list: &[u16], value: f32) -> u16 {
     left.chain(right).copied().min().unwrap_or(0)
 }
 
-/// Quantises the half `bits` to within `tolerance`.
-pub fn quantize(bits: u16, tolerance: f32) -> u16 {
-    let table = candidates();
-    let index = usize::from(bits);
-    let (start, end) = (
-        table.offsets[index] as usize,
-        table.offsets[index + 1] as usize,
-    );
-    let value = f32_from_f16(bits);
-    table.values[start..end]
-        .iter()
-        .copied()
-        .find(|&c| distance(value, c) < tolerance)
-        .unwrap_or(bits)
+/// Quantises halves, holding the candidate table.
+pub struct Quantizer {
+    table: &'static Candidates,
+}
+
+impl Quantizer {
+    /// A quantiser (the table is built on first use).
+    pub fn new() -> Self {
+        Self {
+            table: candidates(),
+        }
+    }
+
+    /// Quantises the half `bits` to within `tolerance`.
+    #[inline]
+    pub fn quantize(&self, bits: u16, tolerance: f32) -> u16 {
+        let value = f32_from_f16(bits);
+        // Zero, the candidate with no bits set, comes first for every
+        // half; most high frequencies end there without the table.
+        if value.abs() < tolerance {
+            return 0;
+        }
+        let index = usize::from(bits);
+        let (start, end) = (
+            self.table.offsets[index] as usize,
+            self.table.offsets[index + 1] as usize,
+        );
+        self.table.values[start..end]
+            .iter()
+            .copied()
+            .find(|&c| (value - f32_from_f16(c)).abs() < tolerance)
+            .unwrap_or(bits)
+    }
 }
 
 #[cfg(test)]
@@ -141,6 +160,8 @@ mod tests {
 
     #[test]
     fn quantising_takes_the_fewest_bits_within_tolerance() {
+        let q = Quantizer::new();
+        let quantize = |bits, tolerance| q.quantize(bits, tolerance);
         // 1.0009765625 (0x3c01) is within 0.01 of 1.0 (0x3c00, 4 bits).
         assert_eq!(quantize(0x3c01, 0.01), 0x3c00);
         // Anything closer than the tolerance to zero becomes zero.
