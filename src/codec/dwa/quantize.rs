@@ -19,6 +19,8 @@ struct Candidates {
     /// Where half `h`'s candidates start in `values` (65537 entries).
     offsets: Vec<u32>,
     values: Vec<u16>,
+    /// Each candidate's distance to its half, as the rule measures it.
+    distances: Vec<f32>,
 }
 
 fn candidates() -> &'static Candidates {
@@ -47,6 +49,7 @@ fn build() -> Candidates {
     }
     let mut offsets = Vec::with_capacity(1 << 16 | 1);
     let mut values = Vec::new();
+    let mut distances = Vec::new();
     for bits in 0..=u16::MAX {
         offsets.push(values.len() as u32);
         if !is_finite(bits) {
@@ -54,11 +57,17 @@ fn build() -> Candidates {
         }
         let value = f32_from_f16(bits);
         for list in &by_bits[..bits.count_ones() as usize] {
-            values.push(closest(list, value));
+            let candidate = closest(list, value);
+            values.push(candidate);
+            distances.push(distance(value, candidate));
         }
     }
     offsets.push(values.len() as u32);
-    Candidates { offsets, values }
+    Candidates {
+        offsets,
+        values,
+        distances,
+    }
 }
 
 /// The element of `list` (sorted by value, not empty) nearest to `value`,
@@ -111,11 +120,10 @@ impl Quantizer {
             self.table.offsets[index] as usize,
             self.table.offsets[index + 1] as usize,
         );
-        self.table.values[start..end]
+        self.table.distances[start..end]
             .iter()
-            .copied()
-            .find(|&c| (value - f32_from_f16(c)).abs() < tolerance)
-            .unwrap_or(bits)
+            .position(|&d| d < tolerance)
+            .map_or(bits, |i| self.table.values[start + i])
     }
 }
 
