@@ -1242,12 +1242,14 @@ typedef struct exrkit_output_stream {
 #define EXRKIT_COMPRESSION_B44A 7
 
 /**
- * Lossy DCT, 32 scanlines per chunk.
+ * Lossy DCT (DWA), 32 scanlines per chunk: R, G, B (as Y'CbCr), Y, RY
+ * and BY lossy, A run-length coded, other channels and UINT lossless;
+ * `compression_level` sets the DWA level. Not valid for deep parts.
  */
 #define EXRKIT_COMPRESSION_DWAA 8
 
 /**
- * Lossy DCT, 256 scanlines per chunk.
+ * Lossy DCT (DWA) as DWAA, 256 scanlines per chunk.
  */
 #define EXRKIT_COMPRESSION_DWAB 9
 

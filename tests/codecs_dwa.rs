@@ -314,3 +314,59 @@ fn damaged_chunks_fail_without_panicking() {
     println!("{failed} of {tried} damaged chunks failed to unpack");
     assert!(failed * 3 > tried, "too few damaged chunks were noticed");
 }
+
+/// DWA is not valid for deep parts: the writer refuses such a part with a
+/// message, and a deep part whose header says DWA (a deep ZIPS file with
+/// its compression byte changed) does not open: CORRUPT, as in OpenEXR.
+#[test]
+fn deep_parts_refuse_dwa() {
+    use exrkit::meta::channel::Channel;
+    use exrkit::meta::types::{Box2i, PixelType, Storage};
+    let window = Box2i {
+        min_x: 0,
+        min_y: 0,
+        max_x: 3,
+        max_y: 2,
+    };
+    let write = |compression| -> exrkit::Result<Vec<u8>> {
+        let mut desc = exrkit::PartDesc::scanline(window);
+        desc.storage = Storage::DeepScanline;
+        desc.compression = compression;
+        let mut writer = exrkit::Writer::to_memory(exrkit::WriteOptions::default());
+        let part = writer.add_part(desc)?;
+        let z = Channel {
+            name: "Z".into(),
+            pixel_type: PixelType::Float,
+            p_linear: false,
+            x_sampling: 1,
+            y_sampling: 1,
+        };
+        writer.add_channel(part, z)?;
+        writer.write_header()?;
+        let counts = vec![1u32; 12];
+        let channels = [("Z".into(), PixelType::Float)];
+        let image = exrkit::deep::DeepImage::new(window, &channels, &counts)?;
+        writer.write_deep_image(part, 0, 0, &image)?;
+        writer.finish()?;
+        Ok(writer.bytes().expect("a memory writer's bytes").to_vec())
+    };
+    for compression in [Compression::Dwaa, Compression::Dwab] {
+        let error = write(compression).expect_err("DWA in a deep part");
+        let message = error.to_string();
+        assert!(message.contains("not allowed in deep"), "{message}");
+    }
+    let mut bytes = write(Compression::Zips).expect("a deep ZIPS file");
+    let at = bytes
+        .windows(13)
+        .position(|w| w == b"compression\0c")
+        .expect("compression attribute");
+    // Name, type name "compression\0", size (4 bytes), then the value.
+    let value = at + b"compression\0compression\0".len() + 4;
+    assert_eq!(bytes[value], Compression::Zips as u8);
+    bytes[value] = Compression::Dwab as u8;
+    match Reader::from_bytes(bytes, ReadOptions::default()) {
+        Err(Error::Corrupt(message)) => assert!(message.contains("dwab"), "{message}"),
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a deep DWAB part opened"),
+    }
+}

@@ -44,9 +44,11 @@ pub const EXRKIT_COMPRESSION_PXR24: exrkit_compression = 5;
 pub const EXRKIT_COMPRESSION_B44: exrkit_compression = 6;
 /// Lossy 4x4 blocks with flat areas shortened, 32 scanlines per chunk.
 pub const EXRKIT_COMPRESSION_B44A: exrkit_compression = 7;
-/// Lossy DCT, 32 scanlines per chunk.
+/// Lossy DCT (DWA), 32 scanlines per chunk: R, G, B (as Y'CbCr), Y, RY
+/// and BY lossy, A run-length coded, other channels and UINT lossless;
+/// `compression_level` sets the DWA level. Not valid for deep parts.
 pub const EXRKIT_COMPRESSION_DWAA: exrkit_compression = 8;
-/// Lossy DCT, 256 scanlines per chunk.
+/// Lossy DCT (DWA) as DWAA, 256 scanlines per chunk.
 pub const EXRKIT_COMPRESSION_DWAB: exrkit_compression = 9;
 /// High-throughput JPEG 2000, 256 scanlines per chunk.
 pub const EXRKIT_COMPRESSION_HTJ2K256: exrkit_compression = 10;
