@@ -243,6 +243,12 @@ fn inputs_of_openexrs_size_check_fixes_are_corrupt() {
         ),
         ("AC count short", with_count(&packed, 8, count(8) / 2)),
         ("DC count past the block", with_count(&packed, 9, 1 << 33)),
+        ("AC words without AC data", {
+            // The AC count stays; the AC section's size moves to the DC's.
+            let ac = count(3);
+            let moved = with_count(&packed, 3, 0);
+            with_count(&moved, 4, count(4) + ac)
+        }),
         ("DC count short", with_count(&packed, 9, count(9) - 2)),
         ("unknown AC coding", with_count(&packed, 10, 2)),
         ("rule table past the chunk", {

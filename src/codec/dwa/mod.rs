@@ -224,19 +224,17 @@ pub fn decompress(
         copy_planes(layout, &classes.schemes, &lines, &scratch.planes, out)?;
     }
 
-    let lossy_count = classes
-        .schemes
+    // Each 8x8 block of a lossy channel has one DC word and at most 63 AC
+    // words; the block's own lossy samples bound both.
+    let blocks = layout
+        .channels
         .iter()
-        .filter(|&&s| s == Scheme::LossyDct)
-        .count();
-    // 8x8 blocks of a channel without subsampling: the most any lossy
-    // channel of the block has.
-    let region = layout.region;
-    let span = |min: i32, max: i32| (i64::from(max) - i64::from(min) + 1).max(0) as usize;
-    let blocks =
-        span(region.min_x, region.max_x).div_ceil(8) * span(region.min_y, region.max_y).div_ceil(8);
-    read_ac(&counts, ac, 63 * blocks * lossy_count, scratch)?;
-    read_dc(&counts, dc, blocks * lossy_count, scratch)?;
+        .zip(&classes.schemes)
+        .filter(|(_, &s)| s == Scheme::LossyDct)
+        .map(|(c, _)| c.width.div_ceil(8).saturating_mul(c.height.div_ceil(8)))
+        .fold(0usize, usize::saturating_add);
+    read_ac(&counts, ac, blocks.saturating_mul(63), scratch)?;
+    read_dc(&counts, dc, blocks, scratch)?;
     let mut streams = lossy::Streams {
         ac: &scratch.ac,
         dc: &scratch.dc,
@@ -566,12 +564,15 @@ fn copy_planes(
 
 /// Unpacks the AC words into `scratch.ac`; at most `limit` of them.
 fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
-    let n = bounded(counts.ac_words, limit, "AC word count")?;
     scratch.ac.clear();
-    try_resize(&mut scratch.ac, n)?;
     if counts.ac_packed == 0 {
+        if counts.ac_words != 0 {
+            corrupt!("DWA chunk has {} AC words but no AC data", counts.ac_words);
+        }
         return Ok(());
     }
+    let n = bounded(counts.ac_words, limit, "AC word count")?;
+    try_resize(&mut scratch.ac, n)?;
     match counts.ac_coding {
         AC_HUFFMAN => huffman::decode(packed, &mut scratch.ac, &mut scratch.huffman),
         AC_DEFLATE => {

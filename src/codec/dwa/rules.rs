@@ -54,6 +54,11 @@ pub struct Rule {
 /// Longest suffix a stored rule may have.
 const MAX_SUFFIX: usize = 128;
 
+/// Most rules a chunk may carry. OpenEXR writes the few that match its
+/// channels (15 at most); classifying costs channels times rules for every
+/// chunk, so a table of thousands is refused rather than slowly obeyed.
+const MAX_RULES: usize = 1024;
+
 impl Rule {
     fn matches(&self, suffix: &[u8], pixel_type: PixelType) -> bool {
         self.pixel_type == pixel_type
@@ -228,6 +233,9 @@ pub fn read_rules(bytes: &[u8]) -> Result<(Vec<Rule>, &[u8])> {
     };
     let mut rules = Vec::new();
     while !table.is_empty() {
+        if rules.len() == MAX_RULES {
+            corrupt!("DWA channel rules number more than {MAX_RULES}");
+        }
         let (rule, rest) = Rule::read(table)?;
         rules.push(rule);
         table = rest;
@@ -422,5 +430,15 @@ mod tests {
         assert!(read_rules(&[5, 0, b'R', 0, 0x04]).is_err());
         let long = [vec![200, 0], vec![b'x'; 198]].concat();
         assert!(read_rules(&long).is_err());
+        // 1025 rules "x" of 4 bytes each: one more than allowed.
+        let many = 1025 * 4 + 2;
+        let mut table = u16::try_from(many).unwrap().to_le_bytes().to_vec();
+        for _ in 0..1025 {
+            table.extend_from_slice(&[b'x', 0, 0x00, 1]);
+        }
+        assert!(read_rules(&table).is_err());
+        table.truncate(many - 4);
+        table[..2].copy_from_slice(&u16::try_from(many - 4).unwrap().to_le_bytes());
+        assert_eq!(read_rules(&table).unwrap().0.len(), 1024);
     }
 }
