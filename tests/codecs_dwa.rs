@@ -303,18 +303,7 @@ fn damaged_chunks_fail_without_panicking() {
                 );
                 failed += usize::from(result.is_err());
             };
-            for _ in 0..16 {
-                attempt(&packed[..rng.below(packed.len())]);
-            }
-            let mut damaged = packed.clone();
-            for _ in 0..32 {
-                damaged.copy_from_slice(&packed);
-                for _ in 0..1 + rng.below(4) {
-                    let at = rng.below(damaged.len());
-                    damaged[at] ^= 1 << rng.below(8);
-                }
-                attempt(&damaged);
-            }
+            common::compare::damage(&packed, &mut rng, (16, 32), attempt);
         }
     }
     println!("{failed} of {tried} damaged chunks failed to unpack");

@@ -280,21 +280,10 @@ fn damaged_chunks_fail_without_panicking() {
                     );
                     failed += usize::from(result.is_err());
                 };
-                for _ in 0..24 {
-                    attempt(&packed[..rng.below(packed.len())]);
-                }
-                let mut damaged = packed.clone();
-                for _ in 0..48 {
-                    damaged.copy_from_slice(&packed);
-                    for _ in 0..1 + rng.below(4) {
-                        let at = rng.below(damaged.len());
-                        damaged[at] ^= 1 << rng.below(8);
-                    }
-                    attempt(&damaged);
-                }
-                damaged.copy_from_slice(&packed);
-                damaged.push(0);
-                attempt(&damaged);
+                common::compare::damage(&packed, &mut rng, (24, 48), &mut attempt);
+                let mut longer = packed.clone();
+                longer.push(0);
+                attempt(&longer);
             }
         }
     }

@@ -312,7 +312,10 @@ class _Part:
         self.compression = _enum(_names.COMPRESSION, compression, "compression")
         self.line_order = _enum(_names.LINE_ORDER, get("line_order"), "line_order")
         self.rounding = _enum(_names.ROUNDING_MODE, get("rounding"), "rounding")
-        self.compression_level = float(get("compression_level") or 0.0)
+        level = get("compression_level")
+        if level is not None and not float(level) > 0.0:
+            raise ValueError(f"{what}: compression_level {level!r} must be above 0 (None: the default)")
+        self.compression_level = float(level or 0.0)
         self.tiles = get("tiles")
         levels = get("levels") or {}
         if levels and self.tiles is None:

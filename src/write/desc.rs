@@ -26,12 +26,13 @@ pub struct PartDesc {
     pub line_order: LineOrder,
     /// Tile size and levels, for tiled parts.
     pub tiles: Option<TileDesc>,
-    /// Deflate level for ZIP, ZIPS and PXR24, within
+    /// Deflate level for ZIP, ZIPS and PXR24 (and DWA's DC section), within
     /// [`PartDesc::ZIP_LEVELS`] (`None`: OpenEXR's default).
     pub zip_level: Option<u32>,
     /// DWA compression level for DWAA and DWAB, finite and at least 0
     /// (`None`: OpenEXR's default, 45). Higher levels quantise harder:
-    /// the error each DCT coefficient may take grows with it.
+    /// the error each DCT coefficient may take grows with it. (C and
+    /// Python take 0 as the default, so only Rust can ask for level 0.)
     pub dwa_level: Option<f32>,
 }
 

@@ -77,3 +77,26 @@ pub fn chunks_with_openexr(dir: &Path, files: &[PathBuf]) -> Option<Tally> {
     assert!(mismatches.is_empty(), "mismatched chunks: {mismatches:#?}");
     Some(tally)
 }
+
+/// Damaged forms of `packed`, each handed to `attempt`: `truncations`
+/// prefixes of random length, then `flips` copies with one to four bits
+/// flipped.
+pub fn damage(
+    packed: &[u8],
+    rng: &mut super::rng::XorShift,
+    (truncations, flips): (usize, usize),
+    mut attempt: impl FnMut(&[u8]),
+) {
+    for _ in 0..truncations {
+        attempt(&packed[..rng.below(packed.len())]);
+    }
+    let mut damaged = packed.to_vec();
+    for _ in 0..flips {
+        damaged.copy_from_slice(packed);
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(damaged.len());
+            damaged[at] ^= 1 << rng.below(8);
+        }
+        attempt(&damaged);
+    }
+}

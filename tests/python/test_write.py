@@ -254,3 +254,9 @@ def test_dwa_matches_openexrs_own_encode(tmp_path, exrheader, codec, level, tile
         for index in range(count):
             assert reader.read_chunk(0, index) == other.read_chunk(0, index), index
     SUMMARY["write: DWA files as OpenEXR encodes them"] += 1
+
+
+@pytest.mark.parametrize("level", [0, -1.0, float("nan")])
+def test_compression_levels_must_be_above_zero(tmp_path, level):
+    with pytest.raises(ValueError, match="compression_level"):
+        exrkit.write(tmp_path / "x.exr", dwa_channels(8, 8), compression="dwab", compression_level=level)

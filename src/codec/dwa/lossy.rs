@@ -11,22 +11,15 @@
 use super::dct::{self, ZIGZAG};
 use super::half::{f16_bits, f16_bits_quieting, f32_from_f16};
 use super::tables;
+use super::ChannelLines;
 use crate::error::{corrupt, Result};
 use crate::meta::types::PixelType;
 
-/// Where one channel's decoded lines go in the unpacked block.
-pub struct Target<'a> {
-    /// Byte offset of each of the channel's lines.
-    pub lines: &'a [usize],
-    /// HALF or FLOAT.
-    pub pixel_type: PixelType,
-    /// Samples per line.
-    pub width: usize,
-}
-
 /// The AC and DC streams, consumed as channels decode.
 pub struct Streams<'a> {
+    /// The AC words not yet decoded.
     pub ac: &'a [u16],
+    /// The DC words not yet decoded.
     pub dc: &'a [u16],
 }
 
@@ -35,7 +28,7 @@ pub struct Streams<'a> {
 /// decoded perceptual halves back to linear light (absent for pLinear
 /// channels decoded alone).
 pub fn decode(
-    targets: &[Target<'_>],
+    targets: &[ChannelLines<'_>],
     height: usize,
     streams: &mut Streams<'_>,
     to_linear: Option<&[u16; 1 << 16]>,
@@ -132,7 +125,7 @@ fn store_block(
 /// block) as the target's samples at the start of `out`, through
 /// `to_linear` when given.
 fn write_line(
-    target: &Target<'_>,
+    target: &ChannelLines<'_>,
     halves: &[u16],
     line: usize,
     to_linear: Option<&[u16; 1 << 16]>,

@@ -10,17 +10,8 @@ use super::dct::{self, ZIGZAG};
 use super::half::f16_bits;
 use super::quantize::Quantizer;
 use super::tables;
+use super::ChannelLines;
 use crate::meta::types::PixelType;
-
-/// Where one channel's lines are in the unpacked block.
-pub struct Source<'a> {
-    /// Byte offset of each of the channel's lines.
-    pub lines: &'a [usize],
-    /// HALF or FLOAT.
-    pub pixel_type: PixelType,
-    /// Samples per line.
-    pub width: usize,
-}
 
 /// JPEG's example quantisation tables (luma, chroma), each divided by its
 /// least entry and scaled by the level to give each coefficient's error
@@ -49,7 +40,7 @@ fn tolerances(level: f32, table: &[u8; 64], least: f32) -> [f32; 64] {
 /// `dc` (each channel's in one run). `to_nonlinear` maps linear halves to
 /// perceptual ones (absent for pLinear channels coded alone).
 pub fn encode(
-    sources: &[Source<'_>],
+    sources: &[ChannelLines<'_>],
     height: usize,
     unpacked: &[u8],
     level: f32,
@@ -108,7 +99,7 @@ pub fn encode(
 /// `to_nonlinear`; FLOAT samples are clamped to the half range and
 /// rounded first.
 fn plane(
-    source: &Source<'_>,
+    source: &ChannelLines<'_>,
     height: usize,
     unpacked: &[u8],
     to_nonlinear: Option<&[u16; 1 << 16]>,
@@ -136,8 +127,9 @@ fn plane(
     plane
 }
 
-/// Index `i` folded back into `0..len` past the end, as OpenEXR mirrors
-/// blocks at the edges: `len` maps to `len - 1`, `len + 1` to `len - 2`.
+/// Index `i` folded back into `0..len` (`len` at least 1) past the end,
+/// as OpenEXR mirrors blocks at the edges: `len` maps to `len - 1`,
+/// `len + 1` to `len - 2`.
 fn mirror(i: usize, len: usize) -> usize {
     if i < len {
         i

@@ -31,7 +31,8 @@ use super::predictor::{deinterleave, interleave_and_predict, undo_predictor};
 use super::rle::{expand_runs, pack_runs};
 use super::zip::{inflate_exact, Deflaters};
 use super::BlockLayout;
-use crate::error::{corrupt, try_resize, Result};
+use crate::error::{corrupt, try_resize, Error, Result};
+use crate::meta::types::PixelType;
 use rules::{ChannelInfo, Scheme};
 
 /// Buffers kept between blocks.
@@ -58,6 +59,7 @@ impl Scratch {
 }
 
 /// The eleven counts at the start of a chunk.
+#[derive(Default)]
 struct Counts {
     version: u64,
     lossless_unpacked: u64,
@@ -80,8 +82,8 @@ const AC_HUFFMAN: u64 = 0;
 const AC_DEFLATE: u64 = 1;
 
 impl Counts {
-    fn write(&self, out: &mut [u8]) {
-        let words = [
+    fn to_words(&self) -> [u64; 11] {
+        [
             self.version,
             self.lossless_unpacked,
             self.lossless_packed,
@@ -93,8 +95,29 @@ impl Counts {
             self.ac_words,
             self.dc_words,
             self.ac_coding,
-        ];
-        for (dst, word) in out.chunks_exact_mut(8).zip(words) {
+        ]
+    }
+
+    fn from_words(words: [u64; 11]) -> Self {
+        let [version, lossless_unpacked, lossless_packed, ac_packed, dc_packed, rle_packed, rle_inflated, rle_expanded, ac_words, dc_words, ac_coding] =
+            words;
+        Self {
+            version,
+            lossless_unpacked,
+            lossless_packed,
+            ac_packed,
+            dc_packed,
+            rle_packed,
+            rle_inflated,
+            rle_expanded,
+            ac_words,
+            dc_words,
+            ac_coding,
+        }
+    }
+
+    fn write(&self, out: &mut [u8]) {
+        for (dst, word) in out.chunks_exact_mut(8).zip(self.to_words()) {
             dst.copy_from_slice(&word.to_le_bytes());
         }
     }
@@ -103,23 +126,12 @@ impl Counts {
         let Some((head, rest)) = packed.split_first_chunk::<COUNTS_BYTES>() else {
             corrupt!("DWA chunk of {} bytes has no counts", packed.len());
         };
-        let mut words = head
-            .chunks_exact(8)
-            .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
-        let mut next = || words.next().unwrap_or_default();
-        let counts = Self {
-            version: next(),
-            lossless_unpacked: next(),
-            lossless_packed: next(),
-            ac_packed: next(),
-            dc_packed: next(),
-            rle_packed: next(),
-            rle_inflated: next(),
-            rle_expanded: next(),
-            ac_words: next(),
-            dc_words: next(),
-            ac_coding: next(),
-        };
+        let words = std::array::from_fn(|i| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&head[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(word)
+        });
+        let counts = Self::from_words(words);
         if counts.version > 2 {
             corrupt!(
                 "DWA chunk of version {} (at most 2 is known)",
@@ -175,7 +187,8 @@ pub fn decompress(
     let dc = section(&mut rest, counts.dc_packed, "DC")?;
     let rle = section(&mut rest, counts.rle_packed, "RLE")?;
 
-    let lines = line_offsets(layout);
+    let lines = line_offsets(layout, out.len())?;
+    let groups = lossy_groups(layout, &classes)?;
     out.fill(0);
     let bytes_of = |scheme| -> usize {
         layout
@@ -239,7 +252,7 @@ pub fn decompress(
         ac: &scratch.ac,
         dc: &scratch.dc,
     };
-    decode_lossy(layout, &classes, &lines, &mut streams, out)
+    decode_lossy(layout, &groups, &lines, &mut streams, out)
 }
 
 /// The deflate level OpenEXR packs the lossless, RLE and deflated AC
@@ -272,26 +285,19 @@ pub fn compress(
     let rules = rules::default_rules();
     let infos = channel_infos(layout)?;
     let classes = rules::classify(&rules, &infos);
-    let lines = line_offsets(layout);
+    let lines = line_offsets(layout, unpacked.len())?;
+    let groups = lossy_groups(layout, &classes)?;
     out.clear();
     out.resize(COUNTS_BYTES, 0);
     rules::write_rules(&rules, &infos, out)?;
     let mut counts = Counts {
         version: 2,
-        lossless_unpacked: 0,
-        lossless_packed: 0,
-        ac_packed: 0,
-        dc_packed: 0,
-        rle_packed: 0,
-        rle_inflated: 0,
-        rle_expanded: 0,
-        ac_words: 0,
-        dc_words: 0,
         ac_coding: if settings.deflate_ac {
             AC_DEFLATE
         } else {
             AC_HUFFMAN
         },
+        ..Counts::default()
     };
     let Scratch {
         deflate,
@@ -311,7 +317,7 @@ pub fn compress(
 
     ac.clear();
     dc.clear();
-    encode_lossy(layout, &classes, &lines, unpacked, settings.level, (ac, dc));
+    encode_lossy(layout, &groups, &lines, unpacked, settings.level, (ac, dc));
     if !ac.is_empty() {
         counts.ac_words = ac.len() as u64;
         counts.ac_packed = if settings.deflate_ac {
@@ -358,6 +364,13 @@ impl Deflate {
         self.deflaters.zlib(level, input, &mut self.packed)?;
         out.extend_from_slice(&self.packed);
         Ok(self.packed.len() as u64)
+    }
+}
+
+/// Fills `words` from the little-endian pairs of `bytes`.
+fn bytes_as_words(bytes: &[u8], words: &mut [u16]) {
+    for (word, pair) in words.iter_mut().zip(bytes.chunks_exact(2)) {
+        *word = u16::from_le_bytes([pair[0], pair[1]]);
     }
 }
 
@@ -409,52 +422,94 @@ fn gather_planes(
     }
 }
 
-/// Encodes the colour sets, then the other lossy channels in order, into
-/// `scratch.ac` and `scratch.dc`.
+/// Encodes the lossy channels, group by group, into `ac` and `dc`.
 fn encode_lossy(
     layout: &BlockLayout,
-    classes: &rules::Classification,
+    groups: &[LossyGroup],
     lines: &[Vec<usize>],
     unpacked: &[u8],
     level: f32,
     (ac, dc): (&mut Vec<u16>, &mut Vec<u16>),
 ) {
-    let source = |i: usize| lossy_encode::Source {
-        lines: &lines[i],
-        pixel_type: layout.channels[i].pixel_type,
-        width: layout.channels[i].width,
-    };
+    for group in groups {
+        let sources = group.lines(layout, lines);
+        let curve = group.perceptual.then(tables::to_nonlinear);
+        let height = group.height(layout);
+        lossy_encode::encode(&sources, height, unpacked, level, curve, ac, dc);
+    }
+}
+
+/// One channel's lines in the unpacked block, as the lossy coder sees
+/// them.
+pub struct ChannelLines<'a> {
+    /// Byte offset of each of the channel's lines.
+    pub lines: &'a [usize],
+    /// HALF or FLOAT (the decoder refuses others).
+    pub pixel_type: PixelType,
+    /// Samples per line.
+    pub width: usize,
+}
+
+/// Lossy channels coded together: a colour set (R, G, B as Y'CbCr) or one
+/// channel alone.
+struct LossyGroup {
+    channels: Vec<usize>,
+    /// Whether the samples go through the perceptual curve (always for
+    /// colour sets, as OpenEXR does; alone, unless pLinear).
+    perceptual: bool,
+}
+
+impl LossyGroup {
+    fn lines<'a>(&self, layout: &BlockLayout, lines: &'a [Vec<usize>]) -> Vec<ChannelLines<'a>> {
+        self.channels
+            .iter()
+            .map(|&i| ChannelLines {
+                lines: &lines[i],
+                pixel_type: layout.channels[i].pixel_type,
+                width: layout.channels[i].width,
+            })
+            .collect()
+    }
+
+    fn height(&self, layout: &BlockLayout) -> usize {
+        self.channels
+            .first()
+            .map_or(0, |&i| layout.channels[i].height)
+    }
+}
+
+/// The lossy channels in the order their coefficients are stored: the
+/// colour sets, then the other lossy channels in name order.
+fn lossy_groups(layout: &BlockLayout, classes: &rules::Classification) -> Result<Vec<LossyGroup>> {
+    let mut groups = Vec::new();
     let mut in_set = vec![false; layout.channels.len()];
     for set in &classes.colour_sets {
-        let sources = set.map(source);
-        let height = layout.channels[set[0]].height;
-        let to_nonlinear = Some(tables::to_nonlinear());
-        lossy_encode::encode(&sources, height, unpacked, level, to_nonlinear, ac, dc);
+        if set.iter().any(|&i| classes.schemes[i] != Scheme::LossyDct) {
+            corrupt!("DWA colour set of channels that are not all lossy");
+        }
         for &i in set {
             in_set[i] = true;
         }
+        groups.push(LossyGroup {
+            channels: set.to_vec(),
+            perceptual: true,
+        });
     }
     for (i, c) in layout.channels.iter().enumerate() {
-        if in_set[i] || classes.schemes[i] != Scheme::LossyDct {
-            continue;
+        if !in_set[i] && classes.schemes[i] == Scheme::LossyDct {
+            groups.push(LossyGroup {
+                channels: vec![i],
+                perceptual: !c.p_linear,
+            });
         }
-        let to_nonlinear = (!c.p_linear).then(tables::to_nonlinear);
-        lossy_encode::encode(
-            &[source(i)],
-            c.height,
-            unpacked,
-            level,
-            to_nonlinear,
-            ac,
-            dc,
-        );
     }
+    Ok(groups)
 }
 
 /// The name, type and sampling of each channel of `layout`.
 fn channel_infos(layout: &BlockLayout) -> Result<Vec<ChannelInfo<'_>>> {
     if layout.names.len() != layout.channels.len() {
-        return Err(crate::error::Error::Internal(format!(
+        return Err(Error::InvalidArgument(format!(
             "{} names for {} channels",
             layout.names.len(),
             layout.channels.len()
@@ -494,17 +549,30 @@ fn check_section(
     Ok(())
 }
 
-/// The byte offset of each line of each channel in the unpacked block.
-fn line_offsets(layout: &BlockLayout) -> Vec<Vec<usize>> {
+/// The byte offset of each line of each channel in an unpacked block of
+/// `len` bytes; fails when the layout does not describe such a block.
+fn line_offsets(layout: &BlockLayout, len: usize) -> Result<Vec<Vec<usize>>> {
     let mut lines: Vec<Vec<usize>> = layout
         .channels
         .iter()
         .map(|c| Vec::with_capacity(c.height))
         .collect();
+    let mut end = 0;
     for (_, channel, range) in layout.segments() {
         lines[channel].push(range.start);
+        end = range.end;
     }
-    lines
+    let heights_match = lines
+        .iter()
+        .zip(&layout.channels)
+        .all(|(l, c)| l.len() == c.height);
+    if end > len || !heights_match {
+        return Err(Error::InvalidArgument(format!(
+            "a block layout of {end} bytes ({} channels) does not describe a block of {len}",
+            layout.channels.len()
+        )));
+    }
+    Ok(lines)
 }
 
 /// Copies the lossless channels' lines, stored channel after channel.
@@ -578,9 +646,7 @@ fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) 
         AC_DEFLATE => {
             try_resize(&mut scratch.bytes, 2 * n)?;
             inflate_exact(&mut scratch.inflater, packed, &mut scratch.bytes)?;
-            for (word, bytes) in scratch.ac.iter_mut().zip(scratch.bytes.chunks_exact(2)) {
-                *word = u16::from_le_bytes([bytes[0], bytes[1]]);
-            }
+            bytes_as_words(&scratch.bytes, &mut scratch.ac);
             Ok(())
         }
         other => corrupt!("DWA AC words packed in unknown way {other}"),
@@ -603,43 +669,22 @@ fn read_dc(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) 
     try_resize(&mut scratch.planes, 2 * n)?;
     deinterleave(&scratch.bytes, &mut scratch.planes);
     try_resize(&mut scratch.dc, n)?;
-    for (word, bytes) in scratch.dc.iter_mut().zip(scratch.planes.chunks_exact(2)) {
-        *word = u16::from_le_bytes([bytes[0], bytes[1]]);
-    }
+    bytes_as_words(&scratch.planes, &mut scratch.dc);
     Ok(())
 }
 
-/// Decodes the colour sets, then the other lossy channels in order.
+/// Decodes the lossy channels, group by group.
 fn decode_lossy(
     layout: &BlockLayout,
-    classes: &rules::Classification,
+    groups: &[LossyGroup],
     lines: &[Vec<usize>],
     streams: &mut lossy::Streams<'_>,
     out: &mut [u8],
 ) -> Result<()> {
-    let target = |i: usize| lossy::Target {
-        lines: &lines[i],
-        pixel_type: layout.channels[i].pixel_type,
-        width: layout.channels[i].width,
-    };
-    let mut in_set = vec![false; layout.channels.len()];
-    for set in &classes.colour_sets {
-        if set.iter().any(|&i| classes.schemes[i] != Scheme::LossyDct) {
-            corrupt!("DWA colour set of channels that are not all lossy");
-        }
-        let targets = set.map(target);
-        let height = layout.channels[set[0]].height;
-        lossy::decode(&targets, height, streams, Some(tables::to_linear()), out)?;
-        for &i in set {
-            in_set[i] = true;
-        }
-    }
-    for (i, c) in layout.channels.iter().enumerate() {
-        if in_set[i] || classes.schemes[i] != Scheme::LossyDct || c.width == 0 || c.height == 0 {
-            continue;
-        }
-        let to_linear = (!c.p_linear).then(tables::to_linear);
-        lossy::decode(&[target(i)], c.height, streams, to_linear, out)?;
+    for group in groups {
+        let targets = group.lines(layout, lines);
+        let curve = group.perceptual.then(tables::to_linear);
+        lossy::decode(&targets, group.height(layout), streams, curve, out)?;
     }
     Ok(())
 }
