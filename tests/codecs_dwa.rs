@@ -292,7 +292,7 @@ fn damaged_chunks_fail_without_panicking() {
         for index in [0, count / 2, count - 1] {
             let (packed, layout) = common::packed_chunk(&reader, 0, index);
             let mut out = vec![0u8; layout.unpacked_size];
-            let mut attempt = |damaged: &[u8]| {
+            let attempt = |damaged: &[u8]| {
                 tried += 1;
                 let result = codec::decompress(
                     header.compression(),
