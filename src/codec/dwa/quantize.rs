@@ -16,11 +16,19 @@ use super::half::f32_from_f16;
 
 /// Every half's candidates, fewest bits first.
 struct Candidates {
-    /// Where half `h`'s candidates start in `values` (65537 entries).
+    /// Where half `h`'s candidates start in `entries` (65537 entries).
     offsets: Vec<u32>,
-    values: Vec<u16>,
-    /// Each candidate's distance to its half, as the rule measures it.
-    distances: Vec<f32>,
+    /// Every half's candidates with at least one bit set (zero, the
+    /// candidate with none, is tried without the table).
+    entries: Vec<Candidate>,
+}
+
+/// A candidate and its distance to its half, as the rule measures it, side
+/// by side so that a search reads one cache line.
+#[derive(Clone, Copy)]
+struct Candidate {
+    distance: f32,
+    bits: u16,
 }
 
 fn candidates() -> &'static Candidates {
@@ -48,26 +56,23 @@ fn build() -> Candidates {
         list.sort_by(|&a, &b| f32_from_f16(a).total_cmp(&f32_from_f16(b)));
     }
     let mut offsets = Vec::with_capacity(1 << 16 | 1);
-    let mut values = Vec::new();
-    let mut distances = Vec::new();
+    let mut entries = Vec::new();
     for bits in 0..=u16::MAX {
-        offsets.push(values.len() as u32);
+        offsets.push(entries.len() as u32);
         if !is_finite(bits) {
             continue;
         }
         let value = f32_from_f16(bits);
-        for list in &by_bits[..bits.count_ones() as usize] {
+        for list in by_bits[..bits.count_ones() as usize].iter().skip(1) {
             let candidate = closest(list, value);
-            values.push(candidate);
-            distances.push(distance(value, candidate));
+            entries.push(Candidate {
+                distance: distance(value, candidate),
+                bits: candidate,
+            });
         }
     }
-    offsets.push(values.len() as u32);
-    Candidates {
-        offsets,
-        values,
-        distances,
-    }
+    offsets.push(entries.len() as u32);
+    Candidates { offsets, entries }
 }
 
 /// The element of `list` (sorted by value, not empty) nearest to `value`,
@@ -120,10 +125,10 @@ impl Quantizer {
             self.table.offsets[index] as usize,
             self.table.offsets[index + 1] as usize,
         );
-        self.table.distances[start..end]
+        self.table.entries[start..end]
             .iter()
-            .position(|&d| d < tolerance)
-            .map_or(bits, |i| self.table.values[start + i])
+            .find(|c| c.distance < tolerance)
+            .map_or(bits, |c| c.bits)
     }
 }
 
@@ -156,13 +161,14 @@ mod tests {
             0x0001u16, 0x0003, 0x3c00, 0x3c01, 0x4a55, 0x8123, 0xfbff, 0x7bff, 0x03ff, 0x8000,
         ] {
             let start = table.offsets[usize::from(bits)] as usize;
-            for k in 0..bits.count_ones() {
+            for k in 1..bits.count_ones() {
                 assert_eq!(
-                    table.values[start + k as usize],
+                    table.entries[start + k as usize - 1].bits,
                     brute_candidate(bits, k),
                     "{bits:#06x} with {k} bits"
                 );
             }
+            assert_eq!(brute_candidate(bits, 0), 0);
         }
     }
 
