@@ -81,10 +81,9 @@ pub fn encode(
             for (k, (block, dcs)) in blocks.iter_mut().zip(&mut dcs).enumerate() {
                 dct::forward(block);
                 let tolerance = if k == 0 { &luma } else { &chroma };
-                let mut zigzag = [0u16; 64];
-                for (z, &at) in zigzag.iter_mut().zip(&ZIGZAG) {
-                    *z = quantizer.quantize(f16_bits(block[at]), tolerance[at]);
-                }
+                let halves: [u16; 64] = std::array::from_fn(|i| f16_bits(block[i]));
+                let quantized = quantizer.quantize_block(&halves, tolerance);
+                let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG[z]]);
                 dcs.push(zigzag[0]);
                 rle_ac(&zigzag, ac);
             }

@@ -111,24 +111,23 @@ impl Quantizer {
         }
     }
 
-    /// Quantises the half `bits` to within `tolerance`.
-    #[inline]
-    pub fn quantize(&self, bits: u16, tolerance: f32) -> u16 {
-        let value = f32_from_f16(bits);
-        // Zero, the candidate with no bits set, comes first for every
-        // half; most high frequencies end there without the table.
-        if value.abs() < tolerance {
-            return 0;
-        }
-        let index = usize::from(bits);
-        let (start, end) = (
-            self.table.offsets[index] as usize,
-            self.table.offsets[index + 1] as usize,
-        );
-        self.table.entries[start..end]
-            .iter()
-            .find(|c| c.distance < tolerance)
-            .map_or(bits, |c| c.bits)
+    /// Quantises a block of halves, each to within its tolerance. The
+    /// table positions of all 64 are looked up before any candidate is
+    /// read, so that the memory reads overlap.
+    pub fn quantize_block(&self, halves: &[u16; 64], tolerances: &[f32; 64]) -> [u16; 64] {
+        let starts: [u32; 64] = std::array::from_fn(|i| self.table.offsets[usize::from(halves[i])]);
+        std::array::from_fn(|i| {
+            let bits = halves[i];
+            let value = f32_from_f16(bits);
+            if value.abs() < tolerances[i] {
+                return 0;
+            }
+            let end = self.table.offsets[usize::from(bits) + 1] as usize;
+            self.table.entries[starts[i] as usize..end]
+                .iter()
+                .find(|c| c.distance < tolerances[i])
+                .map_or(bits, |c| c.bits)
+        })
     }
 }
 
@@ -175,7 +174,7 @@ mod tests {
     #[test]
     fn quantising_takes_the_fewest_bits_within_tolerance() {
         let q = Quantizer::new();
-        let quantize = |bits, tolerance| q.quantize(bits, tolerance);
+        let quantize = |bits, tolerance| q.quantize_block(&[bits; 64], &[tolerance; 64])[0];
         // 1.0009765625 (0x3c01) is within 0.01 of 1.0 (0x3c00, 4 bits).
         assert_eq!(quantize(0x3c01, 0.01), 0x3c00);
         // Anything closer than the tolerance to zero becomes zero.
