@@ -239,7 +239,8 @@ pub fn require_decoder(compression: Compression) -> Result<()> {
 /// The most bytes `packed_len` bytes compressed with `compression` can
 /// expand to: deflate expands at most 1032-fold, PXR24 adds a third for
 /// 24-bit floats, a PIZ Huffman run of up to 255 samples costs at least ten
-/// bits, RLE runs expand 64-fold and B44A codes 32 bytes in 3. Checked
+/// bits, RLE runs expand 64-fold, B44A codes 32 bytes in 3, and a DWA
+/// block of 64 FLOAT samples can end in one deflated AC word. Checked
 /// before a block's buffer is allocated, so a hostile chunk cannot make the
 /// decoder reserve more than this multiple of the bytes the file holds.
 pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {

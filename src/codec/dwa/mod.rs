@@ -15,6 +15,10 @@
 //! - run-length coded channels: each channel's bytes as planes (every
 //!   sample's first byte, then every second byte...), runs coded as RLE
 //!   codes them, then deflated.
+//!
+//! Both directions follow OpenEXR's arithmetic exactly (see [`dct`],
+//! [`half`], [`quantize`] and [`tables`]), in portable code, so decoding
+//! gives its pixels and encoding its bytes on any CPU.
 
 mod dct;
 mod half;
