@@ -100,6 +100,22 @@ def flat_files(rng, tmp):
                 yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
             except Exception as error:  # a codec this OpenEXR cannot write tiled
                 print(f"seeds: skipped {codec} {layout}: {error}", file=sys.stderr)
+    # DWA's own paths: an R, G, B colour set, Y with subsampled RY and BY,
+    # pLinear and layered channels, in both codecs, scanline and tiled.
+    h, w = 18, 22
+    for codec in ("dwaa", "dwab"):
+        for tiled in (False, True):
+            header = {"compression": CODECS[codec], "dataWindow": ((-6, 2), (-6 + w - 1, 2 + h - 1))}
+            if tiled:
+                tiles = OpenEXR.TileDescription()
+                tiles.xSize, tiles.ySize = 16, 8
+                header["type"], header["tiles"] = OpenEXR.tiledimage, tiles
+            channels = {n: samples(rng, np.float16, h, w) for n in ("R", "G", "B", "diffuse.Y")}
+            channels["L"] = OpenEXR.Channel(samples(rng, np.float16, h, w), 1, 1, True)
+            if not tiled:
+                channels["RY"] = OpenEXR.Channel(samples(rng, np.float16, h, w), 2, 2, False)
+                channels["BY"] = OpenEXR.Channel(samples(rng, np.float32, h, w), 2, 2, False)
+            yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
     frame = ((0, 0), (8, 6))
     parts = [
         OpenEXR.Part({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
