@@ -16,7 +16,7 @@
 //! ```
 
 #![deny(missing_docs)]
-// Unsafe code lives only in ffi, parallel, pixels, read and write; the
+// Unsafe code lives only in cpu, ffi, parallel, pixels, read and write; the
 // other modules forbid it. Every unsafe operation sits in its own
 // documented block, even inside an unsafe fn.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -24,6 +24,7 @@
 
 pub mod chunk;
 pub mod codec;
+mod cpu;
 pub mod deep;
 pub mod error;
 pub mod ffi;

@@ -75,6 +75,7 @@ fn minus(a: Lanes, b: Option<Lanes>) -> Lanes {
 }
 
 /// Inverts the block in place; rows at and past `rows` are all zero.
+#[inline(always)]
 pub fn inverse(block: &mut [f32; 64], rows: usize) {
     match rows {
         0 | 1 => inverse_first_row(block),
@@ -96,6 +97,7 @@ fn columns(block: &[f32; 64]) -> [Lanes; 8] {
 
 /// Only the first row holds coefficients: the kernel transforms that row
 /// and scales it by `a` into every row.
+#[inline(always)]
 fn inverse_first_row(block: &mut [f32; 64]) {
     let mut first = [0f32; 8];
     first.copy_from_slice(&block[..8]);
@@ -105,6 +107,7 @@ fn inverse_first_row(block: &mut [f32; 64]) {
     }
 }
 
+#[inline(always)]
 fn inverse_rows<const ROWS: usize>(block: &mut [f32; 64]) {
     let transformed = row_pass(&columns(block));
     // Back to rows: lane `c` of row `r` is the row pass's output `c` of

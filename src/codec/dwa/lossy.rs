@@ -9,9 +9,9 @@
 //! the AC stream. Coefficients are half floats of the perceptual values.
 
 use super::dct::{self, ZIGZAG};
-use super::half::{f16_bits, f16_bits_quieting, f32_from_f16};
-use super::tables;
+use super::half::{f16_bits, f16_bits_quieting, f32_from_f16, f32_from_f16_lanes};
 use super::ChannelLines;
+use crate::cpu::{self, Kernel, Vectors};
 use crate::error::{corrupt, Result};
 use crate::meta::types::PixelType;
 
@@ -28,6 +28,51 @@ pub struct Streams<'a> {
 /// decoded perceptual halves back to linear light (absent for pLinear
 /// channels decoded alone).
 pub fn decode(
+    targets: &[ChannelLines<'_>],
+    height: usize,
+    streams: &mut Streams<'_>,
+    to_linear: Option<&[u16; 1 << 16]>,
+    out: &mut [u8],
+    vectors: Vectors,
+) -> Result<()> {
+    let blocks = Blocks {
+        targets,
+        height,
+        streams,
+        to_linear,
+        out,
+    };
+    cpu::run(blocks, vectors)
+}
+
+/// [`decode`]'s arguments, for the vector region.
+struct Blocks<'a, 's, 't> {
+    targets: &'a [ChannelLines<'a>],
+    height: usize,
+    streams: &'a mut Streams<'s>,
+    to_linear: Option<&'t [u16; 1 << 16]>,
+    out: &'a mut [u8],
+}
+
+impl Kernel for Blocks<'_, '_, '_> {
+    type Output = Result<()>;
+
+    #[inline(always)]
+    fn run(self) -> Result<()> {
+        decode_blocks(
+            self.targets,
+            self.height,
+            self.streams,
+            self.to_linear,
+            self.out,
+        )
+    }
+}
+
+/// [`decode`]'s work; it and everything it calls per block are inlined
+/// into the vector region.
+#[inline(always)]
+fn decode_blocks(
     targets: &[ChannelLines<'_>],
     height: usize,
     streams: &mut Streams<'_>,
@@ -56,13 +101,16 @@ pub fn decode(
             let mut flat = [true; 3];
             for (k, data) in coefficients.iter_mut().enumerate() {
                 let dc = dc_all[k * blocks + block_y * blocks_x + block_x];
-                *data = [0f32; 64];
-                data[0] = f32_from_f16(dc);
-                let last = un_rle_ac(&mut streams.ac, data)?;
+                let mut halves = [0u16; 64];
+                halves[0] = dc;
+                let last = un_rle_ac(&mut streams.ac, &mut halves)?;
                 if last == 0 {
-                    data[0] = dct::inverse_dc_only(data[0]);
+                    data[0] = dct::inverse_dc_only(f32_from_f16(dc));
                 } else {
                     flat[k] = false;
+                    for (value, &h) in data.iter_mut().zip(&halves) {
+                        *value = f32_from_f16_lanes(h);
+                    }
                     dct::inverse(data, dct::rows_in_use(last));
                 }
             }
@@ -86,6 +134,7 @@ pub fn decode(
 /// Stores a block whose channels are all flat (only `data[0]` of each
 /// holds its value) as halves: one colour conversion and one scalar
 /// rounding per channel, as OpenEXR does.
+#[inline(always)]
 fn store_constant_block(coefficients: &mut [[f32; 64]], row_blocks: &mut [Vec<u16>], x: usize) {
     if let [y, cb, cr] = coefficients {
         (y[0], cb[0], cr[0]) = ycbcr_to_rgb(y[0], cb[0], cr[0]);
@@ -98,6 +147,7 @@ fn store_constant_block(coefficients: &mut [[f32; 64]], row_blocks: &mut [Vec<u1
 /// Stores a block as halves, its samples converted from Y'CbCr first when
 /// it is a colour set's, rounded as OpenEXR's F16C path rounds them. Flat
 /// channels of the block have only `data[0]` set and are spread first.
+#[inline(always)]
 fn store_block(
     coefficients: &mut [[f32; 64]],
     flat: [bool; 3],
@@ -124,6 +174,7 @@ fn store_block(
 /// Writes line `line` of a row of blocks of halves (`halves`, block after
 /// block) as the target's samples at the start of `out`, through
 /// `to_linear` when given.
+#[inline(always)]
 fn write_line(
     target: &ChannelLines<'_>,
     halves: &[u16],
@@ -157,6 +208,7 @@ fn write_line(
 }
 
 /// OpenEXR's inverse of its Rec. 709 Y'CbCr, with Cb and Cr centred on 0.
+#[inline(always)]
 fn ycbcr_to_rgb(y: f32, cb: f32, cr: f32) -> (f32, f32, f32) {
     (
         y + 1.5747 * cr,
@@ -166,27 +218,35 @@ fn ycbcr_to_rgb(y: f32, cb: f32, cr: f32) -> (f32, f32, f32) {
 }
 
 /// Expands one block's run-length coded AC coefficients from the front of
-/// `ac` into `block` (row-major, holding zeros but for the DC); returns
-/// the zig-zag index of the last non-zero coefficient, 0 when there is
-/// none.
-fn un_rle_ac(ac: &mut &[u16], block: &mut [f32; 64]) -> Result<usize> {
-    let to_f32 = tables::half_to_f32();
+/// `ac` into `block` (row-major halves, holding zeros but for the DC);
+/// returns the zig-zag index of the last non-zero coefficient, 0 when
+/// there is none.
+#[inline(always)]
+fn un_rle_ac(ac: &mut &[u16], block: &mut [u16; 64]) -> Result<usize> {
+    let words = *ac;
+    let mut taken = 0;
     let mut index = 1;
     let mut last = 0;
+    // Selects rather than branches: which words are runs follows no
+    // pattern a branch predictor could learn. A run word stores a zero
+    // where the block already holds one.
     while index < 64 {
-        let Some((&word, rest)) = ac.split_first() else {
+        let Some(&word) = words.get(taken) else {
             corrupt!("DWA AC stream ends inside a block");
         };
-        *ac = rest;
-        if word & 0xff00 == 0xff00 {
-            let zeros = usize::from(word & 0xff);
-            index += if zeros == 0 { 64 } else { zeros };
+        taken += 1;
+        let run = word & 0xff00 == 0xff00;
+        let zeros = usize::from(word & 0xff);
+        block[ZIGZAG[index]] = if run { 0 } else { word };
+        last = if run { last } else { index };
+        // A run of no zeros ends the block.
+        index += if run {
+            zeros | usize::from(zeros == 0) << 6
         } else {
-            block[ZIGZAG[index]] = to_f32[usize::from(word)];
-            last = index;
-            index += 1;
-        }
+            1
+        };
     }
+    *ac = &words[taken..];
     Ok(last)
 }
 
@@ -198,14 +258,14 @@ mod tests {
     fn ac_runs_expand_and_report_the_last_coefficient() {
         let stream = [0x3c00, 0xff02, 0x4000, 0xff00, 0x1234];
         let mut ac = &stream[..];
-        let mut block = [0f32; 64];
+        let mut block = [0u16; 64];
         assert_eq!(un_rle_ac(&mut ac, &mut block).unwrap(), 4);
         // Zig-zag index 1 is row 0 column 1; index 4 is row 1 column 1.
-        assert_eq!(block[1], 1.0);
-        assert_eq!(block[9], 2.0);
-        assert_eq!(block.iter().filter(|&&v| v != 0.0).count(), 2);
+        assert_eq!(block[1], 0x3c00);
+        assert_eq!(block[9], 0x4000);
+        assert_eq!(block.iter().filter(|&&v| v != 0).count(), 2);
         assert_eq!(ac, [0x1234]);
         let mut short = &stream[..2];
-        assert!(un_rle_ac(&mut short, &mut [0f32; 64]).is_err());
+        assert!(un_rle_ac(&mut short, &mut [0u16; 64]).is_err());
     }
 }

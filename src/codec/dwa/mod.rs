@@ -35,6 +35,7 @@ use super::predictor::{deinterleave, interleave_and_predict, undo_predictor};
 use super::rle::{expand_runs, pack_runs};
 use super::zip::{inflate_exact, Deflaters};
 use super::BlockLayout;
+use crate::cpu::Vectors;
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::types::PixelType;
 use rules::{ChannelInfo, Scheme};
@@ -50,6 +51,9 @@ pub struct Scratch {
     planes: Vec<u8>,
     ac: Vec<u16>,
     dc: Vec<u16>,
+    /// Which build of the lossy loops runs (the best but in tests that
+    /// hold the portable one to the same bits).
+    vectors: Vectors,
 }
 
 impl Scratch {
@@ -193,7 +197,9 @@ pub fn decompress(
 
     let lines = line_offsets(layout, out.len())?;
     let groups = lossy_groups(layout, &classes)?;
-    out.fill(0);
+    // Every byte of `out` is a line of some channel, and each scheme's
+    // section fills all of its channels' lines or the block fails: no
+    // byte keeps what `out` held.
     let bytes_of = |scheme| -> usize {
         layout
             .channels
@@ -256,7 +262,7 @@ pub fn decompress(
         ac: &scratch.ac,
         dc: &scratch.dc,
     };
-    decode_lossy(layout, &groups, &lines, &mut streams, out)
+    decode_lossy(layout, &groups, &lines, &mut streams, out, scratch.vectors)
 }
 
 /// The deflate level OpenEXR packs the lossless, RLE and deflated AC
@@ -622,11 +628,15 @@ fn copy_planes(
             corrupt!("DWA RLE section ends early");
         };
         start += samples * size;
+        if samples == 0 {
+            continue;
+        }
         for (row, &at) in starts.iter().enumerate() {
             let line = &mut out[at..at + c.line_bytes()];
-            for (x, sample) in line.chunks_exact_mut(size).enumerate() {
-                for (byte, b) in sample.iter_mut().enumerate() {
-                    *b = channel[byte * samples + row * c.width + x];
+            for (byte, plane) in channel.chunks_exact(samples).enumerate() {
+                let plane = &plane[row * c.width..][..c.width];
+                for (sample, &b) in line.chunks_exact_mut(size).zip(plane) {
+                    sample[byte] = b;
                 }
             }
         }
@@ -636,8 +646,8 @@ fn copy_planes(
 
 /// Unpacks the AC words into `scratch.ac`; at most `limit` of them.
 fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
-    scratch.ac.clear();
     if counts.ac_packed == 0 {
+        scratch.ac.clear();
         if counts.ac_words != 0 {
             corrupt!("DWA chunk has {} AC words but no AC data", counts.ac_words);
         }
@@ -659,8 +669,8 @@ fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) 
 
 /// Unpacks the DC words into `scratch.dc`; at most `limit` of them.
 fn read_dc(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
-    scratch.dc.clear();
     if counts.dc_packed == 0 {
+        scratch.dc.clear();
         if counts.dc_words != 0 {
             corrupt!("DWA chunk has {} DC words but no DC data", counts.dc_words);
         }
@@ -684,11 +694,15 @@ fn decode_lossy(
     lines: &[Vec<usize>],
     streams: &mut lossy::Streams<'_>,
     out: &mut [u8],
+    vectors: Vectors,
 ) -> Result<()> {
     for group in groups {
         let targets = group.lines(layout, lines);
         let curve = group.perceptual.then(tables::to_linear);
-        lossy::decode(&targets, group.height(layout), streams, curve, out)?;
+        lossy::decode(&targets, group.height(layout), streams, curve, out, vectors)?;
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -29,7 +29,9 @@ const SYMBOL_LIMIT: u32 = 1 << 16;
 pub(super) const HEADER_BYTES: usize = 20;
 /// Most bits a single table lookup resolves; longer codes take a slower
 /// search. Blocks whose codes are all shorter use a smaller table.
-const TABLE_BITS: u32 = 14;
+const TABLE_BITS: u32 = 12;
+// The decoder takes four short codes from one refill of 56 bits.
+const _: () = assert!(4 * TABLE_BITS <= 56);
 const TABLE_SIZE: usize = 1 << TABLE_BITS;
 
 /// Buffers kept between blocks.
@@ -43,17 +45,15 @@ pub struct Scratch {
     table: Table,
 }
 
-/// What the codes starting with each prefix of a code's table bits are.
-/// The lengths sit apart from the words so that the decoding loop's chain
-/// of dependent loads goes through the smaller array.
+/// What the codes starting with each prefix of a code's table bits are,
+/// one entry per prefix so that decoding a short code takes one load: the
+/// low byte is the prefix's kind, the high half the word of a short code.
+/// A kind is the length of the short code the prefix starts with, plus
+/// [`RUN`] for the run symbol's code; or [`LONG`] plus the shortest length
+/// of the longer codes that start with the prefix.
 #[derive(Default)]
 struct Table {
-    /// The length of the short code the prefix starts with, plus [`RUN`]
-    /// for the run symbol's code; or [`LONG`] plus the shortest length of
-    /// the longer codes that start with the prefix.
-    kinds: Vec<u8>,
-    /// The word a short code of a word stands for.
-    words: Vec<u16>,
+    entries: Vec<u32>,
 }
 
 /// Kind flag of the run symbol's code.
@@ -83,8 +83,8 @@ pub fn decode(coded: &[u8], out: &mut [u16], scratch: &mut Scratch) -> Result<()
         corrupt!("Huffman data of {bit_count} bits runs past the end of the block");
     };
     let code = Code::new(count, last, &scratch.coded, &mut scratch.symbols)?;
-    let (kinds, words) = code.fill_table(&scratch.symbols, &mut scratch.table)?;
-    let used = code.decode(kinds, words, &scratch.symbols, data, out)?;
+    let table = code.fill_table(&scratch.symbols, &mut scratch.table)?;
+    let used = code.decode(table, &scratch.symbols, data, out)?;
     if used > u64::from(bit_count) {
         corrupt!("Huffman data of {bit_count} bits ends before its last word");
     }
@@ -215,13 +215,11 @@ impl Code {
         &self,
         symbols: &[u32],
         table: &'t mut Table,
-    ) -> Result<(&'t [u8; TABLE_SIZE], &'t [u16; TABLE_SIZE])> {
-        table.kinds.resize(TABLE_SIZE, 0);
-        table.words.resize(TABLE_SIZE, 0);
+    ) -> Result<&'t [u32; TABLE_SIZE]> {
+        table.entries.resize(TABLE_SIZE, 0);
         let used = 1 << self.table_bits;
-        let kinds = table.kinds.get_mut(..used).unwrap_or_default();
-        let words = table.words.get_mut(..used).unwrap_or_default();
-        kinds.fill(LONG);
+        let entries = table.entries.get_mut(..used).unwrap_or_default();
+        entries.fill(u32::from(LONG));
         let short = self.table_bits as usize;
         // Prefixes of long codes remember the shortest length sharing them,
         // where the search for the code's length starts. Longer codes have
@@ -233,8 +231,8 @@ impl Code {
             let shift = length - short;
             let first = (self.start[length] >> shift) as usize;
             let last = ((self.start[length] + self.count[length] - 1) >> shift) as usize;
-            if let Some(prefixes) = kinds.get_mut(first..=last) {
-                prefixes.fill(LONG | length as u8);
+            if let Some(prefixes) = entries.get_mut(first..=last) {
+                prefixes.fill(u32::from(LONG) | length as u32);
             }
         }
         for length in 1..=short {
@@ -244,19 +242,17 @@ impl Code {
             // A complete code has fewer than 2^length codes of each length.
             for (code, &symbol) in codes.zip(&symbols[first..]) {
                 let prefixes = (code << shift) as usize..((code + 1) << shift) as usize;
-                if symbol == self.run {
-                    kinds[prefixes].fill(RUN | length as u8);
+                // Every symbol but the run symbol is below 65536.
+                let entry = if symbol == self.run {
+                    u32::from(RUN) | length as u32
                 } else {
-                    kinds[prefixes.clone()].fill(length as u8);
-                    // Every symbol but the run symbol is below 65536.
-                    words[prefixes].fill(symbol as u16);
-                }
+                    symbol << 16 | length as u32
+                };
+                entries[prefixes].fill(entry);
             }
         }
         let error = |_| Error::Internal("Huffman lookup table has the wrong size".into());
-        let kinds = table.kinds.as_slice().try_into().map_err(error)?;
-        let words = table.words.as_slice().try_into().map_err(error)?;
-        Ok((kinds, words))
+        table.entries.as_slice().try_into().map_err(error)
     }
 
     /// The symbol and length of the code longer than `table_bits` that
@@ -283,8 +279,7 @@ impl Code {
     /// exceed the data's.
     fn decode(
         &self,
-        kinds: &[u8; TABLE_SIZE],
-        words: &[u16; TABLE_SIZE],
+        table: &[u32; TABLE_SIZE],
         symbols: &[u32],
         data: &[u8],
         out: &mut [u16],
@@ -294,23 +289,24 @@ impl Code {
         let mut written = 0usize;
         while written < out.len() {
             bits.refill();
-            // With 56 bits buffered, two short codes of words need no
+            // With 56 bits buffered, four short codes of words need no
             // refill in between.
-            let index = prefix(&bits);
-            let kind = kinds[index];
-            if kind & (RUN | LONG) == 0 {
-                bits.consume(u32::from(kind));
-                out[written] = words[index];
+            let mut entry = table[prefix(&bits)];
+            let mut short = 0;
+            while entry & u32::from(RUN | LONG) == 0 && short < 4 {
+                let Some(slot) = out.get_mut(written) else {
+                    break;
+                };
+                bits.consume(entry & 0xff);
+                *slot = (entry >> 16) as u16;
                 written += 1;
-                let index = prefix(&bits);
-                let kind = kinds[index];
-                if kind & (RUN | LONG) == 0 && written < out.len() {
-                    bits.consume(u32::from(kind));
-                    out[written] = words[index];
-                    written += 1;
-                }
+                short += 1;
+                entry = table[prefix(&bits)];
+            }
+            if short > 0 {
                 continue;
             }
+            let kind = entry as u8;
             let symbol = if kind & LONG == 0 {
                 bits.consume(u32::from(kind & LENGTH_MASK));
                 self.run

@@ -1,0 +1,114 @@
+//! The portable build of DWA's lossy loops against the vector build, on
+//! chunks coded from OpenEXR's sample images: both must give the same bits
+//! (the integration tests hold the vector build to OpenEXR's).
+
+use std::path::PathBuf;
+
+use super::{decompress, Scratch};
+use crate::codec::BlockLayout;
+use crate::cpu::Vectors;
+use crate::meta::compression::Compression;
+use crate::meta::types::Box2i;
+use crate::pixels::ChannelBuffers;
+use crate::write::{PartDesc, WriteOptions, Writer};
+use crate::{ReadOptions, Reader};
+
+/// Sample images with HALF colour sets, FLOAT and Y/RY/BY channels, or
+/// `None` (after printing why) when the test data is absent outside CI.
+fn samples() -> Option<Vec<PathBuf>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/openexr-images");
+    if !dir.is_dir() {
+        let reason = format!("test data not found at {}", dir.display());
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "missing in CI: {reason}"
+        );
+        eprintln!("skipping: {reason}");
+        return None;
+    }
+    let files = [
+        "ScanLines/Desk.exr",
+        "ScanLines/StillLife.exr",
+        "LuminanceChroma/Flowers.exr",
+        "Chromaticities/Rec709_YC.exr",
+    ];
+    Some(files.iter().map(|f| dir.join(f)).collect())
+}
+
+/// `path`'s first part cut to at most 160 x 96 pixels of its data window,
+/// written with `compression` at `level`, as a reader of the new file.
+fn recoded(path: &PathBuf, compression: Compression, level: f32) -> Reader {
+    let reader = Reader::open(path, ReadOptions::default()).expect("sample opens");
+    let header = reader.header(0).expect("part 0");
+    let window = header.data_window();
+    let mut buffers = ChannelBuffers::new(header.channels(), window).expect("buffers");
+    reader
+        .decode_image(0, 0, 0, &mut buffers.frame_buffer().expect("frame buffer"))
+        .expect("sample decodes");
+    let crop = Box2i {
+        max_x: window.max_x.min(window.min_x + 159),
+        max_y: window.max_y.min(window.min_y + 95),
+        ..window
+    };
+    let mut writer = Writer::to_memory(WriteOptions::default());
+    let part = writer
+        .add_part(PartDesc {
+            compression,
+            dwa_level: Some(level),
+            ..PartDesc::scanline(crop)
+        })
+        .expect("part");
+    for channel in header.channels() {
+        writer.add_channel(part, channel.clone()).expect("channel");
+    }
+    writer.write_header().expect("header");
+    writer
+        .write_image(part, 0, 0, &buffers.frame_buffer().expect("frame buffer"))
+        .expect("write");
+    writer.finish().expect("file");
+    let bytes = writer.bytes().expect("in memory").to_vec();
+    Reader::from_bytes(bytes, ReadOptions::default()).expect("recoded file opens")
+}
+
+#[test]
+fn portable_and_vector_builds_decode_the_same_bits() {
+    let Some(files) = samples() else {
+        return;
+    };
+    let mut compared = 0;
+    for path in &files {
+        for compression in [Compression::Dwaa, Compression::Dwab] {
+            for level in [45.0, 5.0, 300.0] {
+                let reader = recoded(path, compression, level);
+                let header = reader.header(0).expect("part 0");
+                for index in 0..header.geometry().chunk_count() {
+                    let info = reader.chunk_info(0, index).expect("chunk");
+                    let layout =
+                        BlockLayout::new(header.channels(), info.region.pixels).expect("layout");
+                    let mut packed = vec![0; info.payload_size() as usize];
+                    reader.read_chunk(0, index, &mut packed).expect("read");
+                    if packed.len() == layout.unpacked_size {
+                        continue;
+                    }
+                    let decode = |vectors| {
+                        let mut scratch = Scratch {
+                            vectors,
+                            ..Scratch::default()
+                        };
+                        let mut out = vec![0; layout.unpacked_size];
+                        decompress(&layout, &packed, &mut out, &mut scratch).expect("decodes");
+                        out
+                    };
+                    assert!(
+                        decode(Vectors::Portable) == decode(Vectors::Best),
+                        "{} {compression:?} level {level} chunk {index}",
+                        path.display()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    println!("portable and vector builds agree on {compared} DWA chunks");
+    assert!(compared >= 40, "only {compared} compressed chunks");
+}
