@@ -232,6 +232,7 @@ const C7_HALF: f32 = 0.097_545_16;
 /// Transforms the block in place, exactly as OpenEXR's SSE2 forward
 /// kernel (the one every x86-64 build of it uses): the 1D transform down
 /// the columns, then along the rows.
+#[inline(always)]
 pub fn forward(block: &mut [f32; 64]) {
     let rows: [Lanes; 8] = std::array::from_fn(|r| std::array::from_fn(|c| block[r * 8 + c]));
     // Down the columns: lane `c` of `vertical[k]` is coefficient `k` of

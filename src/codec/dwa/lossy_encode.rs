@@ -7,10 +7,10 @@
 //! writes.
 
 use super::dct::{self, ZIGZAG};
-use super::half::f16_bits;
+use super::half::{f16_bits, f32_from_f16};
 use super::quantize::Quantizer;
-use super::tables;
 use super::ChannelLines;
+use crate::cpu::Kernel;
 use crate::meta::types::PixelType;
 
 /// JPEG's example quantisation tables (luma, chroma), each divided by its
@@ -35,11 +35,49 @@ fn tolerances(level: f32, table: &[u8; 64], least: f32) -> [f32; 64] {
     std::array::from_fn(|i| base * f32::from(table[i]) / least)
 }
 
-/// Encodes one channel, or three of a colour set (R, G, B), all `width`
-/// by `height`, from `unpacked`; appends AC words to `ac` and DC words to
-/// `dc` (each channel's in one run). `to_nonlinear` maps linear halves to
-/// perceptual ones (absent for pLinear channels coded alone).
-pub fn encode(
+/// One channel, or three of a colour set (R, G, B), all `width` by
+/// `height`, to encode from `unpacked`: [`crate::cpu::run`] appends their AC
+/// words to `ac` and their DC words to `dc` (each channel's in one run).
+/// `to_nonlinear` maps linear halves to perceptual ones (absent for
+/// pLinear channels coded alone).
+pub struct Blocks<'a> {
+    /// The channel, or R, G and B.
+    pub sources: &'a [ChannelLines<'a>],
+    /// The lines of each.
+    pub height: usize,
+    /// The unpacked block the lines are in.
+    pub unpacked: &'a [u8],
+    /// The compression level.
+    pub level: f32,
+    /// Linear to perceptual halves, when the channels are not pLinear.
+    pub to_nonlinear: Option<&'a [u16; 1 << 16]>,
+    /// Where the AC words go.
+    pub ac: &'a mut Vec<u16>,
+    /// Where the DC words go.
+    pub dc: &'a mut Vec<u16>,
+}
+
+impl Kernel for Blocks<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        encode(
+            self.sources,
+            self.height,
+            self.unpacked,
+            self.level,
+            self.to_nonlinear,
+            self.ac,
+            self.dc,
+        );
+    }
+}
+
+/// The work of [`Blocks`]; it and everything it calls per block are
+/// inlined into the vector region.
+#[inline(always)]
+fn encode(
     sources: &[ChannelLines<'_>],
     height: usize,
     unpacked: &[u8],
@@ -60,7 +98,6 @@ pub fn encode(
     let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
     let mut dcs = vec![Vec::with_capacity(blocks_x * blocks_y); sources.len()];
     let mut blocks = vec![[0f32; 64]; sources.len()];
-    let to_f32 = tables::half_to_f32();
     let quantizer = Quantizer::new();
     for block_y in 0..blocks_y {
         for block_x in 0..blocks_x {
@@ -69,7 +106,7 @@ pub fn encode(
                 for (row, out) in block.chunks_exact_mut(8).enumerate() {
                     let line = &plane[mirror(block_y * 8 + row, height) * width..][..width];
                     for (v, &x) in out.iter_mut().zip(&columns) {
-                        *v = to_f32[usize::from(line[x])];
+                        *v = f32_from_f16(line[x]);
                     }
                 }
             }
@@ -129,6 +166,7 @@ fn plane(
 /// Index `i` folded back into `0..len` (`len` at least 1) past the end,
 /// as OpenEXR mirrors blocks at the edges: `len` maps to `len - 1`,
 /// `len + 1` to `len - 2`.
+#[inline(always)]
 fn mirror(i: usize, len: usize) -> usize {
     if i < len {
         i
@@ -138,6 +176,7 @@ fn mirror(i: usize, len: usize) -> usize {
 }
 
 /// OpenEXR's Rec. 709 R'G'B' to Y'CbCr, with Cb and Cr centred on 0.
+#[inline(always)]
 fn rgb_to_ycbcr(r: f32, g: f32, b: f32) -> (f32, f32, f32) {
     (
         0.2126 * r + 0.7152 * g + 0.0722 * b,
@@ -148,6 +187,7 @@ fn rgb_to_ycbcr(r: f32, g: f32, b: f32) -> (f32, f32, f32) {
 
 /// Appends a block's AC coefficients (zig-zag order), runs of zeros
 /// coded as 0xffNN and a final run as 0xff00; a lone zero stays a zero.
+#[inline(always)]
 fn rle_ac(zigzag: &[u16; 64], ac: &mut Vec<u16>) {
     let mut index = 1;
     while index < 64 {

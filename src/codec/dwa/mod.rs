@@ -35,7 +35,7 @@ use super::predictor::{deinterleave, interleave_and_predict, undo_predictor};
 use super::rle::{expand_runs, pack_runs};
 use super::zip::{inflate_exact, Deflaters};
 use super::BlockLayout;
-use crate::cpu::Vectors;
+use crate::cpu::{self, Vectors};
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::types::PixelType;
 use rules::{ChannelInfo, Scheme};
@@ -316,6 +316,7 @@ pub fn compress(
         ac,
         dc,
         huffman_encode,
+        vectors,
         ..
     } = scratch;
 
@@ -327,7 +328,16 @@ pub fn compress(
 
     ac.clear();
     dc.clear();
-    encode_lossy(layout, &groups, &lines, unpacked, settings.level, (ac, dc));
+    let coded = (&mut *ac, &mut *dc);
+    encode_lossy(
+        layout,
+        &groups,
+        &lines,
+        unpacked,
+        settings.level,
+        coded,
+        *vectors,
+    );
     if !ac.is_empty() {
         counts.ac_words = ac.len() as u64;
         counts.ac_packed = if settings.deflate_ac {
@@ -440,12 +450,22 @@ fn encode_lossy(
     unpacked: &[u8],
     level: f32,
     (ac, dc): (&mut Vec<u16>, &mut Vec<u16>),
+    vectors: Vectors,
 ) {
     for group in groups {
         let sources = group.lines(layout, lines);
         let curve = group.perceptual.then(tables::to_nonlinear);
         let height = group.height(layout);
-        lossy_encode::encode(&sources, height, unpacked, level, curve, ac, dc);
+        let blocks = lossy_encode::Blocks {
+            sources: &sources,
+            height,
+            unpacked,
+            level,
+            to_nonlinear: curve,
+            ac,
+            dc,
+        };
+        cpu::run(blocks, vectors);
     }
 }
 

@@ -114,6 +114,7 @@ impl Quantizer {
     /// Quantises a block of halves, each to within its tolerance. The
     /// table positions of all 64 are looked up before any candidate is
     /// read, so that the memory reads overlap.
+    #[inline(always)]
     pub fn quantize_block(&self, halves: &[u16; 64], tolerances: &[f32; 64]) -> [u16; 64] {
         let starts: [u32; 64] = std::array::from_fn(|i| self.table.offsets[usize::from(halves[i])]);
         std::array::from_fn(|i| {

@@ -32,18 +32,6 @@ pub fn to_nonlinear() -> &'static [u16; VALUES] {
     TABLE.get_or_init(|| table(nonlinear_of))
 }
 
-/// The `f32` of every half, for converting coefficients with one load.
-pub fn half_to_f32() -> &'static [f32; VALUES] {
-    static TABLE: OnceLock<Box<[f32; VALUES]>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = Box::new([0f32; VALUES]);
-        for (bits, slot) in (0..=u16::MAX).zip(table.iter_mut()) {
-            *slot = f32_from_f16(bits);
-        }
-        table
-    })
-}
-
 fn table(f: fn(u16) -> u16) -> Box<[u16; VALUES]> {
     let mut table = Box::new([0u16; VALUES]);
     for (bits, slot) in (0..=u16::MAX).zip(table.iter_mut()) {
