@@ -12,7 +12,7 @@
 
 use std::sync::OnceLock;
 
-use super::half::f32_from_f16;
+use super::half::{f32_from_f16, f32_from_f16_lanes};
 
 /// Every half's candidates, fewest bits first.
 struct Candidates {
@@ -119,7 +119,7 @@ impl Quantizer {
         let starts: [u32; 64] = std::array::from_fn(|i| self.table.offsets[usize::from(halves[i])]);
         std::array::from_fn(|i| {
             let bits = halves[i];
-            let value = f32_from_f16(bits);
+            let value = f32_from_f16_lanes(bits);
             if value.abs() < tolerances[i] {
                 return 0;
             }
