@@ -46,14 +46,29 @@ pub struct Scratch {
 }
 
 /// What the codes starting with each prefix of a code's table bits are,
-/// one entry per prefix so that decoding a short code takes one load: the
-/// low byte is the prefix's kind, the high half the word of a short code.
-/// A kind is the length of the short code the prefix starts with, plus
-/// [`RUN`] for the run symbol's code; or [`LONG`] plus the shortest length
-/// of the longer codes that start with the prefix.
+/// one entry per prefix so that decoding takes one load for one or two
+/// short codes. An entry's low byte is its kind: the length of the short
+/// code the prefix starts with, or of the two short codes of words it
+/// starts with; or [`RUN`] plus the length of the run symbol's code; or
+/// [`LONG`] plus the shortest length of the longer codes that start with
+/// the prefix. Then, byte by byte: how many words the prefix decodes to,
+/// the first word (two bytes), the second word (two bytes), and the length
+/// of the first code alone.
 #[derive(Default)]
 struct Table {
-    entries: Vec<u32>,
+    entries: Vec<u64>,
+}
+
+/// The entry of a prefix whose first code is a short code of `word`,
+/// `length` bits long.
+fn single_entry(word: u32, length: usize) -> u64 {
+    length as u64 | 1 << 8 | u64::from(word) << 16 | (length as u64) << 48
+}
+
+/// The first code of an entry that starts with a word's short code: its
+/// word and length.
+fn first_code(entry: u64) -> (u64, u64) {
+    ((entry >> 16) & 0xffff, (entry >> 48) & 0xff)
 }
 
 /// Kind flag of the run symbol's code.
@@ -215,11 +230,11 @@ impl Code {
         &self,
         symbols: &[u32],
         table: &'t mut Table,
-    ) -> Result<&'t [u32; TABLE_SIZE]> {
+    ) -> Result<&'t [u64; TABLE_SIZE]> {
         table.entries.resize(TABLE_SIZE, 0);
         let used = 1 << self.table_bits;
         let entries = table.entries.get_mut(..used).unwrap_or_default();
-        entries.fill(u32::from(LONG));
+        entries.fill(u64::from(LONG));
         let short = self.table_bits as usize;
         // Prefixes of long codes remember the shortest length sharing them,
         // where the search for the code's length starts. Longer codes have
@@ -232,7 +247,7 @@ impl Code {
             let first = (self.start[length] >> shift) as usize;
             let last = ((self.start[length] + self.count[length] - 1) >> shift) as usize;
             if let Some(prefixes) = entries.get_mut(first..=last) {
-                prefixes.fill(u32::from(LONG) | length as u32);
+                prefixes.fill(u64::from(LONG) | length as u64);
             }
         }
         for length in 1..=short {
@@ -244,12 +259,30 @@ impl Code {
                 let prefixes = (code << shift) as usize..((code + 1) << shift) as usize;
                 // Every symbol but the run symbol is below 65536.
                 let entry = if symbol == self.run {
-                    u32::from(RUN) | length as u32
+                    u64::from(RUN) | length as u64
                 } else {
-                    symbol << 16 | length as u32
+                    single_entry(symbol, length)
                 };
                 entries[prefixes].fill(entry);
             }
+        }
+        // A prefix whose bits after its first word's code hold a whole
+        // second word's code decodes both. Entries made pairs keep their
+        // first code, so the order they change in does not matter.
+        let flags = u64::from(RUN | LONG);
+        for index in 0..used {
+            let entry = entries[index];
+            let (word, length) = first_code(entry);
+            if entry & flags != 0 || length as usize >= short {
+                continue;
+            }
+            let next = entries[(index << length) & (used - 1)];
+            let (second, second_length) = first_code(next);
+            if next & flags != 0 || (length + second_length) as usize > short {
+                continue;
+            }
+            entries[index] =
+                (length + second_length) | 2 << 8 | word << 16 | second << 32 | length << 48;
         }
         let error = |_| Error::Internal("Huffman lookup table has the wrong size".into());
         table.entries.as_slice().try_into().map_err(error)
@@ -279,31 +312,43 @@ impl Code {
     /// exceed the data's.
     fn decode(
         &self,
-        table: &[u32; TABLE_SIZE],
+        table: &[u64; TABLE_SIZE],
         symbols: &[u32],
         data: &[u8],
         out: &mut [u16],
     ) -> Result<u64> {
         let mut bits = Bits::new(data);
         let prefix = |bits: &Bits| bits.peek(self.table_bits) as usize & (TABLE_SIZE - 1);
+        let flags = u64::from(RUN | LONG);
         let mut written = 0usize;
         while written < out.len() {
             bits.refill();
-            // With 56 bits buffered, four short codes of words need no
-            // refill in between.
+            // With 56 bits buffered, four entries of short codes (each at
+            // most the table's bits) need no refill in between. Both words
+            // of an entry are stored; a second that is not the entry's is
+            // overwritten by the next word.
             let mut entry = table[prefix(&bits)];
-            let mut short = 0;
-            while entry & u32::from(RUN | LONG) == 0 && short < 4 {
-                let Some(slot) = out.get_mut(written) else {
+            let mut taken = 0;
+            while entry & flags == 0 && taken < 4 {
+                let Some(slots) = out.get_mut(written..written + 2) else {
                     break;
                 };
-                bits.consume(entry & 0xff);
-                *slot = (entry >> 16) as u16;
-                written += 1;
-                short += 1;
+                bits.consume((entry & 0xff) as u32);
+                slots[0] = (entry >> 16) as u16;
+                slots[1] = (entry >> 32) as u16;
+                written += ((entry >> 8) & 0xff) as usize;
+                taken += 1;
                 entry = table[prefix(&bits)];
             }
-            if short > 0 {
+            if taken > 0 {
+                continue;
+            }
+            if entry & flags == 0 {
+                // The last word of the block.
+                let (word, length) = first_code(entry);
+                bits.consume(length as u32);
+                out[written] = word as u16;
+                written += 1;
                 continue;
             }
             let kind = entry as u8;
@@ -630,6 +675,17 @@ pub(super) mod tests {
         for words in cases {
             let coded = encode(&words);
             assert_eq!(decoded(&coded, words.len()).unwrap(), words);
+        }
+    }
+
+    #[test]
+    fn pairs_of_short_codes_decode_to_the_last_word() {
+        // Few symbols give short codes, most prefixes decode two words;
+        // across the lengths, blocks end inside and after pairs.
+        let words: Vec<u16> = noise(300, 5, 4).iter().map(|&w| w * 1000).collect();
+        for len in 1..words.len() {
+            let coded = encode(&words[..len]);
+            assert_eq!(decoded(&coded, len).unwrap(), &words[..len], "{len} words");
         }
     }
 
