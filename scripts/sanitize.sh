@@ -88,10 +88,10 @@ for row in "${rows[@]}"; do
                 -R '^example_threaded_(tiles|write)(_stress)?$'
             ;;
         miri)
-            step "miri: unit tests of pixels::convert, pixels::rgba_rows and read"
+            step "miri: unit tests of cpu, pixels::convert, pixels::rgba_rows and read"
             MIRIFLAGS="-Zmiri-tree-borrows -Zmiri-permissive-provenance -Zmiri-ignore-leaks" \
             CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -q -- \
-                pixels::convert:: pixels::rgba_rows:: read::
+                cpu:: pixels::convert:: pixels::rgba_rows:: read::
             ;;
         *)
             echo "sanitize.sh: unknown row '$row' (asan, tsan or miri)" >&2
