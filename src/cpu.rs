@@ -5,7 +5,9 @@
 //! else. Rust never fuses a multiply and an add unless asked to, and vector
 //! float operations round exactly as the scalar ones do, so the results are
 //! bit for bit those of the portable build on every CPU; the DWA tests hold
-//! both paths to the same bits.
+//! both paths to the same bits. The one conversion the compiler cannot
+//! find by itself, F16C's float-to-half rounding, is offered through
+//! [`HalfInstructions`], and its portable twin is tested against it.
 
 use std::sync::OnceLock;
 
@@ -15,8 +17,54 @@ use std::sync::OnceLock;
 pub(crate) trait Kernel {
     /// What the work gives.
     type Output;
-    /// Does the work.
-    fn run(self) -> Self::Output;
+    /// Does the work, converting to halves with `H` where it can.
+    fn run<H: HalfInstructions>(self) -> Self::Output;
+}
+
+/// Conversions the CPU may have instructions for.
+pub(crate) trait HalfInstructions {
+    /// The half bits of each value, rounded to nearest even with NaNs made
+    /// quiet (F16C's `vcvtps2ph`), or `None` where the build has no such
+    /// instruction and the caller converts portably.
+    fn f32_to_f16_quieting(values: &[f32; 64]) -> Option<[u16; 64]>;
+}
+
+/// The portable build: no conversion instructions.
+enum Portable {}
+
+impl HalfInstructions for Portable {
+    #[inline(always)]
+    fn f32_to_f16_quieting(_: &[f32; 64]) -> Option<[u16; 64]> {
+        None
+    }
+}
+
+/// F16C's conversions, used only inside [`avx2_region`], which is entered
+/// after the CPU is found to have F16C.
+#[cfg(target_arch = "x86_64")]
+enum F16c {}
+
+#[cfg(target_arch = "x86_64")]
+impl HalfInstructions for F16c {
+    #[inline(always)]
+    fn f32_to_f16_quieting(values: &[f32; 64]) -> Option<[u16; 64]> {
+        use std::arch::x86_64::{
+            _mm256_cvtps_ph, _mm256_loadu_ps, _mm_storeu_si128, _MM_FROUND_TO_NEAREST_INT,
+        };
+        let mut halves = [0u16; 64];
+        for (eight, out) in values.chunks_exact(8).zip(halves.chunks_exact_mut(8)) {
+            // SAFETY: this type is only used by `avx2_region`, which runs
+            // on CPUs with AVX and F16C; the load reads the eight floats of
+            // `eight` and the store writes the eight halves of `out`
+            // (unaligned accesses, as the intrinsics allow).
+            unsafe {
+                let packed =
+                    _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(_mm256_loadu_ps(eight.as_ptr()));
+                _mm_storeu_si128(out.as_mut_ptr().cast(), packed);
+            }
+        }
+        Some(halves)
+    }
 }
 
 /// Which code [`run`] takes.
@@ -44,23 +92,54 @@ impl Default for Vectors {
     }
 }
 
-/// Runs `kernel`, compiled with AVX2 enabled when `vectors` is
-/// [`Vectors::Best`] and the CPU has AVX2, plainly otherwise.
+/// Runs `kernel`, compiled with AVX2 and F16C enabled when `vectors` is
+/// [`Vectors::Best`] and the CPU has both, plainly otherwise.
 #[inline]
 pub(crate) fn run<K: Kernel>(kernel: K, vectors: Vectors) -> K::Output {
     #[cfg(target_arch = "x86_64")]
-    if vectors == Vectors::Best && std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, the one feature `avx2_region` enables.
+    if vectors == Vectors::Best && has_avx2_and_f16c() {
+        // SAFETY: the CPU has AVX2 and F16C, the features `avx2_region`
+        // enables.
         return unsafe { avx2_region(kernel) };
     }
-    kernel.run()
+    kernel.run::<Portable>()
 }
 
-/// Runs `kernel` inside a function compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+fn has_avx2_and_f16c() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("f16c")
+}
+
+/// Runs `kernel` inside a function compiled for AVX2 and F16C.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,f16c")]
 fn avx2_region<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run()
+    kernel.run::<F16c>()
+}
+
+/// F16C's conversion of `values`, for tests that hold the portable one to
+/// it; `None` on CPUs without F16C.
+#[cfg(test)]
+pub(crate) fn f16c_quieting(values: &[f32; 64]) -> Option<[u16; 64]> {
+    /// Converts inside a region with F16C enabled.
+    #[cfg(target_arch = "x86_64")]
+    struct Convert<'a>(&'a [f32; 64]);
+
+    #[cfg(target_arch = "x86_64")]
+    impl Kernel for Convert<'_> {
+        type Output = Option<[u16; 64]>;
+
+        #[inline(always)]
+        fn run<H: HalfInstructions>(self) -> Self::Output {
+            H::f32_to_f16_quieting(self.0)
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_and_f16c() {
+        return run(Convert(values), Vectors::Best);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -74,7 +153,7 @@ mod tests {
         type Output = Vec<f32>;
 
         #[inline(always)]
-        fn run(self) -> Vec<f32> {
+        fn run<H: HalfInstructions>(self) -> Vec<f32> {
             self.0
                 .chunks_exact(8)
                 .zip(self.1.chunks_exact(8))

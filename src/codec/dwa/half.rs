@@ -139,6 +139,45 @@ mod tests {
     }
 
     #[test]
+    fn quieting_rounding_is_f16cs() {
+        // Every exponent and sign with random mantissas, the edges of the
+        // half range, infinities and NaNs with every payload shape.
+        let mut values = Vec::new();
+        let mut x = 0x2545_f491u32;
+        for _ in 0..(1 << 18) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            values.push(f32::from_bits(x));
+        }
+        for exponent in 0..=255u32 {
+            for mantissa in [
+                0, 1, 0xfff, 0x1000, 0x1001, 0x2000, 0x3fff, 0x7f_e000, 0x7f_ffff,
+            ] {
+                for sign in [0, 0x8000_0000] {
+                    values.push(f32::from_bits(sign | exponent << 23 | mantissa));
+                }
+            }
+        }
+        values.extend([
+            65504.0, 65519.99, 65520.0, 6.1e-5, 5.96e-8, 2.98e-8, 2.99e-8,
+        ]);
+        let mut compared = 0;
+        for block in values.chunks_exact(64) {
+            let block: &[f32; 64] = block.try_into().unwrap();
+            let Some(hardware) = crate::cpu::f16c_quieting(block) else {
+                eprintln!("skipping: this CPU has no F16C");
+                return;
+            };
+            for (&v, &h) in block.iter().zip(&hardware) {
+                assert_eq!(f16_bits_quieting(v), h, "{:#x}", v.to_bits());
+            }
+            compared += 64;
+        }
+        assert!(compared > 260_000);
+    }
+
+    #[test]
     fn nans_differ_only_in_the_quiet_bit() {
         let signalling = f32::from_bits(0x7f80_0001);
         assert_eq!(f16_bits(signalling), 0x7c01);

@@ -11,7 +11,7 @@
 use super::dct::{self, ZIGZAG};
 use super::half::{f16_bits, f16_bits_quieting, f32_from_f16, f32_from_f16_lanes};
 use super::ChannelLines;
-use crate::cpu::{self, Kernel, Vectors};
+use crate::cpu::{self, HalfInstructions, Kernel, Vectors};
 use crate::error::{corrupt, Result};
 use crate::meta::types::PixelType;
 
@@ -58,8 +58,8 @@ impl Kernel for Blocks<'_, '_, '_> {
     type Output = Result<()>;
 
     #[inline(always)]
-    fn run(self) -> Result<()> {
-        decode_blocks(
+    fn run<H: HalfInstructions>(self) -> Result<()> {
+        decode_blocks::<H>(
             self.targets,
             self.height,
             self.streams,
@@ -72,7 +72,7 @@ impl Kernel for Blocks<'_, '_, '_> {
 /// [`decode`]'s work; it and everything it calls per block are inlined
 /// into the vector region.
 #[inline(always)]
-fn decode_blocks(
+fn decode_blocks<H: HalfInstructions>(
     targets: &[ChannelLines<'_>],
     height: usize,
     streams: &mut Streams<'_>,
@@ -117,7 +117,7 @@ fn decode_blocks(
             if flat.iter().all(|&f| f) {
                 store_constant_block(&mut coefficients, &mut row_blocks, block_x);
             } else {
-                store_block(&mut coefficients, flat, &mut row_blocks, block_x);
+                store_block::<H>(&mut coefficients, flat, &mut row_blocks, block_x);
             }
         }
         let lines = (height - block_y * 8).min(8);
@@ -148,7 +148,7 @@ fn store_constant_block(coefficients: &mut [[f32; 64]], row_blocks: &mut [Vec<u1
 /// it is a colour set's, rounded as OpenEXR's F16C path rounds them. Flat
 /// channels of the block have only `data[0]` set and are spread first.
 #[inline(always)]
-fn store_block(
+fn store_block<H: HalfInstructions>(
     coefficients: &mut [[f32; 64]],
     flat: [bool; 3],
     row_blocks: &mut [Vec<u16>],
@@ -165,7 +165,12 @@ fn store_block(
         }
     }
     for (halves, data) in row_blocks.iter_mut().zip(&*coefficients) {
-        for (h, &v) in halves[x * 64..][..64].iter_mut().zip(data) {
+        let halves = &mut halves[x * 64..][..64];
+        if let Some(rounded) = H::f32_to_f16_quieting(data) {
+            halves.copy_from_slice(&rounded);
+            continue;
+        }
+        for (h, &v) in halves.iter_mut().zip(data) {
             *h = f16_bits_quieting(v);
         }
     }

@@ -10,7 +10,7 @@ use super::dct::{self, ZIGZAG};
 use super::half::{f16_bits, f32_from_f16};
 use super::quantize::Quantizer;
 use super::ChannelLines;
-use crate::cpu::Kernel;
+use crate::cpu::{HalfInstructions, Kernel};
 use crate::meta::types::PixelType;
 
 /// JPEG's example quantisation tables (luma, chroma), each divided by its
@@ -61,7 +61,7 @@ impl Kernel for Blocks<'_> {
     type Output = ();
 
     #[inline(always)]
-    fn run(self) {
+    fn run<H: HalfInstructions>(self) {
         encode(
             self.sources,
             self.height,
