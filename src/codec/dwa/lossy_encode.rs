@@ -62,7 +62,7 @@ impl Kernel for Blocks<'_> {
 
     #[inline(always)]
     fn run<H: HalfInstructions>(self) {
-        encode(
+        encode::<H>(
             self.sources,
             self.height,
             self.unpacked,
@@ -77,7 +77,7 @@ impl Kernel for Blocks<'_> {
 /// The work of [`Blocks`]; it and everything it calls per block are
 /// inlined into the vector region.
 #[inline(always)]
-fn encode(
+fn encode<H: HalfInstructions>(
     sources: &[ChannelLines<'_>],
     height: usize,
     unpacked: &[u8],
@@ -118,7 +118,7 @@ fn encode(
             for (k, (block, dcs)) in blocks.iter_mut().zip(&mut dcs).enumerate() {
                 dct::forward(block);
                 let tolerance = if k == 0 { &luma } else { &chroma };
-                let halves: [u16; 64] = std::array::from_fn(|i| f16_bits(block[i]));
+                let halves = to_halves::<H>(block);
                 let quantized = quantizer.quantize_block(&halves, tolerance);
                 let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG[z]]);
                 dcs.push(zigzag[0]);
@@ -128,6 +128,17 @@ fn encode(
     }
     for channel in dcs {
         dc.extend_from_slice(&channel);
+    }
+}
+
+/// The half bits of a block's coefficients as OpenEXR's scalar conversion
+/// gives them: by F16C where the build has it, which differs only in
+/// making NaNs quiet, so not for blocks that hold a NaN.
+#[inline(always)]
+fn to_halves<H: HalfInstructions>(block: &[f32; 64]) -> [u16; 64] {
+    match H::f32_to_f16_quieting(block) {
+        Some(halves) if !block.iter().any(|v| v.is_nan()) => halves,
+        _ => std::array::from_fn(|i| f16_bits(block[i])),
     }
 }
 
