@@ -27,6 +27,12 @@ pub(crate) trait HalfInstructions {
     /// quiet (F16C's `vcvtps2ph`), or `None` where the build has no such
     /// instruction and the caller converts portably.
     fn f32_to_f16_quieting(values: &[f32; 64]) -> Option<[u16; 64]>;
+
+    /// Bit `i` set where `|value - halves[i]|` (the half exactly as an
+    /// `f32`, the difference rounded to `f32`) is below `tolerance`, for
+    /// finite halves; or `None` where the build has no half conversion
+    /// instruction and the caller measures portably.
+    fn within(value: f32, tolerance: f32, halves: &[u16; 16]) -> Option<u32>;
 }
 
 /// The portable build: no conversion instructions.
@@ -35,6 +41,11 @@ enum Portable {}
 impl HalfInstructions for Portable {
     #[inline(always)]
     fn f32_to_f16_quieting(_: &[f32; 64]) -> Option<[u16; 64]> {
+        None
+    }
+
+    #[inline(always)]
+    fn within(_: f32, _: f32, _: &[u16; 16]) -> Option<u32> {
         None
     }
 }
@@ -64,6 +75,33 @@ impl HalfInstructions for F16c {
             }
         }
         Some(halves)
+    }
+
+    #[inline(always)]
+    fn within(value: f32, tolerance: f32, halves: &[u16; 16]) -> Option<u32> {
+        use std::arch::x86_64::{
+            _mm256_andnot_ps, _mm256_cmp_ps, _mm256_cvtph_ps, _mm256_movemask_ps, _mm256_set1_ps,
+            _mm256_sub_ps, _mm_loadu_si128, _CMP_LT_OQ,
+        };
+        let mut mask = 0u32;
+        for (i, eight) in halves.chunks_exact(8).enumerate() {
+            // SAFETY: as in `f32_to_f16_quieting`, F16C and AVX are there;
+            // the load reads the eight halves of `eight`. The conversion of
+            // a finite half is exact, and the subtraction, the sign
+            // cleared and the ordered comparison give what the scalar ones
+            // give.
+            let lanes = unsafe {
+                let values = _mm256_cvtph_ps(_mm_loadu_si128(eight.as_ptr().cast()));
+                let difference = _mm256_sub_ps(_mm256_set1_ps(value), values);
+                let distance = _mm256_andnot_ps(_mm256_set1_ps(-0.0), difference);
+                _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(
+                    distance,
+                    _mm256_set1_ps(tolerance),
+                ))
+            };
+            mask |= (lanes as u32) << (8 * i);
+        }
+        Some(mask)
     }
 }
 

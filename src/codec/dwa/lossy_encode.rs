@@ -119,7 +119,7 @@ fn encode<H: HalfInstructions>(
                 dct::forward(block);
                 let tolerance = if k == 0 { &luma } else { &chroma };
                 let halves = to_halves::<H>(block);
-                let quantized = quantizer.quantize_block(&halves, tolerance);
+                let quantized = quantizer.quantize_block::<H>(&halves, tolerance);
                 let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG[z]]);
                 dcs.push(zigzag[0]);
                 rle_ac(&zigzag, ac);

@@ -21,6 +21,7 @@
 use std::sync::OnceLock;
 
 use super::half::{f32_from_f16, f32_from_f16_lanes};
+use crate::cpu::HalfInstructions;
 
 /// Every positive half's candidates, fewest bits first.
 struct Candidates {
@@ -28,17 +29,15 @@ struct Candidates {
     /// 0x7fff and one past.
     offsets: Vec<u32>,
     /// Every half's candidates with at least one bit set (zero, the
-    /// candidate with none, is tried without the table).
-    entries: Vec<Candidate>,
+    /// candidate with none, is tried without the table), then
+    /// [`WINDOW`] zeros so that a window read from any half's start stays
+    /// inside.
+    entries: Vec<u16>,
 }
 
-/// A candidate and its distance to its half, as the rule measures it, side
-/// by side so that a search reads one cache line.
-#[derive(Clone, Copy)]
-struct Candidate {
-    distance: f32,
-    bits: u16,
-}
+/// Candidates compared at once: at least the most a half has (14, for
+/// halves below 0x7c00 with 15 bits set).
+const WINDOW: usize = 16;
 
 fn candidates() -> &'static Candidates {
     static TABLE: OnceLock<Candidates> = OnceLock::new();
@@ -74,14 +73,11 @@ fn build(halves: impl Iterator<Item = u16>) -> Candidates {
         }
         let value = f32_from_f16(bits);
         for list in by_bits[..bits.count_ones() as usize].iter().skip(1) {
-            let candidate = closest(list, value);
-            entries.push(Candidate {
-                distance: distance(value, candidate),
-                bits: candidate,
-            });
+            entries.push(closest(list, value));
         }
     }
     offsets.push(entries.len() as u32);
+    entries.resize(entries.len() + WINDOW, 0);
     Candidates { offsets, entries }
 }
 
@@ -123,29 +119,87 @@ impl Quantizer {
 
     /// Quantises a block of halves, each to within its tolerance. The
     /// table positions of all 64 are looked up before any candidate is
-    /// read, so that the memory reads overlap.
+    /// read, so that the memory reads overlap; each half's candidates are
+    /// then measured all at once and the first within the tolerance
+    /// taken, without a branch on the data.
     #[inline(always)]
-    pub fn quantize_block(&self, halves: &[u16; 64], tolerances: &[f32; 64]) -> [u16; 64] {
-        let magnitude = |i: usize| usize::from(halves[i] & 0x7fff);
-        let starts: [u32; 64] = std::array::from_fn(|i| self.table.offsets[magnitude(i)]);
-        std::array::from_fn(|i| {
-            let bits = halves[i];
-            let value = f32_from_f16_lanes(bits);
-            if value.abs() < tolerances[i] {
-                return 0;
+    pub fn quantize_block<H: HalfInstructions>(
+        &self,
+        halves: &[u16; 64],
+        tolerances: &[f32; 64],
+    ) -> [u16; 64] {
+        let offsets = &self.table.offsets;
+        let mut starts = [0u32; 64];
+        for (start, &bits) in starts.iter_mut().zip(halves) {
+            *start = offsets[usize::from(bits & 0x7fff)];
+        }
+        let mut quantized = [0u16; 64];
+        for (((out, &bits), &start), &tolerance) in quantized
+            .iter_mut()
+            .zip(halves)
+            .zip(&starts)
+            .zip(tolerances)
+        {
+            *out = self.quantize::<H>(bits, start as usize, tolerance);
+        }
+        quantized
+    }
+
+    /// Quantises `bits`, whose magnitude's candidates start at `start`.
+    #[inline(always)]
+    fn quantize<H: HalfInstructions>(&self, bits: u16, start: usize, tolerance: f32) -> u16 {
+        let magnitude = bits & 0x7fff;
+        let value = f32_from_f16_lanes(magnitude);
+        let count = self.table.offsets[usize::from(magnitude) + 1] as usize - start;
+        let window: [u16; WINDOW] = self.table.entries[start..start + WINDOW]
+            .try_into()
+            .unwrap_or([0; WINDOW]);
+        let within = H::within(value, tolerance, &window).unwrap_or_else(|| {
+            let mut within = 0;
+            for (lane, &candidate) in window.iter().enumerate() {
+                let close = (value - f32_from_f16_lanes(candidate)).abs() < tolerance;
+                within |= u32::from(close) << lane;
             }
-            let end = self.table.offsets[magnitude(i) + 1] as usize;
-            self.table.entries[starts[i] as usize..end]
-                .iter()
-                .find(|c| c.distance < tolerances[i])
-                .map_or(bits, |c| c.bits | (bits & 0x8000))
-        })
+            within
+        });
+        // The first candidate within, or `count` (past every candidate,
+        // and at most 14) when none is.
+        let first = (within | 1 << count).trailing_zeros() as usize;
+        let candidate = window[first.min(WINDOW - 1)] | (bits & 0x8000);
+        let quantized = if first < count { candidate } else { bits };
+        if value < tolerance {
+            0
+        } else {
+            quantized
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::{self, Kernel, Vectors};
+
+    /// A block quantised in a vector region.
+    struct Block<'a>(&'a Quantizer, &'a [u16; 64], &'a [f32; 64]);
+
+    impl Kernel for Block<'_> {
+        type Output = [u16; 64];
+
+        #[inline(always)]
+        fn run<H: HalfInstructions>(self) -> [u16; 64] {
+            self.0.quantize_block::<H>(self.1, self.2)
+        }
+    }
+
+    /// The block quantised by the portable build, held to the same bits
+    /// from the best one.
+    fn quantized(q: &Quantizer, halves: &[u16; 64], tolerances: &[f32; 64]) -> [u16; 64] {
+        let portable = cpu::run(Block(q, halves, tolerances), Vectors::Portable);
+        let best = cpu::run(Block(q, halves, tolerances), Vectors::Best);
+        assert_eq!(portable, best, "{halves:04x?} within {tolerances:?}");
+        portable
+    }
 
     /// The rule itself, by brute force over every bit pattern.
     fn brute_candidate(bits: u16, k: u32) -> u16 {
@@ -177,12 +231,14 @@ mod tests {
         if f32_from_f16(bits).abs() < tolerance {
             return 0;
         }
+        let value = f32_from_f16(bits);
         let start = table.offsets[usize::from(bits)] as usize;
         let end = table.offsets[usize::from(bits) + 1] as usize;
         table.entries[start..end]
             .iter()
-            .find(|c| c.distance < tolerance)
-            .map_or(bits, |c| c.bits)
+            .copied()
+            .find(|&c| distance(value, c) < tolerance)
+            .unwrap_or(bits)
     }
 
     #[test]
@@ -207,7 +263,7 @@ mod tests {
         for block in 0..1024u16 {
             let halves: [u16; 64] = std::array::from_fn(|i| block << 6 | i as u16);
             for &t in &tolerances {
-                let quantized = q.quantize_block(&halves, &[t; 64]);
+                let quantized = quantized(&q, &halves, &[t; 64]);
                 for (&h, &got) in halves.iter().zip(&quantized) {
                     assert_eq!(got, by_full_table(h, t), "{h:#06x} within {t}");
                 }
@@ -224,7 +280,7 @@ mod tests {
             let start = table.offsets[usize::from(bits)] as usize;
             for k in 1..bits.count_ones() {
                 assert_eq!(
-                    table.entries[start + k as usize - 1].bits,
+                    table.entries[start + k as usize - 1],
                     brute_candidate(bits, k),
                     "{bits:#06x} with {k} bits"
                 );
@@ -236,7 +292,7 @@ mod tests {
     #[test]
     fn quantising_takes_the_fewest_bits_within_tolerance() {
         let q = Quantizer::new();
-        let quantize = |bits, tolerance| q.quantize_block(&[bits; 64], &[tolerance; 64])[0];
+        let quantize = |bits, tolerance| quantized(&q, &[bits; 64], &[tolerance; 64])[0];
         // 1.0009765625 (0x3c01) is within 0.01 of 1.0 (0x3c00, 4 bits).
         assert_eq!(quantize(0x3c01, 0.01), 0x3c00);
         // Anything closer than the tolerance to zero becomes zero.
