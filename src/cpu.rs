@@ -26,7 +26,8 @@ pub(crate) trait HalfInstructions {
     /// The half bits of each value, rounded to nearest even with NaNs made
     /// quiet (F16C's `vcvtps2ph`), or `None` where the build has no such
     /// instruction and the caller converts portably.
-    fn f32_to_f16_quieting(values: &[f32; 64]) -> Option<[u16; 64]>;
+    /// `N` is a multiple of 8.
+    fn f32_to_f16_quieting<const N: usize>(values: &[f32; N]) -> Option<[u16; N]>;
 
     /// Bit `i` set where `|value - halves[i]|` (the half exactly as an
     /// `f32`, the difference rounded to `f32`) is below `tolerance`, for
@@ -40,7 +41,7 @@ enum Portable {}
 
 impl HalfInstructions for Portable {
     #[inline(always)]
-    fn f32_to_f16_quieting(_: &[f32; 64]) -> Option<[u16; 64]> {
+    fn f32_to_f16_quieting<const N: usize>(_: &[f32; N]) -> Option<[u16; N]> {
         None
     }
 
@@ -58,11 +59,11 @@ enum F16c {}
 #[cfg(target_arch = "x86_64")]
 impl HalfInstructions for F16c {
     #[inline(always)]
-    fn f32_to_f16_quieting(values: &[f32; 64]) -> Option<[u16; 64]> {
+    fn f32_to_f16_quieting<const N: usize>(values: &[f32; N]) -> Option<[u16; N]> {
         use std::arch::x86_64::{
             _mm256_cvtps_ph, _mm256_loadu_ps, _mm_storeu_si128, _MM_FROUND_TO_NEAREST_INT,
         };
-        let mut halves = [0u16; 64];
+        let mut halves = [0u16; N];
         for (eight, out) in values.chunks_exact(8).zip(halves.chunks_exact_mut(8)) {
             // SAFETY: this type is only used by `avx2_region`, which runs
             // on CPUs with AVX and F16C; the load reads the eight floats of

@@ -61,6 +61,7 @@ _PART_KEYS = {
     "display_window",
     "line_order",
     "compression_level",
+    "p_linear",
 }
 
 
@@ -316,6 +317,10 @@ class _Part:
         if level is not None and not float(level) > 0.0:
             raise ValueError(f"{what}: compression_level {level!r} must be above 0 (None: the default)")
         self.compression_level = float(level or 0.0)
+        self.p_linear = frozenset(get("p_linear") or ())
+        named = set(self.deep[1] if deep else self.channels)
+        if unknown := sorted(self.p_linear - named):
+            raise ValueError(f"{what}: p_linear names {unknown}, which are not channels")
         self.tiles = get("tiles")
         levels = get("levels") or {}
         if levels and self.tiles is None:
@@ -375,6 +380,7 @@ def write(
     rounding="down",
     name=None,
     compression_level=None,
+    p_linear=(),
     threads=0,
     format="exr",
 ):
@@ -398,7 +404,9 @@ def write(
     data in NONE, RLE and ZIPS only). `compression_level` is the deflate
     level (1-12) for zip, zips and pxr24, the DWA level (above 0; higher
     is smaller and lossier) for dwaa and dwab; None keeps OpenEXR's
-    default (4, and 45 for DWA). `line_order`
+    default (4, and 45 for DWA). `p_linear` names the channels to mark
+    perceptually linear (the header's pLinear flag), which DWA codes
+    without its perceptual curve. `line_order`
     is "increasing_y", "decreasing_y" or (tiled only) "random_y".
 
     `tiles` = (width, height) makes a tiled part. `levels` gives the levels
@@ -442,6 +450,7 @@ def write(
         "rounding": rounding,
         "name": name,
         "compression_level": compression_level,
+        "p_linear": p_linear,
     }
     if isinstance(channels_or_parts, Mapping):
         parts = [_Part({"channels": channels_or_parts}, defaults, 0)]
@@ -487,7 +496,7 @@ def write(
                     type=(_abi.EXRKIT_PIXEL_U8 if format == "qoi" else _CHANNEL_TYPES[array.dtype]),
                     x_sampling=1,
                     y_sampling=1,
-                    p_linear=False,
+                    p_linear=channel_name in part.p_linear,
                 )
                 check(lib.exrkit_add_channel(writer, index.value, ctypes.byref(channel)))
             for attr_name, type_name, data in part.attributes:

@@ -256,6 +256,61 @@ def test_dwa_matches_openexrs_own_encode(tmp_path, exrheader, codec, level, tile
     SUMMARY["write: DWA files as OpenEXR encodes them"] += 1
 
 
+def float_specials(rows: int, columns: int, phase: int) -> np.ndarray:
+    """FLOAT samples around a smooth ramp with the values the lossy coder
+    must round as OpenEXR does, one in each 8 x 8 block: NaNs of every kind
+    (signalling, quiet, negative, payloads that vanish in a half),
+    infinities, values past the half range, half and float subnormals,
+    negative zero. (Where a block holds NaNs of two payloads, which one
+    OpenEXR's transform passes on hangs on its compiled code; exrkit's
+    rule is in the README.)"""
+    y, x = np.mgrid[0:rows, 0:columns]
+    samples = ((np.sin(x / 7.0 + phase) + np.cos(y / 4.0)) * 3.0).astype(np.float32)
+    bits = np.array([0x7F800001, 0x7FA00000, 0x7FC00000, 0xFFC01234, 0x7F801FFF, 0x7F800000,
+                     0xFF800000, 0x7F7FFFFF, 0x477FF000, 0x477FEFFF, 0x33000000, 0x33000001,
+                     0x387FE000, 0x00000001, 0x80000000, 0xC7800000], dtype=np.uint32)
+    blocks = [(r, c) for r in range(3, rows, 8) for c in range(5, columns, 8)]
+    for k, (r, c) in enumerate(blocks):
+        samples[r, c] = bits[(k + phase) % len(bits)].view(np.float32)
+    return samples
+
+
+@pytest.mark.parametrize("codec", ["dwaa", "dwab"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("p_linear", [False, True], ids=["Y", "Y-pLinear"])
+def test_dwa_specials_match_openexrs_own_encode(tmp_path, codec, dtype, p_linear):
+    # A pLinear Y skips the perceptual curve (which maps NaNs and
+    # infinities to zero), so its NaNs and infinities reach the transform.
+    with np.errstate(over="ignore"):
+        written = {name: float_specials(41, 67, phase).astype(dtype) for phase, name in enumerate("RGBY")}
+    ours, theirs = tmp_path / "exrkit.exr", tmp_path / "openexr.exr"
+    exrkit.write(ours, written, compression=codec, p_linear={"Y"} if p_linear else ())
+    header = {"compression": getattr(OpenEXR, f"{codec.upper()}_COMPRESSION")}
+    channels = {n: OpenEXR.Channel(n, a.copy(), 1, 1, p_linear and n == "Y") for n, a in written.items()}
+    with OpenEXR.File(header, channels) as f:
+        f.write(str(theirs))
+    with exrkit.open(ours) as reader, exrkit.open(theirs) as other:
+        assert [c.p_linear for c in reader.parts[0].channels] == [c.p_linear for c in other.parts[0].channels]
+        count = reader.parts[0].chunk_count
+        assert count == other.parts[0].chunk_count
+        for index in range(count):
+            assert reader.read_chunk(0, index) == other.read_chunk(0, index), index
+        # And both decode it to OpenEXR's pixels, NaN payloads included.
+        [(_, reference)] = openexr_parts(theirs)
+        mine = other.read()
+        for name in written:
+            assert same(mine[name], reference[name]), name
+    SUMMARY["write: DWA files as OpenEXR encodes them"] += 1
+
+
+def test_p_linear_names_channels(tmp_path):
+    with pytest.raises(ValueError, match="p_linear"):
+        exrkit.write(tmp_path / "x.exr", dwa_channels(8, 8), p_linear={"W"})
+    exrkit.write(tmp_path / "x.exr", dwa_channels(8, 8), compression="dwaa", p_linear={"Y", "Z"})
+    with exrkit.open(tmp_path / "x.exr") as reader:
+        assert {c.name for c in reader.parts[0].channels if c.p_linear} == {"Y", "Z"}
+
+
 @pytest.mark.parametrize("level", [0, -1.0, float("nan")])
 def test_compression_levels_must_be_above_zero(tmp_path, level):
     with pytest.raises(ValueError, match="compression_level"):

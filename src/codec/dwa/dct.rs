@@ -44,6 +44,41 @@ pub fn inverse_dc_only(dc: f32) -> f32 {
     dc * A * A
 }
 
+/// Whether any of `values` is a NaN, checked without branching.
+#[inline(always)]
+pub fn any_nan(values: &[f32; 64]) -> bool {
+    values.iter().fold(false, |any, v| any | v.is_nan())
+}
+
+/// Gives every NaN a transform left in `block` the bits OpenEXR gets on
+/// x86-64 CPUs when its `inputs` hold at most one NaN payload: the first
+/// NaN input, made quiet, or where there is none (the NaNs came from
+/// infinities cancelling) x86's default NaN. Which of two NaN operands an
+/// operation passes on is up to the CPU and the compiler, so without this
+/// the bits of such blocks would differ between machines and builds.
+#[inline(always)]
+pub fn settle_nans(block: &mut [f32; 64], inputs: impl Iterator<Item = f32>) {
+    if !any_nan(block) {
+        return;
+    }
+    settle(block, inputs);
+}
+
+#[cold]
+fn settle(block: &mut [f32; 64], mut inputs: impl Iterator<Item = f32>) {
+    let nan = inputs
+        .find(|v| v.is_nan())
+        .map_or(X86_DEFAULT_NAN, |v| v.to_bits() | QUIET);
+    for v in block.iter_mut().filter(|v| v.is_nan()) {
+        *v = f32::from_bits(nan);
+    }
+}
+
+/// The NaN x86 CPUs give for an invalid operation such as inf - inf.
+const X86_DEFAULT_NAN: u32 = 0xffc0_0000;
+/// The bit that makes a NaN quiet.
+const QUIET: u32 = 0x0040_0000;
+
 /// Eight values, one per row or column, operated on lane by lane (which
 /// the compiler turns into vector instructions without changing a bit).
 type Lanes = [f32; 8];

@@ -112,6 +112,7 @@ fn decode_blocks<H: HalfInstructions>(
                         *value = f32_from_f16_lanes(h);
                     }
                     dct::inverse(data, dct::rows_in_use(last));
+                    dct::settle_nans(data, halves.iter().map(|&h| f32_from_f16(h)));
                 }
             }
             if flat.iter().all(|&f| f) {

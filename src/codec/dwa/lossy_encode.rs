@@ -91,7 +91,7 @@ fn encode<H: HalfInstructions>(
     };
     let planes: Vec<Vec<u16>> = sources
         .iter()
-        .map(|s| plane(s, height, unpacked, to_nonlinear))
+        .map(|s| plane::<H>(s, height, unpacked, to_nonlinear))
         .collect();
     let luma = tolerances(level, &LUMA, LUMA_LEAST);
     let chroma = tolerances(level, &CHROMA, CHROMA_LEAST);
@@ -116,9 +116,13 @@ fn encode<H: HalfInstructions>(
                 }
             }
             for (k, (block, dcs)) in blocks.iter_mut().zip(&mut dcs).enumerate() {
+                // Kept only where a NaN makes the transform's NaNs need
+                // settling.
+                let inputs = dct::any_nan(block).then_some(*block);
                 dct::forward(block);
+                dct::settle_nans(block, inputs.into_iter().flatten());
                 let tolerance = if k == 0 { &luma } else { &chroma };
-                let halves = to_halves::<H>(block);
+                let halves = to_halves::<H, 64>(block);
                 let quantized = quantizer.quantize_block::<H>(&halves, tolerance);
                 let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG[z]]);
                 dcs.push(zigzag[0]);
@@ -131,21 +135,22 @@ fn encode<H: HalfInstructions>(
     }
 }
 
-/// The half bits of a block's coefficients as OpenEXR's scalar conversion
+/// The half bits of a block's values as OpenEXR's scalar conversion
 /// gives them: by F16C where the build has it, which differs only in
 /// making NaNs quiet, so not for blocks that hold a NaN.
 #[inline(always)]
-fn to_halves<H: HalfInstructions>(block: &[f32; 64]) -> [u16; 64] {
+fn to_halves<H: HalfInstructions, const N: usize>(block: &[f32; N]) -> [u16; N] {
     match H::f32_to_f16_quieting(block) {
-        Some(halves) if !block.iter().any(|v| v.is_nan()) => halves,
+        Some(halves) if !block.iter().fold(false, |any, v| any | v.is_nan()) => halves,
         _ => std::array::from_fn(|i| f16_bits(block[i])),
     }
 }
 
 /// The channel's samples as halves, line after line, through
 /// `to_nonlinear`; FLOAT samples are clamped to the half range and
-/// rounded first.
-fn plane(
+/// rounded first (eight at a time by `H` where none is a NaN).
+#[inline(always)]
+fn plane<H: HalfInstructions>(
     source: &ChannelLines<'_>,
     height: usize,
     unpacked: &[u8],
@@ -155,10 +160,20 @@ fn plane(
     for &at in source.lines.iter().take(height) {
         let line = &unpacked[at..];
         match source.pixel_type {
-            PixelType::Float => plane.extend(line.chunks_exact(4).take(source.width).map(|b| {
-                let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                f16_bits(v.clamp(-65504.0, 65504.0))
-            })),
+            PixelType::Float => {
+                let bytes = &line[..line.len().min(source.width * 4)];
+                let sample = |b: &[u8]| {
+                    f32::from_le_bytes([b[0], b[1], b[2], b[3]]).clamp(-65504.0, 65504.0)
+                };
+                let eights = bytes.chunks_exact(32);
+                let rest = eights.remainder();
+                for eight in eights {
+                    let values: [f32; 8] =
+                        std::array::from_fn(|i| sample(&eight[4 * i..4 * i + 4]));
+                    plane.extend_from_slice(&to_halves::<H, 8>(&values));
+                }
+                plane.extend(rest.chunks_exact(4).map(|b| f16_bits(sample(b))));
+            }
             _ => plane.extend(
                 line.chunks_exact(2)
                     .take(source.width)

@@ -134,3 +134,106 @@ fn portable_and_vector_builds_give_the_same_bits() {
     println!("portable and vector builds decode and encode {compared} DWA chunks alike");
     assert!(compared >= 40, "only {compared} compressed chunks");
 }
+
+/// FLOAT values the lossy coder must round exactly as the portable
+/// build does: NaNs of every kind (signalling ones matter where a pLinear
+/// channel skips the curve, which maps NaNs to zero), infinities, values
+/// past the half range, half and float subnormals, negative zero.
+const FLOAT_SPECIALS: [u32; 16] = [
+    0x7f80_0001,
+    0x7fa0_0000,
+    0x7fc0_0000,
+    0xffc0_1234,
+    0x7f80_1fff,
+    0x7f80_0000,
+    0xff80_0000,
+    0x7f7f_ffff,
+    0x477f_f000,
+    0x477f_efff,
+    0x3300_0000,
+    0x3300_0001,
+    0x387f_e000,
+    0x0000_0001,
+    0x8000_0000,
+    0xc780_0000,
+];
+
+#[test]
+fn float_specials_code_alike_in_both_builds() {
+    use crate::meta::channel::Channel;
+    use crate::meta::types::PixelType;
+
+    let channel = |name: &str, p_linear| Channel {
+        name: name.into(),
+        pixel_type: PixelType::Float,
+        p_linear,
+        x_sampling: 1,
+        y_sampling: 1,
+    };
+    // Sorted by name, as a header holds them.
+    let channels = [
+        channel("B", false),
+        channel("G", false),
+        channel("R", false),
+        channel("Y", true),
+        channel("Z", false),
+    ];
+    let (width, height) = (45usize, 21usize);
+    let region = Box2i {
+        min_x: 0,
+        min_y: 0,
+        max_x: width as i32 - 1,
+        max_y: height as i32 - 1,
+    };
+    let layout = BlockLayout::new(&channels, region).expect("layout");
+    let mut unpacked = Vec::with_capacity(layout.unpacked_size);
+    for y in 0..height {
+        for (c, _) in channels.iter().enumerate() {
+            for x in 0..width {
+                let i = (y * width + x) * channels.len() + c;
+                let ramp = ((x as f32 / 6.0 + c as f32).sin() + y as f32 / 9.0) * 3.0;
+                let bits = if i % 7 == 3 {
+                    FLOAT_SPECIALS[i / 7 % FLOAT_SPECIALS.len()]
+                } else {
+                    ramp.to_bits()
+                };
+                unpacked.extend_from_slice(&bits.to_le_bytes());
+            }
+        }
+    }
+    assert_eq!(unpacked.len(), layout.unpacked_size);
+    for level in [45.0, 0.0] {
+        let encode = |vectors| {
+            let mut scratch = Scratch {
+                vectors,
+                ..Scratch::default()
+            };
+            let settings = Settings {
+                level,
+                deflate_ac: false,
+                zip_level: 4,
+            };
+            let mut out = Vec::new();
+            compress(&layout, &unpacked, settings, &mut out, &mut scratch).expect("encodes");
+            out
+        };
+        let packed = encode(Vectors::Portable);
+        assert!(
+            packed == encode(Vectors::Best),
+            "level {level} encodes apart"
+        );
+        let decode = |vectors| {
+            let mut scratch = Scratch {
+                vectors,
+                ..Scratch::default()
+            };
+            let mut out = vec![0; layout.unpacked_size];
+            decompress(&layout, &packed, &mut out, &mut scratch).expect("decodes");
+            out
+        };
+        assert!(
+            decode(Vectors::Portable) == decode(Vectors::Best),
+            "level {level} decodes apart"
+        );
+    }
+}
