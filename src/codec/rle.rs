@@ -70,24 +70,47 @@ pub(super) fn pack_runs(bytes: &[u8], out: &mut Vec<u8>) {
     out.reserve(bytes.len() + bytes.len() / MAX_LITERAL + 1);
     let mut literal_start = 0usize;
     let mut at = 0usize;
-    while at < bytes.len() {
-        let value = bytes[at];
-        let run = bytes[at..]
+    while let Some(start) = next_run(bytes, at) {
+        let value = bytes[start];
+        let run = bytes[start..]
             .iter()
             .take(MAX_RUN)
             .take_while(|&&b| b == value)
             .count();
-        if run >= MIN_RUN {
-            push_literals(&bytes[literal_start..at], out);
-            out.push((run - 1) as u8);
-            out.push(value);
-            at += run;
-            literal_start = at;
-        } else {
-            at += run;
-        }
+        push_literals(&bytes[literal_start..start], out);
+        out.push((run - 1) as u8);
+        out.push(value);
+        at = start + run;
+        literal_start = at;
     }
     push_literals(&bytes[literal_start..], out);
+}
+
+/// Where the first stretch of [`MIN_RUN`] equal bytes at or after `at`
+/// starts. Looks at eight places at once: a byte of `(x ^ y) | (y ^ z)`,
+/// for the words at `i`, `i + 1` and `i + 2`, is zero where a stretch
+/// starts.
+fn next_run(bytes: &[u8], mut at: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let word = |i: usize| {
+        bytes
+            .get(i..i + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    while let (Some(x), Some(y), Some(z)) = (word(at), word(at + 1), word(at + 2)) {
+        let differ = (x ^ y) | (y ^ z);
+        // The lowest flagged byte is the first zero one (flags above it
+        // can be false).
+        let zero = differ.wrapping_sub(ONES) & !differ & HIGHS;
+        if zero != 0 {
+            return Some(at + zero.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    (at..bytes.len().saturating_sub(MIN_RUN - 1))
+        .find(|&i| bytes[i] == bytes[i + 1] && bytes[i + 1] == bytes[i + 2])
 }
 
 /// Appends `bytes` as literals of at most [`MAX_LITERAL`] bytes each.
@@ -101,6 +124,51 @@ fn push_literals(bytes: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The packing rule written plainly: a run wherever one starts.
+    fn pack_plainly(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let (mut literal_start, mut at) = (0, 0);
+        while at < bytes.len() {
+            let run = bytes[at..]
+                .iter()
+                .take(MAX_RUN)
+                .take_while(|&&b| b == bytes[at])
+                .count();
+            if run >= MIN_RUN {
+                push_literals(&bytes[literal_start..at], &mut out);
+                out.extend([(run - 1) as u8, bytes[at]]);
+                literal_start = at + run;
+            }
+            at += run;
+        }
+        push_literals(&bytes[literal_start..], &mut out);
+        out
+    }
+
+    #[test]
+    fn runs_are_found_where_the_plain_rule_finds_them() {
+        let mut state = 7u32;
+        for len in (0..80).chain([300, 1000]) {
+            for density in [2u32, 3, 5, 40] {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                        ((state >> 24) % density) as u8
+                    })
+                    .collect();
+                let mut packed = Vec::new();
+                pack_runs(&bytes, &mut packed);
+                assert_eq!(packed, pack_plainly(&bytes), "{bytes:?}");
+                let mut back = vec![0; bytes.len()];
+                expand_runs(&packed, &mut back).unwrap();
+                assert_eq!(back, bytes);
+            }
+        }
+        let mut packed = Vec::new();
+        pack_runs(&[9; 300], &mut packed);
+        assert_eq!(packed, [127, 9, 127, 9, 43, 9]);
+    }
 
     #[test]
     fn runs_and_literals_expand() {

@@ -89,10 +89,12 @@ fn encode<H: HalfInstructions>(
     let Some(width) = sources.first().map(|s| s.width) else {
         return;
     };
-    let planes: Vec<Vec<u16>> = sources
-        .iter()
-        .map(|s| plane::<H>(s, height, unpacked, to_nonlinear))
-        .collect();
+    // A loop, not a closure: a closure would be compiled outside the
+    // vector region.
+    let mut planes = Vec::with_capacity(sources.len());
+    for source in sources {
+        planes.push(plane::<H>(source, height, unpacked, to_nonlinear));
+    }
     let luma = tolerances(level, &LUMA, LUMA_LEAST);
     let chroma = tolerances(level, &CHROMA, CHROMA_LEAST);
     let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));

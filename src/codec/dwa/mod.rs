@@ -432,12 +432,32 @@ fn gather_planes(
         if *scheme != Scheme::Rle {
             continue;
         }
-        let size = c.pixel_type.size();
-        for byte in 0..size {
-            for &at in starts {
-                let line = &unpacked[at..at + c.line_bytes()];
-                planes.extend(line.iter().skip(byte).step_by(size));
+        let samples = c.line_bytes() / c.pixel_type.size();
+        let base = planes.len();
+        planes.resize(base + starts.len() * c.line_bytes(), 0);
+        let channel = &mut planes[base..];
+        for (row, &at) in starts.iter().enumerate() {
+            let line = &unpacked[at..at + c.line_bytes()];
+            match c.pixel_type.size() {
+                1 => split_bytes::<1>(line, channel, row * samples),
+                2 => split_bytes::<2>(line, channel, row * samples),
+                _ => split_bytes::<4>(line, channel, row * samples),
             }
+        }
+    }
+}
+
+/// Byte `b` of each `SIZE`-byte sample of `line` into plane `b` of
+/// `planes` (planes of equal length, one after another), from `at` on.
+fn split_bytes<const SIZE: usize>(line: &[u8], planes: &mut [u8], at: usize) {
+    let plane_len = planes.len() / SIZE;
+    if plane_len == 0 {
+        return;
+    }
+    for (b, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
+        let out = &mut plane[at..];
+        for (o, sample) in out.iter_mut().zip(line.chunks_exact(SIZE)) {
+            *o = sample[b];
         }
     }
 }
