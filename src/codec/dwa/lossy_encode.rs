@@ -217,14 +217,21 @@ fn rgb_to_ycbcr(r: f32, g: f32, b: f32) -> (f32, f32, f32) {
 /// coded as 0xffNN and a final run as 0xff00; a lone zero stays a zero.
 #[inline(always)]
 fn rle_ac(zigzag: &[u16; 64], ac: &mut Vec<u16>) {
+    // Bit `i` set where coefficient `i` is not zero; runs of zeros are
+    // then counted by the zero bits.
+    let mut nonzero = 0u64;
+    for (i, &v) in zigzag.iter().enumerate() {
+        nonzero |= u64::from(v != 0) << i;
+    }
     let mut index = 1;
     while index < 64 {
-        if zigzag[index] != 0 {
+        let rest = nonzero >> index;
+        if rest & 1 != 0 {
             ac.push(zigzag[index]);
             index += 1;
             continue;
         }
-        let run = 1 + zigzag[index + 1..].iter().take_while(|&&v| v == 0).count();
+        let run = (rest.trailing_zeros() as usize).min(64 - index);
         if run == 1 {
             ac.push(0);
         } else if index + run == 64 {
@@ -247,6 +254,45 @@ mod tests {
             [0, 1, 2, 3, 4, 4, 3, 2]
         );
         assert_eq!(mirror(9, 1), 0);
+    }
+
+    #[test]
+    fn ac_runs_expand_back_to_every_block() {
+        let mut state = 3u32;
+        for density in [1u32, 2, 4, 16, 64, 1000] {
+            for _ in 0..200 {
+                let zigzag: [u16; 64] = std::array::from_fn(|_| {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    if (state >> 8) % density == 0 {
+                        (state >> 16) as u16 & 0x7bff | 1
+                    } else {
+                        0
+                    }
+                });
+                let mut ac = Vec::new();
+                rle_ac(&zigzag, &mut ac);
+                // Expanded as the decoder reads the stream.
+                let mut back = [0u16; 64];
+                back[0] = zigzag[0];
+                let mut index = 1;
+                for &word in &ac {
+                    match (word & 0xff00 == 0xff00, usize::from(word & 0xff)) {
+                        (true, 0) => index = 64,
+                        (true, zeros) => index += zeros,
+                        (false, _) => {
+                            back[index] = word;
+                            index += 1;
+                        }
+                    }
+                }
+                assert_eq!(index, 64, "{zigzag:?} as {ac:?}");
+                assert_eq!(back, zigzag, "{ac:?}");
+                // A run word is never a lone zero, nor followed by one.
+                assert!(ac
+                    .windows(2)
+                    .all(|w| !(w[0] & 0xff00 == 0xff00 && w[1] == 0)));
+            }
+        }
     }
 
     #[test]
