@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 const SYMBOLS: usize = (1 << 16) + 1;
 /// Most symbols without a code one length field can skip.
 const LONGEST_ZERO_RUN: usize = 255 + SHORTEST_LONG_RUN as usize;
+/// Longest code that fits a `u32` as `code << 6 | length`.
+const SHORT_CODE: u32 = 26;
 /// Most repeats one run codes.
 const LONGEST_RUN: usize = 255;
 
@@ -31,6 +33,9 @@ pub struct Scratch {
     /// Each symbol's code, `code << 6 | length`; current for the symbols
     /// of the block being coded only.
     codes: Vec<u64>,
+    /// The same in 32 bits, when no code is longer than [`SHORT_CODE`]:
+    /// half the memory for the lookups by word, which miss the caches.
+    short_codes: Vec<u32>,
     tree: code_lengths::Scratch,
 }
 
@@ -69,7 +74,21 @@ pub fn encode(words: &[u16], out: &mut Vec<u8>, scratch: &mut Scratch) -> Result
     pack_lengths(&scratch.lengths, &mut table);
     let table_bytes = table.finish().div_ceil(8);
     let mut data = BitWriter::new(out);
-    code_words(words, first_word, codes, codes[run], &mut data);
+    if longest <= SHORT_CODE {
+        let short = &mut scratch.short_codes;
+        short.resize(SYMBOLS, 0);
+        for (to, &code) in short[first..=run].iter_mut().zip(&codes[first..=run]) {
+            // Fits: the code has at most 26 bits.
+            *to = code as u32;
+        }
+        let short: &[u32; SYMBOLS] = short
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Internal("Huffman code table has the wrong size".into()))?;
+        code_words(words, first_word, short, codes[run], &mut data);
+    } else {
+        code_words(words, first_word, codes, codes[run], &mut data);
+    }
     let Ok(bits) = u32::try_from(data.finish()) else {
         return Ok(false);
     };
@@ -165,10 +184,10 @@ fn pack_lengths(lengths: &[u8], out: &mut BitWriter) {
 
 /// Codes `words`, whose first is `first_word`, with runs where a run is
 /// shorter than the repeated codes.
-fn code_words(
+fn code_words<Code: Copy + Into<u64>>(
     words: &[u16],
     first_word: u16,
-    codes: &[u64; SYMBOLS],
+    codes: &[Code; SYMBOLS],
     run_code: u64,
     out: &mut BitWriter,
 ) {
@@ -180,11 +199,11 @@ fn code_words(
             repeats += 1;
             continue;
         }
-        code_run(codes[usize::from(word)], repeats, run_code, run_length, out);
+        code_run(codes[usize::from(word)].into(), repeats, run_code, run_length, out);
         word = next;
         repeats = 0;
     }
-    code_run(codes[usize::from(word)], repeats, run_code, run_length, out);
+    code_run(codes[usize::from(word)].into(), repeats, run_code, run_length, out);
 }
 
 /// Codes a word with `code`, then `repeats` more of it.
