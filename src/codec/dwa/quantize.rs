@@ -151,10 +151,10 @@ impl Quantizer {
         let magnitude = bits & 0x7fff;
         let value = f32_from_f16_lanes(magnitude);
         let count = self.table.offsets[usize::from(magnitude) + 1] as usize - start;
-        let window: [u16; WINDOW] = self.table.entries[start..start + WINDOW]
+        let window: &[u16; WINDOW] = self.table.entries[start..start + WINDOW]
             .try_into()
-            .unwrap_or([0; WINDOW]);
-        let within = H::within(value, tolerance, &window).unwrap_or_else(|| {
+            .unwrap_or(&[0; WINDOW]);
+        let within = H::within(value, tolerance, window).unwrap_or_else(|| {
             let mut within = 0;
             for (lane, &candidate) in window.iter().enumerate() {
                 let close = (value - f32_from_f16_lanes(candidate)).abs() < tolerance;
