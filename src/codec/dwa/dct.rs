@@ -266,52 +266,65 @@ const C7_HALF: f32 = 0.097_545_16;
 
 /// Transforms the block in place, exactly as OpenEXR's SSE2 forward
 /// kernel (the one every x86-64 build of it uses): the 1D transform down
-/// the columns, then along the rows.
+/// the columns, then along the rows. The coefficients are left transposed:
+/// the one of row `r` and column `c` at `c * 8 + r` (so that each pass
+/// reads and writes whole rows, which keeps the transform in vectors).
 #[inline(always)]
-pub fn forward(block: &mut [f32; 64]) {
-    let rows: [Lanes; 8] = std::array::from_fn(|r| std::array::from_fn(|c| block[r * 8 + c]));
-    // Down the columns: lane `c` of `vertical[k]` is coefficient `k` of
-    // column `c`.
-    let vertical = forward_pass(&rows);
-    let transposed: [Lanes; 8] = std::array::from_fn(|c| std::array::from_fn(|k| vertical[k][c]));
-    // Along the rows: lane `k` of `out[j]` is row coefficient `j` of
-    // column coefficient `k`.
-    let out = forward_pass(&transposed);
-    for (k, dst) in block.chunks_exact_mut(8).enumerate() {
-        for (j, v) in dst.iter_mut().enumerate() {
-            *v = out[j][k];
-        }
-    }
+pub fn forward_transposed(block: &mut [f32; 64]) {
+    let mut vertical = [0f32; 64];
+    // Down the columns: lane `c` of row `k` of `vertical` is coefficient
+    // `k` of column `c`.
+    forward_pass(block, &mut vertical);
+    let transposed: [f32; 64] = std::array::from_fn(|i| vertical[transposed(i)]);
+    // Along the rows: lane `k` of row `j` is row coefficient `j` of column
+    // coefficient `k`, the coefficient of row `k`, column `j`.
+    forward_pass(&transposed, block);
 }
 
-/// The 1D forward transform of eight inputs, lane by lane.
+/// Where [`forward_transposed`] leaves the coefficient that row-major
+/// order has at `i`.
+pub const fn transposed(i: usize) -> usize {
+    i % 8 * 8 + i / 8
+}
+
+/// The 1D forward transform of eight rows of inputs into eight rows of
+/// outputs, lane by lane: a loop over the lanes, which the compiler turns
+/// into vector instructions.
 #[inline(always)]
-fn forward_pass(s: &[Lanes; 8]) -> [Lanes; 8] {
-    let a0 = add(s[0], s[7]);
-    let a1 = add(s[1], s[2]);
-    let a3 = add(s[3], s[4]);
-    let a5 = add(s[5], s[6]);
-    let a7 = sub(s[0], s[7]);
-    let a2 = sub(s[1], s[2]);
-    let a4 = sub(s[3], s[4]);
-    let a6 = sub(s[5], s[6]);
-    let k0 = mul(C4, &add(a0, a3));
-    let k1 = mul(C4, &add(a1, a5));
-    let out0 = mul(0.5, &add(k0, k1));
-    let out4 = mul(0.5, &sub(k0, k1));
-    let x = sub(a2, a6);
-    let y = sub(a0, a3);
-    let out2 = add(mul(C6_HALF, &x), mul(C2_HALF, &y));
-    let out6 = sub(mul(C6_HALF, &y), mul(C2_HALF, &x));
-    let k0 = mul(C4, &sub(a1, a5));
-    let k1 = mul(-C4, &add(a2, a6));
-    let (x, y) = (sub(a7, k0), add(a4, k1));
-    let out3 = sub(mul(C3_HALF, &x), mul(C5_HALF, &y));
-    let out5 = add(mul(C5_HALF, &x), mul(C3_HALF, &y));
-    let (x, y) = (add(a7, k0), sub(k1, a4));
-    let out1 = sub(mul(C1_HALF, &x), mul(C7_HALF, &y));
-    let out7 = add(mul(C7_HALF, &x), mul(C1_HALF, &y));
-    [out0, out1, out2, out3, out4, out5, out6, out7]
+fn forward_pass(input: &[f32; 64], output: &mut [f32; 64]) {
+    for lane in 0..8 {
+        let s = |row: usize| input[row * 8 + lane];
+        let a0 = s(0) + s(7);
+        let a1 = s(1) + s(2);
+        let a3 = s(3) + s(4);
+        let a5 = s(5) + s(6);
+        let a7 = s(0) - s(7);
+        let a2 = s(1) - s(2);
+        let a4 = s(3) - s(4);
+        let a6 = s(5) - s(6);
+        let k0 = C4 * (a0 + a3);
+        let k1 = C4 * (a1 + a5);
+        let out0 = 0.5 * (k0 + k1);
+        let out4 = 0.5 * (k0 - k1);
+        let x = a2 - a6;
+        let y = a0 - a3;
+        let out2 = C6_HALF * x + C2_HALF * y;
+        let out6 = C6_HALF * y - C2_HALF * x;
+        let k0 = C4 * (a1 - a5);
+        let k1 = -C4 * (a2 + a6);
+        let (x, y) = (a7 - k0, a4 + k1);
+        let out3 = C3_HALF * x - C5_HALF * y;
+        let out5 = C5_HALF * x + C3_HALF * y;
+        let (x, y) = (a7 + k0, k1 - a4);
+        let out1 = C1_HALF * x - C7_HALF * y;
+        let out7 = C7_HALF * x + C1_HALF * y;
+        for (row, value) in [out0, out1, out2, out3, out4, out5, out6, out7]
+            .into_iter()
+            .enumerate()
+        {
+            output[row * 8 + lane] = value;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -356,8 +369,10 @@ mod tests {
     fn forward_then_inverse_gives_the_block_back() {
         let mut block: [f32; 64] = std::array::from_fn(|i| ((i * 37) % 11) as f32 * 0.25 - 1.0);
         let original = block;
-        forward(&mut block);
-        inverse(&mut block, 8);
+        forward_transposed(&mut block);
+        let mut coefficients: [f32; 64] = std::array::from_fn(|i| block[transposed(i)]);
+        inverse(&mut coefficients, 8);
+        let block = coefficients;
         for (a, b) in block.iter().zip(&original) {
             assert!((a - b).abs() < 1e-4, "{a} {b}");
         }

@@ -7,7 +7,7 @@
 //! writes.
 
 use super::dct::{self, ZIGZAG};
-use super::half::{f16_bits, f32_from_f16};
+use super::half::{f16_bits, f32_from_f16_lanes};
 use super::quantize::Quantizer;
 use super::ChannelLines;
 use crate::cpu::{HalfInstructions, Kernel};
@@ -29,11 +29,27 @@ const CHROMA: [u8; 64] = [
 ];
 const CHROMA_LEAST: f32 = 17.0;
 
-/// Each coefficient's tolerance at `level` for `table`.
+/// Each coefficient's tolerance at `level` for `table`, in the order
+/// [`dct::forward_transposed`] leaves the coefficients.
 fn tolerances(level: f32, table: &[u8; 64], least: f32) -> [f32; 64] {
     let base = (level / 100_000.0).max(0.0);
-    std::array::from_fn(|i| base * f32::from(table[i]) / least)
+    let mut tolerances = [0.0; 64];
+    for (i, &q) in table.iter().enumerate() {
+        tolerances[dct::transposed(i)] = base * f32::from(q) / least;
+    }
+    tolerances
 }
+
+/// Where each zig-zag index's coefficient is among the transposed ones.
+const ZIGZAG_TRANSPOSED: [usize; 64] = {
+    let mut table = [0; 64];
+    let mut z = 0;
+    while z < 64 {
+        table[z] = dct::transposed(ZIGZAG[z]);
+        z += 1;
+    }
+    table
+};
 
 /// One channel, or three of a colour set (R, G, B), all `width` by
 /// `height`, to encode from `unpacked`: [`crate::cpu::run`] appends their AC
@@ -104,12 +120,16 @@ fn encode<H: HalfInstructions>(
     for block_y in 0..blocks_y {
         for block_x in 0..blocks_x {
             let columns: [usize; 8] = std::array::from_fn(|i| mirror(block_x * 8 + i, width));
+            let inside = block_x * 8 + 8 <= width;
             for (block, plane) in blocks.iter_mut().zip(&planes) {
                 for (row, out) in block.chunks_exact_mut(8).enumerate() {
                     let line = &plane[mirror(block_y * 8 + row, height) * width..][..width];
-                    for (v, &x) in out.iter_mut().zip(&columns) {
-                        *v = f32_from_f16(line[x]);
-                    }
+                    let halves: [u16; 8] = match line.get(block_x * 8..block_x * 8 + 8) {
+                        Some(eight) if inside => eight.try_into().unwrap_or([0; 8]),
+                        _ => columns.map(|x| line[x]),
+                    };
+                    // Without branches, so that the block stays in vectors.
+                    out.copy_from_slice(&halves.map(f32_from_f16_lanes));
                 }
             }
             if let [r, g, b] = &mut blocks[..] {
@@ -121,12 +141,12 @@ fn encode<H: HalfInstructions>(
                 // Kept only where a NaN makes the transform's NaNs need
                 // settling.
                 let inputs = dct::any_nan(block).then_some(*block);
-                dct::forward(block);
+                dct::forward_transposed(block);
                 dct::settle_nans(block, inputs.into_iter().flatten());
                 let tolerance = if k == 0 { &luma } else { &chroma };
                 let halves = to_halves::<H, 64>(block);
                 let quantized = quantizer.quantize_block::<H>(&halves, tolerance);
-                let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG[z]]);
+                let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG_TRANSPOSED[z]]);
                 dcs.push(zigzag[0]);
                 rle_ac(&zigzag, ac);
             }

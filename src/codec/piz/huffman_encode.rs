@@ -199,11 +199,23 @@ fn code_words<Code: Copy + Into<u64>>(
             repeats += 1;
             continue;
         }
-        code_run(codes[usize::from(word)].into(), repeats, run_code, run_length, out);
+        code_run(
+            codes[usize::from(word)].into(),
+            repeats,
+            run_code,
+            run_length,
+            out,
+        );
         word = next;
         repeats = 0;
     }
-    code_run(codes[usize::from(word)].into(), repeats, run_code, run_length, out);
+    code_run(
+        codes[usize::from(word)].into(),
+        repeats,
+        run_code,
+        run_length,
+        out,
+    );
 }
 
 /// Codes a word with `code`, then `repeats` more of it.
