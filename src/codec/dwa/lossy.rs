@@ -54,82 +54,72 @@ struct Blocks<'a, 's, 't> {
     out: &'a mut [u8],
 }
 
+/// [`decode`]'s work: it and everything it calls per block are inlined
+/// into the vector region.
 impl Kernel for Blocks<'_, '_, '_> {
     type Output = Result<()>;
 
     #[inline(always)]
     fn run<H: HalfInstructions>(self) -> Result<()> {
-        decode_blocks::<H>(
-            self.targets,
-            self.height,
-            self.streams,
-            self.to_linear,
-            self.out,
-        )
-    }
-}
-
-/// [`decode`]'s work; it and everything it calls per block are inlined
-/// into the vector region.
-#[inline(always)]
-fn decode_blocks<H: HalfInstructions>(
-    targets: &[ChannelLines<'_>],
-    height: usize,
-    streams: &mut Streams<'_>,
-    to_linear: Option<&[u16; 1 << 16]>,
-    out: &mut [u8],
-) -> Result<()> {
-    let Some(width) = targets.first().map(|t| t.width) else {
-        return Ok(());
-    };
-    let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
-    let blocks = blocks_x * blocks_y;
-    let Some(dc_all) = streams.dc.get(..blocks * targets.len()) else {
-        corrupt!(
-            "DWA DC stream holds {} values where {} blocks need {}",
-            streams.dc.len(),
-            blocks,
-            blocks * targets.len()
-        );
-    };
-    streams.dc = &streams.dc[dc_all.len()..];
-    // A row of blocks of each channel as halves, block after block.
-    let mut row_blocks = vec![vec![0u16; blocks_x * 64]; targets.len()];
-    let mut coefficients = vec![[0f32; 64]; targets.len()];
-    for block_y in 0..blocks_y {
-        for block_x in 0..blocks_x {
-            let mut flat = [true; 3];
-            for (k, data) in coefficients.iter_mut().enumerate() {
-                let dc = dc_all[k * blocks + block_y * blocks_x + block_x];
-                let mut halves = [0u16; 64];
-                halves[0] = dc;
-                let last = un_rle_ac(&mut streams.ac, &mut halves)?;
-                if last == 0 {
-                    data[0] = dct::inverse_dc_only(f32_from_f16(dc));
-                } else {
-                    flat[k] = false;
-                    for (value, &h) in data.iter_mut().zip(&halves) {
-                        *value = f32_from_f16_lanes(h);
+        let Blocks {
+            targets,
+            height,
+            streams,
+            to_linear,
+            out,
+        } = self;
+        let Some(width) = targets.first().map(|t| t.width) else {
+            return Ok(());
+        };
+        let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
+        let blocks = blocks_x * blocks_y;
+        let Some(dc_all) = streams.dc.get(..blocks * targets.len()) else {
+            corrupt!(
+                "DWA DC stream holds {} values where {} blocks need {}",
+                streams.dc.len(),
+                blocks,
+                blocks * targets.len()
+            );
+        };
+        streams.dc = &streams.dc[dc_all.len()..];
+        // A row of blocks of each channel as halves, block after block.
+        let mut row_blocks = vec![vec![0u16; blocks_x * 64]; targets.len()];
+        let mut coefficients = vec![[0f32; 64]; targets.len()];
+        for block_y in 0..blocks_y {
+            for block_x in 0..blocks_x {
+                let mut flat = [true; 3];
+                for (k, data) in coefficients.iter_mut().enumerate() {
+                    let dc = dc_all[k * blocks + block_y * blocks_x + block_x];
+                    let mut halves = [0u16; 64];
+                    halves[0] = dc;
+                    let last = un_rle_ac(&mut streams.ac, &mut halves)?;
+                    if last == 0 {
+                        data[0] = dct::inverse_dc_only(f32_from_f16(dc));
+                    } else {
+                        flat[k] = false;
+                        for (value, &h) in data.iter_mut().zip(&halves) {
+                            *value = f32_from_f16_lanes(h);
+                        }
+                        dct::inverse(data, dct::rows_in_use(last));
+                        dct::settle_nans(data, halves.iter().map(|&h| f32_from_f16(h)));
                     }
-                    dct::inverse(data, dct::rows_in_use(last));
-                    dct::settle_nans(data, halves.iter().map(|&h| f32_from_f16(h)));
+                }
+                if flat.iter().all(|&f| f) {
+                    store_constant_block(&mut coefficients, &mut row_blocks, block_x);
+                } else {
+                    store_block::<H>(&mut coefficients, flat, &mut row_blocks, block_x);
                 }
             }
-            if flat.iter().all(|&f| f) {
-                store_constant_block(&mut coefficients, &mut row_blocks, block_x);
-            } else {
-                store_block::<H>(&mut coefficients, flat, &mut row_blocks, block_x);
+            let lines = (height - block_y * 8).min(8);
+            for (target, halves) in targets.iter().zip(&row_blocks) {
+                for line in 0..lines {
+                    let at = target.lines[block_y * 8 + line];
+                    write_line(target, halves, line, to_linear, &mut out[at..])?;
+                }
             }
         }
-        let lines = (height - block_y * 8).min(8);
-        for (target, halves) in targets.iter().zip(&row_blocks) {
-            for line in 0..lines {
-                let at = target.lines[block_y * 8 + line];
-                write_line(target, halves, line, to_linear, &mut out[at..])?;
-            }
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Stores a block whose channels are all flat (only `data[0]` of each

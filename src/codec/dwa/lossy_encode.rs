@@ -73,87 +73,76 @@ pub struct Blocks<'a> {
     pub dc: &'a mut Vec<u16>,
 }
 
+/// The work of [`Blocks`]: it and everything it calls per block are
+/// inlined into the vector region.
 impl Kernel for Blocks<'_> {
     type Output = ();
 
     #[inline(always)]
     fn run<H: HalfInstructions>(self) {
-        encode::<H>(
-            self.sources,
-            self.height,
-            self.unpacked,
-            self.level,
-            self.to_nonlinear,
-            self.ac,
-            self.dc,
-        );
-    }
-}
-
-/// The work of [`Blocks`]; it and everything it calls per block are
-/// inlined into the vector region.
-#[inline(always)]
-fn encode<H: HalfInstructions>(
-    sources: &[ChannelLines<'_>],
-    height: usize,
-    unpacked: &[u8],
-    level: f32,
-    to_nonlinear: Option<&[u16; 1 << 16]>,
-    ac: &mut Vec<u16>,
-    dc: &mut Vec<u16>,
-) {
-    let Some(width) = sources.first().map(|s| s.width) else {
-        return;
-    };
-    // A loop, not a closure: a closure would be compiled outside the
-    // vector region.
-    let mut planes = Vec::with_capacity(sources.len());
-    for source in sources {
-        planes.push(plane::<H>(source, height, unpacked, to_nonlinear));
-    }
-    let luma = tolerances(level, &LUMA, LUMA_LEAST);
-    let chroma = tolerances(level, &CHROMA, CHROMA_LEAST);
-    let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
-    let mut dcs = vec![Vec::with_capacity(blocks_x * blocks_y); sources.len()];
-    let mut blocks = vec![[0f32; 64]; sources.len()];
-    let quantizer = Quantizer::new();
-    for block_y in 0..blocks_y {
-        for block_x in 0..blocks_x {
-            let columns: [usize; 8] = std::array::from_fn(|i| mirror(block_x * 8 + i, width));
-            let inside = block_x * 8 + 8 <= width;
-            for (block, plane) in blocks.iter_mut().zip(&planes) {
-                for (row, out) in block.chunks_exact_mut(8).enumerate() {
-                    let line = &plane[mirror(block_y * 8 + row, height) * width..][..width];
-                    let halves: [u16; 8] = match line.get(block_x * 8..block_x * 8 + 8) {
-                        Some(eight) if inside => eight.try_into().unwrap_or([0; 8]),
-                        _ => columns.map(|x| line[x]),
-                    };
-                    // Without branches, so that the block stays in vectors.
-                    out.copy_from_slice(&halves.map(f32_from_f16_lanes));
+        let Blocks {
+            sources,
+            height,
+            unpacked,
+            level,
+            to_nonlinear,
+            ac,
+            dc,
+        } = self;
+        let Some(width) = sources.first().map(|s| s.width) else {
+            return;
+        };
+        // A loop, not a closure: a closure would be compiled outside the
+        // vector region.
+        let mut planes = Vec::with_capacity(sources.len());
+        for source in sources {
+            planes.push(plane::<H>(source, height, unpacked, to_nonlinear));
+        }
+        let luma = tolerances(level, &LUMA, LUMA_LEAST);
+        let chroma = tolerances(level, &CHROMA, CHROMA_LEAST);
+        let (blocks_x, blocks_y) = (width.div_ceil(8), height.div_ceil(8));
+        let mut dcs = vec![Vec::with_capacity(blocks_x * blocks_y); sources.len()];
+        let mut blocks = vec![[0f32; 64]; sources.len()];
+        let quantizer = Quantizer::new();
+        for block_y in 0..blocks_y {
+            for block_x in 0..blocks_x {
+                let columns: [usize; 8] = std::array::from_fn(|i| mirror(block_x * 8 + i, width));
+                let inside = block_x * 8 + 8 <= width;
+                for (block, plane) in blocks.iter_mut().zip(&planes) {
+                    for (row, out) in block.chunks_exact_mut(8).enumerate() {
+                        let line = &plane[mirror(block_y * 8 + row, height) * width..][..width];
+                        let halves: [u16; 8] = match line.get(block_x * 8..block_x * 8 + 8) {
+                            Some(eight) if inside => eight.try_into().unwrap_or([0; 8]),
+                            _ => columns.map(|x| line[x]),
+                        };
+                        // Without branches, so that the block stays in vectors.
+                        out.copy_from_slice(&halves.map(f32_from_f16_lanes));
+                    }
                 }
-            }
-            if let [r, g, b] = &mut blocks[..] {
-                for i in 0..64 {
-                    (r[i], g[i], b[i]) = rgb_to_ycbcr(r[i], g[i], b[i]);
+                if let [r, g, b] = &mut blocks[..] {
+                    for i in 0..64 {
+                        (r[i], g[i], b[i]) = rgb_to_ycbcr(r[i], g[i], b[i]);
+                    }
                 }
-            }
-            for (k, (block, dcs)) in blocks.iter_mut().zip(&mut dcs).enumerate() {
-                // Kept only where a NaN makes the transform's NaNs need
-                // settling.
-                let inputs = dct::any_nan(block).then_some(*block);
-                dct::forward_transposed(block);
-                dct::settle_nans(block, inputs.into_iter().flatten());
-                let tolerance = if k == 0 { &luma } else { &chroma };
-                let halves = to_halves::<H, 64>(block);
-                let quantized = quantizer.quantize_block::<H>(&halves, tolerance);
-                let zigzag: [u16; 64] = std::array::from_fn(|z| quantized[ZIGZAG_TRANSPOSED[z]]);
-                dcs.push(zigzag[0]);
-                rle_ac(&zigzag, ac);
+                for (k, (block, dcs)) in blocks.iter_mut().zip(&mut dcs).enumerate() {
+                    // Kept only where a NaN makes the transform's NaNs need
+                    // settling.
+                    let inputs = dct::any_nan(block).then_some(*block);
+                    dct::forward_transposed(block);
+                    dct::settle_nans(block, inputs.into_iter().flatten());
+                    let tolerance = if k == 0 { &luma } else { &chroma };
+                    let halves = to_halves::<H, 64>(block);
+                    let quantized = quantizer.quantize_block::<H>(&halves, tolerance);
+                    let zigzag: [u16; 64] =
+                        std::array::from_fn(|z| quantized[ZIGZAG_TRANSPOSED[z]]);
+                    dcs.push(zigzag[0]);
+                    rle_ac(&zigzag, ac);
+                }
             }
         }
-    }
-    for channel in dcs {
-        dc.extend_from_slice(&channel);
+        for channel in dcs {
+            dc.extend_from_slice(&channel);
+        }
     }
 }
 
