@@ -71,6 +71,33 @@ fn recoded(path: &PathBuf, compression: Compression, level: f32) -> Reader {
     Reader::from_bytes(bytes, ReadOptions::default()).expect("recoded file opens")
 }
 
+/// `packed` decoded by the build `vectors` picks.
+fn decoded(layout: &BlockLayout, packed: &[u8], vectors: Vectors) -> Vec<u8> {
+    let mut scratch = Scratch {
+        vectors,
+        ..Scratch::default()
+    };
+    let mut out = vec![0; layout.unpacked_size];
+    decompress(layout, packed, &mut out, &mut scratch).expect("decodes");
+    out
+}
+
+/// `unpacked` coded at `level` by the build `vectors` picks.
+fn encoded(layout: &BlockLayout, unpacked: &[u8], level: f32, vectors: Vectors) -> Vec<u8> {
+    let mut scratch = Scratch {
+        vectors,
+        ..Scratch::default()
+    };
+    let settings = Settings {
+        level,
+        deflate_ac: false,
+        zip_level: 4,
+    };
+    let mut out = Vec::new();
+    compress(layout, unpacked, settings, &mut out, &mut scratch).expect("encodes");
+    out
+}
+
 #[test]
 fn portable_and_vector_builds_give_the_same_bits() {
     let Some(files) = samples() else {
@@ -91,38 +118,15 @@ fn portable_and_vector_builds_give_the_same_bits() {
                     if packed.len() == layout.unpacked_size {
                         continue;
                     }
-                    let decode = |vectors| {
-                        let mut scratch = Scratch {
-                            vectors,
-                            ..Scratch::default()
-                        };
-                        let mut out = vec![0; layout.unpacked_size];
-                        decompress(&layout, &packed, &mut out, &mut scratch).expect("decodes");
-                        out
-                    };
-                    let unpacked = decode(Vectors::Portable);
+                    let unpacked = decoded(&layout, &packed, Vectors::Portable);
                     assert!(
-                        unpacked == decode(Vectors::Best),
+                        unpacked == decoded(&layout, &packed, Vectors::Best),
                         "{} {compression:?} level {level} chunk {index} decodes apart",
                         path.display()
                     );
-                    let encode = |vectors| {
-                        let mut scratch = Scratch {
-                            vectors,
-                            ..Scratch::default()
-                        };
-                        let settings = Settings {
-                            level,
-                            deflate_ac: false,
-                            zip_level: 4,
-                        };
-                        let mut out = Vec::new();
-                        compress(&layout, &unpacked, settings, &mut out, &mut scratch)
-                            .expect("encodes");
-                        out
-                    };
                     assert!(
-                        encode(Vectors::Portable) == encode(Vectors::Best),
+                        encoded(&layout, &unpacked, level, Vectors::Portable)
+                            == encoded(&layout, &unpacked, level, Vectors::Best),
                         "{} {compression:?} level {level} chunk {index} encodes apart",
                         path.display()
                     );
@@ -203,36 +207,14 @@ fn float_specials_code_alike_in_both_builds() {
     }
     assert_eq!(unpacked.len(), layout.unpacked_size);
     for level in [45.0, 0.0] {
-        let encode = |vectors| {
-            let mut scratch = Scratch {
-                vectors,
-                ..Scratch::default()
-            };
-            let settings = Settings {
-                level,
-                deflate_ac: false,
-                zip_level: 4,
-            };
-            let mut out = Vec::new();
-            compress(&layout, &unpacked, settings, &mut out, &mut scratch).expect("encodes");
-            out
-        };
-        let packed = encode(Vectors::Portable);
+        let packed = encoded(&layout, &unpacked, level, Vectors::Portable);
         assert!(
-            packed == encode(Vectors::Best),
+            packed == encoded(&layout, &unpacked, level, Vectors::Best),
             "level {level} encodes apart"
         );
-        let decode = |vectors| {
-            let mut scratch = Scratch {
-                vectors,
-                ..Scratch::default()
-            };
-            let mut out = vec![0; layout.unpacked_size];
-            decompress(&layout, &packed, &mut out, &mut scratch).expect("decodes");
-            out
-        };
         assert!(
-            decode(Vectors::Portable) == decode(Vectors::Best),
+            decoded(&layout, &packed, Vectors::Portable)
+                == decoded(&layout, &packed, Vectors::Best),
             "level {level} decodes apart"
         );
     }
