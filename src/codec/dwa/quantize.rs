@@ -48,22 +48,84 @@ fn is_finite(bits: u16) -> bool {
     bits & 0x7c00 != 0x7c00
 }
 
-fn distance(a: f32, b: u16) -> f32 {
-    (a - f32_from_f16(b)).abs()
+/// The finite halves with one bit count, sorted by value, and where the
+/// last search for a nearest one split them.
+struct ByValue {
+    bits: Vec<u16>,
+    values: Vec<f32>,
+    split: usize,
+}
+
+impl ByValue {
+    /// The finite halves with `ones` bits set. Halves ordered by value are
+    /// the negatives from the largest pattern down, then the positives
+    /// from zero up.
+    fn new(ones: u32) -> Self {
+        let negatives = (0x8000..=0xfbffu16).rev();
+        let positives = 0..=0x7bffu16;
+        let bits: Vec<u16> = negatives
+            .chain(positives)
+            .filter(|b| b.count_ones() == ones)
+            .collect();
+        let values = bits.iter().map(|&b| f32_from_f16(b)).collect();
+        Self {
+            bits,
+            values,
+            split: 0,
+        }
+    }
+
+    /// The index of the first value not below `value`. Walks on from the
+    /// last split when `value` has not gone down (the table is built in
+    /// increasing order, so this is nearly free), else searches.
+    fn split_at(&mut self, value: f32) -> usize {
+        let values = &self.values;
+        let mut split = self.split;
+        if split > 0 && values[split - 1] >= value {
+            split = values.partition_point(|&v| v < value);
+        }
+        while values.get(split).is_some_and(|&v| v < value) {
+            split += 1;
+        }
+        self.split = split;
+        split
+    }
+
+    /// The half nearest to `value`, the lowest bit pattern among those at
+    /// the least distance; 0 when there is none.
+    fn closest(&mut self, value: f32) -> u16 {
+        let split = self.split_at(value);
+        let values = &self.values;
+        let distance = |v: f32| (value - v).abs();
+        let below = split.checked_sub(1).map(|i| distance(values[i]));
+        let above = values.get(split).map(|&v| distance(v));
+        let least = match (below, above) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return 0,
+        };
+        // Rounded differences grow (weakly) away from `value` on each side,
+        // so the ties at the least distance are contiguous.
+        let left = values[..split]
+            .iter()
+            .rev()
+            .take_while(|&&v| distance(v) == least)
+            .count();
+        let right = values[split..]
+            .iter()
+            .take_while(|&&v| distance(v) == least)
+            .count();
+        self.bits[split - left..split + right]
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(0)
+    }
 }
 
 /// The candidates of `halves`, in their order.
 fn build(halves: impl Iterator<Item = u16>) -> Candidates {
-    // The finite halves with each bit count, by value.
-    let mut by_bits: Vec<Vec<u16>> = vec![Vec::new(); 17];
-    for bits in 0..=u16::MAX {
-        if is_finite(bits) {
-            by_bits[bits.count_ones() as usize].push(bits);
-        }
-    }
-    for list in &mut by_bits {
-        list.sort_by(|&a, &b| f32_from_f16(a).total_cmp(&f32_from_f16(b)));
-    }
+    let mut by_ones: Vec<ByValue> = (1..16).map(ByValue::new).collect();
     let mut offsets = Vec::new();
     let mut entries = Vec::new();
     for bits in halves {
@@ -72,36 +134,14 @@ fn build(halves: impl Iterator<Item = u16>) -> Candidates {
             continue;
         }
         let value = f32_from_f16(bits);
-        for list in by_bits[..bits.count_ones() as usize].iter().skip(1) {
-            entries.push(closest(list, value));
+        let fewer = (bits.count_ones() as usize).saturating_sub(1);
+        for list in by_ones.iter_mut().take(fewer) {
+            entries.push(list.closest(value));
         }
     }
     offsets.push(entries.len() as u32);
     entries.resize(entries.len() + WINDOW, 0);
     Candidates { offsets, entries }
-}
-
-/// The element of `list` (sorted by value, not empty) nearest to `value`,
-/// the lowest bit pattern among those at the least distance.
-fn closest(list: &[u16], value: f32) -> u16 {
-    let split = list.partition_point(|&b| f32_from_f16(b) < value);
-    let below = split.checked_sub(1).map(|i| distance(value, list[i]));
-    let above = list.get(split).map(|&b| distance(value, b));
-    let least = match (below, above) {
-        (Some(a), Some(b)) => a.min(b),
-        (Some(a), None) | (None, Some(a)) => a,
-        (None, None) => return 0,
-    };
-    // Rounded differences grow (weakly) away from `value` on each side,
-    // so the ties at the least distance are contiguous.
-    let left = list[..split]
-        .iter()
-        .rev()
-        .take_while(|&&b| distance(value, b) == least);
-    let right = list[split..]
-        .iter()
-        .take_while(|&&b| distance(value, b) == least);
-    left.chain(right).copied().min().unwrap_or(0)
 }
 
 /// Quantises halves, holding the candidate table.
@@ -199,6 +239,26 @@ mod tests {
         let best = cpu::run(Block(q, halves, tolerances), Vectors::Best);
         assert_eq!(portable, best, "{halves:04x?} within {tolerances:?}");
         portable
+    }
+
+    fn distance(a: f32, b: u16) -> f32 {
+        (a - f32_from_f16(b)).abs()
+    }
+
+    #[test]
+    fn halves_by_bit_count_are_in_value_order() {
+        let mut total = 0;
+        for ones in 0..=16 {
+            let list = ByValue::new(ones);
+            assert!(list
+                .values
+                .windows(2)
+                .all(|w| w[0].total_cmp(&w[1]).is_lt()));
+            assert!(list.bits.iter().all(|&b| b.count_ones() == ones));
+            total += list.bits.len();
+        }
+        // Every finite half, once.
+        assert_eq!(total, 2 * 0x7c00);
     }
 
     /// The rule itself, by brute force over every bit pattern.

@@ -32,27 +32,34 @@ pub fn to_nonlinear() -> &'static [u16; VALUES] {
     TABLE.get_or_init(|| table(nonlinear_of))
 }
 
+/// Tabulates `f` over the positive halves and mirrors the negative ones
+/// (half rounding is symmetric, so `f(-x)` is `f(x)` with the sign set),
+/// which halves the `libm` calls of a first decode or encode.
 fn table(f: fn(u16) -> u16) -> Box<[u16; VALUES]> {
+    const SIGN: u16 = 0x8000;
     let mut table = Box::new([0u16; VALUES]);
-    for (bits, slot) in (0..=u16::MAX).zip(table.iter_mut()) {
+    let (positive, negative) = table.split_at_mut(VALUES / 2);
+    for (bits, slot) in (0..SIGN).zip(positive.iter_mut()) {
         *slot = f(bits);
+    }
+    for (bits, (slot, &mirror)) in (SIGN..=u16::MAX).zip(negative.iter_mut().zip(&*positive)) {
+        let special = bits == SIGN || bits & NON_FINITE == NON_FINITE;
+        *slot = if special { 0 } else { mirror | SIGN };
     }
     table
 }
 
-/// Applies `curve` to the magnitude of a half and keeps its sign; zero,
-/// infinities and NaNs map to zero.
-fn signed(bits: u16, curve: impl Fn(f32) -> f32) -> u16 {
+/// Applies `curve` to a positive half; zero, infinities and NaNs map to
+/// zero.
+fn positive(bits: u16, curve: impl Fn(f32) -> f32) -> u16 {
     if bits == 0 || bits & NON_FINITE == NON_FINITE {
         return 0;
     }
-    let value = f32_from_f16(bits);
-    let sign = if value < 0.0 { -1.0 } else { 1.0 };
-    f16_bits(sign * curve(value.abs()))
+    f16_bits(curve(f32_from_f16(bits)))
 }
 
 fn linear_of(bits: u16) -> u16 {
-    signed(bits, |v| {
+    positive(bits, |v| {
         if v <= 1.0 {
             libm::powf(v, 2.2)
         } else {
@@ -62,7 +69,7 @@ fn linear_of(bits: u16) -> u16 {
 }
 
 fn nonlinear_of(bits: u16) -> u16 {
-    signed(bits, |v| {
+    positive(bits, |v| {
         if v <= 1.0 {
             libm::powf(v, 1.0 / 2.2)
         } else {
