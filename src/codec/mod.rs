@@ -15,6 +15,7 @@ mod predictor;
 mod pxr24;
 mod rle;
 mod zip;
+mod zstd;
 
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::channel::Channel;
@@ -120,7 +121,9 @@ impl BlockLayout {
 
     /// Every line of every channel in the unpacked block's order: the line's
     /// y, the channel's index and the line's bytes in the block.
-    pub fn segments(&self) -> impl Iterator<Item = (i32, usize, std::ops::Range<usize>)> + '_ {
+    pub fn segments(
+        &self,
+    ) -> impl Iterator<Item = (i32, usize, std::ops::Range<usize>)> + Clone + '_ {
         self.lines()
             .flat_map(move |y| {
                 self.channels
@@ -159,6 +162,7 @@ pub struct Scratch {
     pxr24: pxr24::Scratch,
     b44: b44::Scratch,
     dwa: dwa::Scratch,
+    zstd: zstd::Scratch,
 }
 
 impl Scratch {
@@ -170,6 +174,7 @@ impl Scratch {
             + self.pxr24.retained_bytes()
             + self.b44.retained_bytes()
             + self.dwa.retained_bytes()
+            + self.zstd.retained_bytes()
     }
 }
 
@@ -228,7 +233,8 @@ pub fn require_decoder(compression: Compression) -> Result<()> {
         | Compression::B44
         | Compression::B44a
         | Compression::Dwaa
-        | Compression::Dwab => Ok(()),
+        | Compression::Dwab
+        | Compression::Zstd => Ok(()),
         other => Err(Error::Unsupported(format!(
             "{} compression is not supported yet",
             other.name()
@@ -240,7 +246,8 @@ pub fn require_decoder(compression: Compression) -> Result<()> {
 /// expand to: deflate expands at most 1032-fold, PXR24 adds a third for
 /// 24-bit floats, a PIZ Huffman run of up to 255 samples costs at least ten
 /// bits, RLE runs expand 64-fold, B44A codes 32 bytes in 3, and a DWA
-/// block of 64 FLOAT samples can end in one deflated AC word. Checked
+/// block of 64 FLOAT samples can end in one deflated AC word, and a zstd
+/// block of 128 KiB can be one repeated byte in 4. Checked
 /// before a block's buffer is allocated, so a hostile chunk cannot make the
 /// decoder reserve more than this multiple of the bytes the file holds.
 pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
@@ -252,6 +259,7 @@ pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
         Compression::Pxr24 => 1376,
         // A deflated AC word ending a block of 64 FLOAT samples: 1032 x 128.
         Compression::Dwaa | Compression::Dwab => 132_096,
+        Compression::Zstd => 32_768,
         _ => 2048,
     };
     packed_len.saturating_mul(factor).saturating_add(64)
@@ -274,6 +282,8 @@ pub(crate) fn stores_raw(
     }
 }
 
+pub(crate) use zstd::{DEFAULT_LEVEL as DEFAULT_ZSTD_LEVEL, LEVELS as ZSTD_LEVELS};
+
 /// The DWA compression level OpenEXR 3.5 uses when none is set.
 pub(crate) const DEFAULT_DWA_LEVEL: f32 = 45.0;
 
@@ -286,6 +296,8 @@ pub struct PackSettings {
     /// DWA compression level (at least 0); `None` for OpenEXR's default,
     /// 45.
     pub dwa_level: Option<f32>,
+    /// zstd level (1 to 22) for ZSTD; `None` for OpenEXR's default, 5.
+    pub zstd_level: Option<i32>,
     /// Whether the part is tiled (OpenEXR deflates the AC values of tiled
     /// DWAA parts rather than Huffman coding them).
     pub tiled: bool,
@@ -330,7 +342,24 @@ pub fn compress<'a>(
                 return Ok(unpacked);
             }
         }
-        _ => return compress_bytes(compression, level, unpacked, out, scratch),
+        Compression::Zstd => zstd::compress(
+            flat_runs(layout),
+            unpacked,
+            true,
+            settings.zstd_level.unwrap_or(DEFAULT_ZSTD_LEVEL),
+            out,
+            &mut scratch.zstd,
+        )?,
+        _ => {
+            return compress_bytes(
+                compression,
+                settings,
+                DeepBytes::Table,
+                unpacked,
+                out,
+                scratch,
+            )
+        }
     }
     Ok(smaller(unpacked, out))
 }
@@ -345,24 +374,82 @@ fn smaller<'a>(unpacked: &'a [u8], packed: &'a [u8]) -> &'a [u8] {
     }
 }
 
-/// Packs `unpacked` with one of the codecs that treat data as a stream of
-/// bytes (NONE, RLE, ZIPS, ZIP: the ones deep data and sample count tables
-/// use) at deflate level `level` into `out`; returns the bytes to store, as
-/// [`compress`] does.
+/// The runs of a flat block for ZSTD: each channel's samples on each line.
+fn flat_runs(layout: &BlockLayout) -> impl Iterator<Item = zstd::Run> + Clone + '_ {
+    layout.segments().map(|(_, channel, bytes)| {
+        let size = layout.channels[channel].pixel_type.size();
+        zstd::Run {
+            size,
+            count: bytes.len() / size,
+        }
+    })
+}
+
+/// What a deep chunk's bytes are, for ZSTD, which groups samples by size
+/// (the other deep codecs see a stream of bytes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DeepBytes<'a> {
+    /// A sample count table: 4-byte counts.
+    Table,
+    /// Samples: for each line, each channel's samples of the line's pixels.
+    Samples {
+        /// Samples of each line's pixels, top to bottom.
+        lines: &'a [usize],
+        /// Bytes of one sample of each channel, in the part's order.
+        sizes: &'a [usize],
+    },
+}
+
+impl<'a> DeepBytes<'a> {
+    /// The runs of `len` bytes of this kind.
+    fn runs(self, len: usize) -> impl Iterator<Item = zstd::Run> + Clone + 'a {
+        let table = match self {
+            Self::Table => Some(zstd::Run {
+                size: 4,
+                count: len / 4,
+            }),
+            Self::Samples { .. } => None,
+        };
+        let (lines, sizes): (&[usize], &[usize]) = match self {
+            Self::Table => (&[], &[]),
+            Self::Samples { lines, sizes } => (lines, sizes),
+        };
+        let samples = lines
+            .iter()
+            .flat_map(move |&count| sizes.iter().map(move |&size| zstd::Run { size, count }));
+        table.into_iter().chain(samples)
+    }
+}
+
+/// Packs `unpacked`, deep data of kind `deep`, with one of the codecs deep
+/// parts use (NONE, RLE, ZIPS, ZIP, ZSTD: the first four treat it as a
+/// stream of bytes) at the level `settings` give into `out`; returns the
+/// bytes to store, as [`compress`] does.
 pub(crate) fn compress_bytes<'a>(
     compression: Compression,
-    level: u32,
+    settings: &PackSettings,
+    deep: DeepBytes<'_>,
     unpacked: &'a [u8],
     out: &'a mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Result<&'a [u8]> {
     out.clear();
+    let level = settings.zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
     match compression {
         Compression::None => return Ok(unpacked),
         Compression::Rle => rle::compress(unpacked, out, &mut scratch.bytes)?,
         Compression::Zips | Compression::Zip => {
             zip::compress(unpacked, level, out, &mut scratch.zip)?
         }
+        // OpenEXR stores deep samples as they are, without differences.
+        Compression::Zstd => zstd::compress(
+            deep.runs(unpacked.len()),
+            unpacked,
+            false,
+            settings.zstd_level.unwrap_or(DEFAULT_ZSTD_LEVEL),
+            out,
+            &mut scratch.zstd,
+        )?,
         other => {
             require_decoder(other)?;
             return Err(Error::Internal(format!(
@@ -374,11 +461,12 @@ pub(crate) fn compress_bytes<'a>(
     Ok(smaller(unpacked, out))
 }
 
-/// The `len` bytes `packed` unpacks to, compressed with a byte-stream codec
-/// as [`compress_bytes`] packs it: `packed` itself where it was stored raw,
-/// else unpacked into `out`.
+/// The `len` bytes of deep data of kind `deep` that `packed` unpacks to,
+/// packed as [`compress_bytes`] packs it: `packed` itself where it was
+/// stored raw, else unpacked into `out`.
 pub(crate) fn unpack_bytes<'a>(
     compression: Compression,
+    deep: DeepBytes<'_>,
     packed: &'a [u8],
     len: usize,
     out: &'a mut Vec<u8>,
@@ -388,15 +476,15 @@ pub(crate) fn unpack_bytes<'a>(
         return Ok(packed);
     }
     try_resize(out, len)?;
-    decompress_bytes(compression, packed, out, scratch)?;
+    decompress_bytes(compression, deep, packed, out, scratch)?;
     Ok(out)
 }
 
-/// Unpacks `packed`, compressed with a byte-stream codec as
-/// [`compress_bytes`] packs it, into `out`, which holds exactly the
-/// unpacked size.
-pub(crate) fn decompress_bytes(
+/// Unpacks `packed`, deep data of kind `deep` packed as [`compress_bytes`]
+/// packs it, into `out`, which holds exactly the unpacked size.
+fn decompress_bytes(
     compression: Compression,
+    deep: DeepBytes<'_>,
     packed: &[u8],
     out: &mut [u8],
     scratch: &mut Scratch,
@@ -415,6 +503,7 @@ pub(crate) fn decompress_bytes(
         ),
         Compression::Rle => rle::decompress(packed, out, &mut scratch.bytes),
         Compression::Zips | Compression::Zip => zip::decompress(packed, out, &mut scratch.zip),
+        Compression::Zstd => zstd::decompress(deep.runs(out.len()), packed, out, &mut scratch.zstd),
         other => {
             require_decoder(other)?;
             Err(Error::Internal(format!(
@@ -455,6 +544,7 @@ pub fn decompress(
         Compression::Dwaa | Compression::Dwab => {
             dwa::decompress(layout, packed, out, &mut scratch.dwa)
         }
-        _ => decompress_bytes(compression, packed, out, scratch),
+        Compression::Zstd => zstd::decompress(flat_runs(layout), packed, out, &mut scratch.zstd),
+        _ => decompress_bytes(compression, DeepBytes::Table, packed, out, scratch),
     }
 }

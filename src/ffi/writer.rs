@@ -88,7 +88,8 @@ pub struct exrkit_part_desc {
     /// For ZIP, ZIPS and PXR24 the deflate level, 1-12; for DWAA and DWAB
     /// the DWA level, any finite value above 0 (higher quantises harder;
     /// the error each DCT coefficient may take is level / 100000 times
-    /// JPEG's table). 0 = OpenEXR's default (zip 4, DWA 45).
+    /// JPEG's table); for ZSTD the zstd level, 1-22. 0 = OpenEXR's default
+    /// (zip 4, DWA 45, zstd 5).
     pub compression_level: f32,
 }
 
@@ -399,13 +400,21 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
     // The writer checks the level's range; only what no level could be
     // stops here.
     let level = c.compression_level;
-    let (zip_level, dwa_level) = match compression {
-        _ if level == 0.0 => (None, None),
-        Compression::Dwaa | Compression::Dwab => (None, Some(level)),
-        _ if (0.0..=u32::MAX as f32).contains(&level) => (Some(level as u32), None),
+    let (zip_level, dwa_level, zstd_level) = match compression {
+        _ if level == 0.0 => (None, None, None),
+        Compression::Dwaa | Compression::Dwab => (None, Some(level), None),
+        Compression::Zstd if level.fract() == 0.0 && level.abs() <= 1e9 => {
+            (None, None, Some(level as i32))
+        }
+        _ if (0.0..=u32::MAX as f32).contains(&level) => (Some(level as u32), None, None),
         _ => {
             return Err(Error::InvalidArgument(format!(
-                "desc.compression_level {level} is not a deflate level"
+                "desc.compression_level {level} is not a {} level",
+                if compression == Compression::Zstd {
+                    "zstd"
+                } else {
+                    "deflate"
+                }
             )))
         }
     };
@@ -419,6 +428,7 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
         tiles,
         zip_level,
         dwa_level,
+        zstd_level,
     })
 }
 

@@ -95,10 +95,14 @@ impl Compression {
         }
     }
 
-    /// Whether OpenEXR allows this compression for deep parts (ZIP is not
-    /// written by OpenEXR for deep data but other writers produce it).
+    /// Whether deep parts may hold this compression: OpenEXR 3.5's NONE,
+    /// RLE, ZIPS and ZSTD, and ZIP, which OpenEXR refuses but other writers
+    /// produce (exrkit reads it and does not write it).
     pub fn allowed_for_deep(self) -> bool {
-        matches!(self, Self::None | Self::Rle | Self::Zips | Self::Zip)
+        matches!(
+            self,
+            Self::None | Self::Rle | Self::Zips | Self::Zip | Self::Zstd
+        )
     }
 
     /// A short lower-case name, as tools print it.

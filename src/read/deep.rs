@@ -12,7 +12,7 @@ use half::f16;
 use super::decode::{chunk_grid, Tally};
 use super::Reader;
 use crate::chunk::ChunkInfo;
-use crate::codec::{self, BlockScratch};
+use crate::codec::{self, BlockScratch, DeepBytes};
 use crate::deep::{line_starts, pixel_count, table, DeepImage, DeepSamplesMut};
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::header::Header;
@@ -295,6 +295,7 @@ impl Reader {
         };
         let table = codec::unpack_bytes(
             compression,
+            DeepBytes::Table,
             packed,
             table_size,
             &mut scratch.unpacked,
@@ -367,28 +368,35 @@ impl Reader {
             info.data_offset + info.sample_table_size,
             &mut scratch.packed,
         )?;
+        let lines = line_starts(region, window)
+            .map(|start| {
+                start
+                    .and_then(|s| {
+                        let first = *offsets.get(s)?;
+                        let end = *offsets.get(s.checked_add(width)?)?;
+                        Some((
+                            usize::try_from(first).ok()?,
+                            usize::try_from(end.checked_sub(first)?).ok()?,
+                        ))
+                    })
+                    .ok_or_else(|| Error::Internal(format!("chunk {region:?} outside {window:?}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let line_samples: Vec<usize> = lines.iter().map(|&(_, count)| count).collect();
+        let sample_sizes: Vec<usize> = arrays.iter().map(|a| a.sample_size()).collect();
         let data = codec::unpack_bytes(
             header.compression(),
+            DeepBytes::Samples {
+                lines: &line_samples,
+                sizes: &sample_sizes,
+            },
             &scratch.packed,
             unpacked_len,
             &mut scratch.unpacked,
             &mut scratch.codec,
         )?;
         let mut at = 0usize;
-        for start in line_starts(region, window) {
-            let range = start.and_then(|s| {
-                let first = *offsets.get(s)?;
-                let end = *offsets.get(s.checked_add(width)?)?;
-                Some((
-                    usize::try_from(first).ok()?,
-                    usize::try_from(end - first).ok()?,
-                ))
-            });
-            let Some((first, count)) = range else {
-                return Err(Error::Internal(format!(
-                    "chunk {region:?} outside {window:?}"
-                )));
-            };
+        for (first, count) in lines {
             for array in arrays {
                 let len = count * array.sample_size();
                 let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) else {

@@ -2,7 +2,7 @@
 //! and samples packed on the writer's threads, placed like flat chunks.
 
 use super::{Leader, Writer};
-use crate::codec::{self, BlockScratch, DEFAULT_ZIP_LEVEL};
+use crate::codec::{self, BlockScratch, DeepBytes};
 use crate::deep::{line_starts, table, DeepImage, DeepSamples};
 use crate::error::{try_resize, Error, Result};
 use crate::meta::compression::Compression;
@@ -77,7 +77,7 @@ impl Writer {
     pub fn write_deep_block(&self, part: usize, chunk: u64, image: &DeepImage) -> Result<()> {
         let (header, settings) = self.part_header(part, true)?;
         let map = channel_map(part, &header, image)?;
-        self.write_deep_chunk(part, &header, settings.zip_level, &map, image, chunk)
+        self.write_deep_chunk(part, &header, &settings, &map, image, chunk)
     }
 
     /// Packs and writes every chunk of level (`level_x`, `level_y`) of deep
@@ -93,7 +93,7 @@ impl Writer {
         let (header, settings) = self.part_header(part, true)?;
         let map = channel_map(part, &header, image)?;
         self.write_level(part, &header, (level_x, level_y), false, |chunk| {
-            self.write_deep_chunk(part, &header, settings.zip_level, &map, image, chunk)
+            self.write_deep_chunk(part, &header, &settings, &map, image, chunk)
         })
     }
 
@@ -102,7 +102,7 @@ impl Writer {
         &self,
         part: usize,
         header: &Header,
-        zip_level: Option<u32>,
+        settings: &codec::PackSettings,
         map: &[usize],
         image: &DeepImage,
         chunk: u64,
@@ -121,7 +121,12 @@ impl Writer {
         }
         let width = usize::try_from(pixels.width()).unwrap_or(0);
         let compression = header.compression();
-        let level = zip_level.unwrap_or(DEFAULT_ZIP_LEVEL);
+        let sample_sizes: Vec<usize> = header
+            .channels()
+            .iter()
+            .map(|c| c.pixel_type.size())
+            .collect();
+        let mut line_samples = Vec::new();
         codec::with_block_scratch(|scratch| {
             let offsets = image.offsets();
             scratch.counts.clear();
@@ -141,6 +146,7 @@ impl Writer {
                     scratch.counts.push(count);
                 }
                 let (first, last) = (line[0] as usize, line[width] as usize);
+                line_samples.push(last - first);
                 for &c in map {
                     append_samples(
                         image.channels()[c].samples(),
@@ -168,9 +174,26 @@ impl Writer {
                 codec: codec_scratch,
                 ..
             } = scratch;
-            let table =
-                codec::compress_bytes(compression, level, line, packed_table, codec_scratch)?;
-            let data = codec::compress_bytes(compression, level, unpacked, packed, codec_scratch)?;
+            let table = codec::compress_bytes(
+                compression,
+                settings,
+                DeepBytes::Table,
+                line,
+                packed_table,
+                codec_scratch,
+            )?;
+            let samples = DeepBytes::Samples {
+                lines: &line_samples,
+                sizes: &sample_sizes,
+            };
+            let data = codec::compress_bytes(
+                compression,
+                settings,
+                samples,
+                unpacked,
+                packed,
+                codec_scratch,
+            )?;
             let size = |n: usize| {
                 i64::try_from(n).map_err(|_| Error::LimitExceeded("deep chunk too large".into()))
             };

@@ -34,6 +34,9 @@ pub struct PartDesc {
     /// the error each DCT coefficient may take grows with it. (C and
     /// Python take 0 as the default, so only Rust can ask for level 0.)
     pub dwa_level: Option<f32>,
+    /// zstd level for ZSTD, within [`PartDesc::ZSTD_LEVELS`] (`None`:
+    /// OpenEXR's default, 5).
+    pub zstd_level: Option<i32>,
 }
 
 impl Default for PartDesc {
@@ -52,6 +55,17 @@ impl PartDesc {
     /// The deflate levels a part may ask for.
     pub const ZIP_LEVELS: RangeInclusive<u32> = 1..=12;
 
+    /// The zstd levels a part may ask for (OpenEXR's range).
+    pub const ZSTD_LEVELS: RangeInclusive<i32> = crate::codec::ZSTD_LEVELS;
+
+    /// The compressions OpenEXR 3.5 opens deep parts in.
+    pub const DEEP_COMPRESSIONS: [Compression; 4] = [
+        Compression::None,
+        Compression::Rle,
+        Compression::Zips,
+        Compression::Zstd,
+    ];
+
     /// A scanline part of `window` with ZIP compression.
     pub fn scanline(window: Box2i) -> Self {
         Self {
@@ -64,6 +78,7 @@ impl PartDesc {
             tiles: None,
             zip_level: None,
             dwa_level: None,
+            zstd_level: None,
         }
     }
 
@@ -85,6 +100,23 @@ impl PartDesc {
                     "DWA level {level} is not a finite number at least 0"
                 )));
             }
+        }
+        if let Some(level) = self.zstd_level {
+            if !Self::ZSTD_LEVELS.contains(&level) {
+                return Err(Error::InvalidArgument(format!(
+                    "zstd level {level} is outside {}-{} (unset: OpenEXR's default)",
+                    Self::ZSTD_LEVELS.start(),
+                    Self::ZSTD_LEVELS.end()
+                )));
+            }
+        }
+        if self.storage.is_deep() && !Self::DEEP_COMPRESSIONS.contains(&self.compression) {
+            let allowed: Vec<&str> = Self::DEEP_COMPRESSIONS.iter().map(|c| c.name()).collect();
+            return Err(Error::InvalidArgument(format!(
+                "{} compression is not written for deep parts: OpenEXR 3.5 opens deep data in {} only",
+                self.compression.name(),
+                allowed.join(", ")
+            )));
         }
         if format == Format::Exr {
             self.compression.exr_id()?;

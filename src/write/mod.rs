@@ -291,6 +291,7 @@ impl Writer {
             tiles: header.geometry().tile_desc(),
             zip_level: None,
             dwa_level: None,
+            zstd_level: None,
         };
         let part = self.add_part(desc)?;
         for channel in header.channels() {
@@ -334,6 +335,7 @@ impl Writer {
             .map(|p| codec::PackSettings {
                 zip_level: p.desc.zip_level,
                 dwa_level: p.desc.dwa_level,
+                zstd_level: p.desc.zstd_level,
                 tiled: p.desc.storage.is_tiled(),
             })
             .collect();
