@@ -910,7 +910,8 @@ typedef struct exrkit_part_desc {
      * For ZIP, ZIPS and PXR24 the deflate level, 1-12; for DWAA and DWAB
      * the DWA level, any finite value above 0 (higher quantises harder;
      * the error each DCT coefficient may take is level / 100000 times
-     * JPEG's table). 0 = OpenEXR's default (zip 4, DWA 45).
+     * JPEG's table); for ZSTD the zstd level, 1-22. 0 = OpenEXR's default
+     * (zip 4, DWA 45, zstd 5).
      */
     float compression_level;
 } exrkit_part_desc;
@@ -1207,7 +1208,9 @@ typedef struct exrkit_output_stream {
 #define EXRKIT_COMPRESSION_NONE 0
 
 /**
- * Run-length encoding.
+ * Run-length encoding. Deep parts are written in NONE, RLE, ZIPS or ZSTD,
+ * the codecs OpenEXR 3.5 opens deep data in (deep ZIP is read, not
+ * written).
  */
 #define EXRKIT_COMPRESSION_RLE 1
 
@@ -1269,7 +1272,10 @@ typedef struct exrkit_output_stream {
 #define EXRKIT_COMPRESSION_LOSSY_HTJ2K 12
 
 /**
- * Zstandard, one scanline per chunk.
+ * Zstandard (libzstd 1.5.7), one scanline per chunk, flat and deep:
+ * samples grouped by size into byte planes (flat lines as differences),
+ * as OpenEXR 3.5 packs them; `compression_level` sets the zstd level,
+ * 1-22 (0: OpenEXR's default, 5). Not read by OpenEXR before 3.5.
  */
 #define EXRKIT_COMPRESSION_ZSTD 13
 
@@ -1337,6 +1343,8 @@ typedef struct exrkit_output_stream {
  * Round up.
  */
 #define EXRKIT_ROUND_UP 1
+
+
 
 
 

@@ -348,7 +348,7 @@ fn deep_parts_refuse_dwa() {
     for compression in [Compression::Dwaa, Compression::Dwab] {
         let error = write(compression).expect_err("DWA in a deep part");
         let message = error.to_string();
-        assert!(message.contains("not allowed in deep"), "{message}");
+        assert!(message.contains("not written for deep parts"), "{message}");
     }
     let mut bytes = write(Compression::Zips).expect("a deep ZIPS file");
     let at = bytes

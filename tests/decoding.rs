@@ -112,7 +112,7 @@ fn codecs_without_decoders_say_so_even_for_tiny_chunks() {
     let dir = common::scratch_dir("decoding-unsupported");
     let script = r#"
 import os, sys, OpenEXR, numpy as np
-for name in ["HTJ2K256", "HTJ2K32", "ZSTD"]:
+for name in ["HTJ2K256", "HTJ2K32"]:
     compression = getattr(OpenEXR, name + "_COMPRESSION")
     header = {"compression": compression, "type": OpenEXR.scanlineimage}
     flat = np.full((256, 512), 0.25, np.float16)
@@ -122,7 +122,7 @@ for name in ["HTJ2K256", "HTJ2K32", "ZSTD"]:
     if !common::python(&["-c".as_ref(), script.as_ref(), dir.as_os_str()]) {
         return;
     }
-    for name in ["htj2k256", "htj2k32", "zstd"] {
+    for name in ["htj2k256", "htj2k32"] {
         let reader =
             Reader::open(dir.join(format!("{name}.exr")), ReadOptions::default()).expect("open");
         let error = decode_part(&reader, 0).expect_err("no decoder");

@@ -28,10 +28,10 @@ pub struct Run {
 }
 
 /// The zstd level OpenEXR 3.5 uses when none is set.
-pub const DEFAULT_LEVEL: i32 = 5;
+pub(crate) const DEFAULT_LEVEL: i32 = 5;
 
 /// The zstd levels a part may ask for, as OpenEXR allows them.
-pub const LEVELS: std::ops::RangeInclusive<i32> = 1..=22;
+pub(crate) const LEVELS: std::ops::RangeInclusive<i32> = 1..=22;
 
 /// `zstd-exr` as a little-endian integer.
 const MAGIC: u64 = u64::from_le_bytes(*b"zstd-exr");

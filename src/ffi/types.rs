@@ -30,7 +30,9 @@ pub const EXRKIT_STORAGE_DEEP_TILED: exrkit_storage = 3;
 pub type exrkit_compression = u32;
 /// Uncompressed.
 pub const EXRKIT_COMPRESSION_NONE: exrkit_compression = 0;
-/// Run-length encoding.
+/// Run-length encoding. Deep parts are written in NONE, RLE, ZIPS or ZSTD,
+/// the codecs OpenEXR 3.5 opens deep data in (deep ZIP is read, not
+/// written).
 pub const EXRKIT_COMPRESSION_RLE: exrkit_compression = 1;
 /// Deflate, one scanline per chunk.
 pub const EXRKIT_COMPRESSION_ZIPS: exrkit_compression = 2;
@@ -56,7 +58,10 @@ pub const EXRKIT_COMPRESSION_HTJ2K256: exrkit_compression = 10;
 pub const EXRKIT_COMPRESSION_HTJ2K32: exrkit_compression = 11;
 /// Lossy high-throughput JPEG 2000, 256 scanlines per chunk.
 pub const EXRKIT_COMPRESSION_LOSSY_HTJ2K: exrkit_compression = 12;
-/// Zstandard, one scanline per chunk.
+/// Zstandard (libzstd 1.5.7), one scanline per chunk, flat and deep:
+/// samples grouped by size into byte planes (flat lines as differences),
+/// as OpenEXR 3.5 packs them; `compression_level` sets the zstd level,
+/// 1-22 (0: OpenEXR's default, 5). Not read by OpenEXR before 3.5.
 pub const EXRKIT_COMPRESSION_ZSTD: exrkit_compression = 13;
 /// QOI's own coding (QOI files only).
 pub const EXRKIT_COMPRESSION_QOI: exrkit_compression = 14;

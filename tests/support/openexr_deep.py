@@ -26,6 +26,7 @@ CODECS = {
     "none": OpenEXR.NO_COMPRESSION,
     "rle": OpenEXR.RLE_COMPRESSION,
     "zips": OpenEXR.ZIPS_COMPRESSION,
+    "zstd": OpenEXR.ZSTD_COMPRESSION,
 }
 TYPES = {"half": np.float16, "float": np.float32, "uint": np.uint32}
 TYPE_NAMES = {OpenEXR.HALF: "half", OpenEXR.FLOAT: "float", OpenEXR.UINT: "uint"}
