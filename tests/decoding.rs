@@ -10,7 +10,9 @@ use exrkit::pixels::ChannelBuffers;
 use exrkit::{ReadOptions, Reader};
 
 /// Compressions with decoders; every other one must say it is unsupported.
-const DECODED: [&str; 8] = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a"];
+const DECODED: [&str; 9] = [
+    "none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "zstd",
+];
 
 /// Decodes every channel of `part` at its own type and sampling (buffers
 /// start as 0xa5 bytes, so samples left unwritten show).

@@ -42,7 +42,7 @@ import sys
 import numpy as np
 import OpenEXR
 
-CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"]
+CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "zstd"]
 COMPRESSION = {
     "none": OpenEXR.NO_COMPRESSION,
     "rle": OpenEXR.RLE_COMPRESSION,
@@ -54,6 +54,7 @@ COMPRESSION = {
     "b44a": OpenEXR.B44A_COMPRESSION,
     "dwaa": OpenEXR.DWAA_COMPRESSION,
     "dwab": OpenEXR.DWAB_COMPRESSION,
+    "zstd": OpenEXR.ZSTD_COMPRESSION,
 }
 # (width, height, origin x, origin y): odd sizes, negative origins.
 SHAPES = [(67, 45, -3, -5), (1, 1, 0, 0), (3, 70, -2, 7), (129, 17, -64, -9), (200, 96, -17, 3)]
