@@ -9,7 +9,8 @@
  *                htj2k256, htj2k32, zstd (default: each part's own)
  *   -q LEVEL     compression level: the deflate level (1-12) for zip, zips
  *                and pxr24, the DWA level (above 0; 45 by default, higher
- *                is smaller and lossier) for dwaa and dwab
+ *                is smaller and lossier) for dwaa and dwab, the zstd level
+ *                (1-22; 5 by default) for zstd
  *   -s           write scanline parts
  *   -t WxH       write tiled parts with tiles of W x H pixels
  *   -m MODE      levels of tiled parts: one, mip or rip (implies tiles)

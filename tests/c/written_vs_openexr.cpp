@@ -10,6 +10,9 @@
 //
 // Unlike levels_vs_openexr nothing is skipped: a file OpenEXR refuses, a
 // folder without .exr files or an exrkit decode failure fails the test.
+// The one exception is a codec the OpenEXR linked here predates (ZSTD came
+// with 3.5; Debian's is 3.1): such files are listed as skipped, and
+// tests/python has PyPI OpenEXR 3.5 read the ZSTD files exrkit writes.
 #include <dirent.h>
 
 #include <algorithm>
@@ -20,6 +23,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <OpenEXRConfig.h>
 
 #include <ImfChannelList.h>
 #include <ImfFrameBuffer.h>
@@ -151,6 +156,28 @@ unsigned compare_level(const std::string &path, exrkit_reader *reader, uint32_t 
     return failures;
 }
 
+// Whether a part of `path` is compressed with a codec newer than the
+// OpenEXR this test links (ZSTD before 3.5).
+bool newer_codec(const std::string &path)
+{
+    if (OPENEXR_VERSION_MAJOR > 3 || (OPENEXR_VERSION_MAJOR == 3 && OPENEXR_VERSION_MINOR >= 5))
+        return false;
+    exrkit_reader *reader = nullptr;
+    if (exrkit_open(path.c_str(), nullptr, &reader) != EXRKIT_OK)
+        return false;
+    uint32_t parts = 0;
+    bool newer = false;
+    if (exrkit_part_count(reader, &parts) == EXRKIT_OK) {
+        for (uint32_t part = 0; part < parts && !newer; part++) {
+            exrkit_header h;
+            newer = exrkit_read_header(reader, part, &h) == EXRKIT_OK &&
+                    h.compression == EXRKIT_COMPRESSION_ZSTD;
+        }
+    }
+    exrkit_close(reader);
+    return newer;
+}
+
 unsigned compare_file(const std::string &path, unsigned &levels, unsigned &samples)
 {
     std::unique_ptr<Imf::MultiPartInputFile> file;
@@ -246,7 +273,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: written_vs_openexr FOLDER...\n");
         return 2;
     }
-    unsigned files = 0, levels = 0, samples = 0, failures = 0;
+    unsigned files = 0, levels = 0, samples = 0, failures = 0, skipped = 0;
     for (int i = 1; i < argc; i++) {
         std::vector<std::string> found;
         if (DIR *d = opendir(argv[i])) {
@@ -263,13 +290,19 @@ int main(int argc, char **argv)
         }
         std::sort(found.begin(), found.end());
         for (const std::string &path : found) {
+            if (newer_codec(path)) {
+                std::printf("skip %s (ZSTD; OpenEXR %s predates it)\n", path.c_str(),
+                            OPENEXR_VERSION_STRING);
+                skipped++;
+                continue;
+            }
             const unsigned f = compare_file(path, levels, samples);
             std::printf("%s %s\n", f ? "FAIL" : "ok  ", path.c_str());
             failures += f;
             files++;
         }
     }
-    std::printf("written_vs_openexr: %u files, %u levels, %u samples; %u failures\n", files, levels,
-                samples, failures);
+    std::printf("written_vs_openexr: %u files, %u levels, %u samples; %u failures; %u skipped\n",
+                files, levels, samples, failures, skipped);
     return failures ? 1 : 0;
 }
