@@ -399,12 +399,13 @@ def write(
     The data window comes from the arrays' shape, at the origin, unless
     `data_window` = ((min_x, min_y), (max_x, max_y)) places it; the display
     window defaults to it. `compression` is a name ("none", "rle", "zips",
-    "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", ...); the default
-    is "zip" for flat parts and "zips" for deep ones (OpenEXR reads deep
-    data in NONE, RLE and ZIPS only). `compression_level` is the deflate
-    level (1-12) for zip, zips and pxr24, the DWA level (above 0; higher
-    is smaller and lossier) for dwaa and dwab; None keeps OpenEXR's
-    default (4, and 45 for DWA). `p_linear` names the channels to mark
+    "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "zstd", ...); the
+    default is "zip" for flat parts and "zips" for deep ones (OpenEXR 3.5
+    reads deep data in NONE, RLE, ZIPS and ZSTD only, and exrkit writes it
+    in no other). `compression_level` is the deflate level (1-12) for zip,
+    zips and pxr24, the DWA level (above 0; higher is smaller and lossier)
+    for dwaa and dwab, the zstd level (1-22) for zstd; None keeps
+    OpenEXR's default (4, 45 for DWA, 5 for zstd). `p_linear` names the channels to mark
     perceptually linear (the header's pLinear flag), which DWA codes
     without its perceptual curve. `line_order`
     is "increasing_y", "decreasing_y" or (tiled only) "random_y".

@@ -403,7 +403,12 @@ unsafe fn part_desc(desc: *const exrkit_part_desc) -> Result<PartDesc> {
     let (zip_level, dwa_level, zstd_level) = match compression {
         _ if level == 0.0 => (None, None, None),
         Compression::Dwaa | Compression::Dwab => (None, Some(level), None),
-        Compression::Zstd if level.fract() == 0.0 && level.abs() <= 1e9 => {
+        Compression::Zstd => {
+            if level.fract() != 0.0 || level.abs() > 1e9 {
+                return Err(Error::InvalidArgument(format!(
+                    "desc.compression_level {level} is not a zstd level"
+                )));
+            }
             (None, None, Some(level as i32))
         }
         _ if (0.0..=u32::MAX as f32).contains(&level) => (Some(level as u32), None, None),

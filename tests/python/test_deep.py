@@ -68,7 +68,7 @@ def deep_image(rows, columns, seed):
     return offsets, channels
 
 
-@pytest.mark.parametrize("compression", ["none", "rle", "zips"])
+@pytest.mark.parametrize("compression", ["none", "rle", "zips", "zstd"])
 @pytest.mark.parametrize("tiles", [None, (8, 4)])
 def test_written_deep_parts_read_back_in_openexr(tmp_path, compression, tiles):
     offsets, channels = deep_image(13, 21, seed=len(compression))
@@ -88,6 +88,14 @@ def test_written_deep_parts_read_back_in_openexr(tmp_path, compression, tiles):
     for name, samples in channels.items():
         assert same_bits(back[name], samples), name
     SUMMARY["deep parts exrkit.write wrote, read back by PyPI OpenEXR"] += 1
+
+
+@pytest.mark.parametrize("compression", ["zip", "piz", "dwaa"])
+def test_deep_parts_are_not_written_in_codecs_openexr_refuses(compression):
+    offsets, channels = deep_image(4, 4, seed=5)
+    with pytest.raises(exrkit.InvalidArgumentError, match="none, rle, zips, zstd only"):
+        exrkit.write(None, (offsets, channels), compression=compression,
+                     data_window=((0, 0), (3, 3)))
 
 
 def test_multipart_mixing_deep_and_flat(tmp_path):
