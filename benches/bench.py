@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"]
+CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "zstd"]
 WIDTH, HEIGHT = 3840, 2160
 GENERATED = [(kind, codec) for kind in ("half", "float") for codec in CODECS]
 
@@ -109,6 +109,7 @@ def generate(directory):
         "b44a": OpenEXR.B44A_COMPRESSION,
         "dwaa": OpenEXR.DWAA_COMPRESSION,
         "dwab": OpenEXR.DWAB_COMPRESSION,
+        "zstd": OpenEXR.ZSTD_COMPRESSION,
     }
     planes = content(HEIGHT, WIDTH)
     for kind, codec in missing:
@@ -232,6 +233,7 @@ PY_COMPRESSION = {
     "b44a": "B44A_COMPRESSION",
     "dwaa": "DWAA_COMPRESSION",
     "dwab": "DWAB_COMPRESSION",
+    "zstd": "ZSTD_COMPRESSION",
 }
 
 

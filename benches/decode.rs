@@ -5,6 +5,7 @@
 //! decode --bench time exrkit|exrs THREADS REPS FILE
 //! decode --bench peak THREADS FILE
 //! decode --bench deep THREADS REPS FILE
+//! decode --bench zstd-floor THREADS REPS FILE
 //! ```
 //!
 //! THREADS is `1` or `all`. `time` opens FILE and decodes every channel of
@@ -28,6 +29,14 @@
 //! the bytes they take (every channel at its own type) and the growth of
 //! the process's peak resident bytes over the decode. Run it in a fresh
 //! process.
+//!
+//! `zstd-floor` reads the zstd frames of FILE's part 0 (a ZSTD file),
+//! untimed, then times libzstd alone on them REPS times: unpacking every
+//! frame, and packing every unpacked stream again at OpenEXR's level 5
+//! (what exrkit's ZSTD encode of the same pixels hands libzstd), on one
+//! thread or spread over the global pool. It prints `libzstd`, threads,
+//! file, `ok`, the best seconds of unpacking and of packing, and the
+//! number of frames: the floor under exrkit's ZSTD decode and encode.
 //!
 //! Without `--bench`, as under `cargo test --all-targets`, it does nothing.
 
@@ -128,6 +137,78 @@ fn time(implementation: &str, threads: &str, reps: usize, path: &Path) -> String
     let (best, median) = summary(seconds);
     let cpu = cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.6}"));
     format!("{prefix}\tok\t{best:.6}\t{median:.6}\t{cpu}\t{info}")
+}
+
+/// The `zstd-floor` command: returns the line to print.
+fn zstd_floor(threads: &str, reps: usize, path: &Path) -> String {
+    use rayon::prelude::*;
+    let prefix = format!("libzstd\t{threads}\t{}", path.display());
+    let frames = match zstd_frames(path) {
+        Ok(frames) => frames,
+        Err(e) => return format!("{prefix}\terror\t{e}"),
+    };
+    let unpack = |frame: &(Vec<u8>, usize)| {
+        let mut out = vec![0u8; frame.1];
+        let mut context = zstd_safe::DCtx::create();
+        let n = context.decompress(&mut out[..], &frame.0).unwrap_or(0);
+        out.truncate(n);
+        out
+    };
+    let unpacked: Vec<Vec<u8>> = frames.iter().map(unpack).collect();
+    let pack = |inner: &Vec<u8>| {
+        let mut out = Vec::with_capacity(zstd_safe::compress_bound(inner.len()));
+        let mut context = zstd_safe::CCtx::create();
+        context.compress(&mut out, inner, 5).unwrap_or(0)
+    };
+    let one = threads == "1";
+    if !one {
+        rayon::broadcast(|_| ());
+    }
+    let (mut unpacking, mut packing) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let start = Instant::now();
+        if one {
+            black_box(frames.iter().map(unpack).count());
+        } else {
+            black_box(frames.par_iter().map(unpack).count());
+        }
+        unpacking.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        if one {
+            black_box(unpacked.iter().map(pack).sum::<usize>());
+        } else {
+            black_box(unpacked.par_iter().map(pack).sum::<usize>());
+        }
+        packing.push(start.elapsed().as_secs_f64());
+    }
+    let (unpack_best, _) = summary(unpacking);
+    let (pack_best, _) = summary(packing);
+    format!(
+        "{prefix}\tok\t{unpack_best:.6}\t{pack_best:.6}\t{}",
+        frames.len()
+    )
+}
+
+/// Every zstd frame of `path`'s part 0, with the size it unpacks to (the
+/// chunk's prefix, 24 bytes, is left out; chunks stored raw have none).
+fn zstd_frames(path: &Path) -> exrkit::Result<Vec<(Vec<u8>, usize)>> {
+    let reader = Reader::open(path, ReadOptions::default())?;
+    let header = reader.header(0)?;
+    let mut frames = Vec::new();
+    for index in 0..header.geometry().chunk_count() {
+        let info = reader.chunk_info(0, index)?;
+        let mut packed = vec![0u8; info.payload_size() as usize];
+        reader.read_located_chunk(0, &info, &mut packed)?;
+        if packed.starts_with(b"zstd-exr") {
+            let frame = packed.split_off(24);
+            let size = zstd_safe::get_frame_content_size(&frame)
+                .ok()
+                .flatten()
+                .unwrap_or(0) as usize;
+            frames.push((frame, size));
+        }
+    }
+    Ok(frames)
 }
 
 /// The `deep` command: returns the line to print.
@@ -248,6 +329,13 @@ fn main() {
             time(implementation, threads, reps.max(1), Path::new(file))
         }
         ["peak", threads @ ("1" | "all"), file] => peak(threads, Path::new(file)),
+        ["zstd-floor", threads @ ("1" | "all"), reps, file] => {
+            let Ok(reps) = reps.parse::<usize>() else {
+                eprintln!("REPS must be a number, not {reps}");
+                std::process::exit(2);
+            };
+            zstd_floor(threads, reps.max(1), Path::new(file))
+        }
         ["deep", threads @ ("1" | "all"), reps, file] => {
             let Ok(reps) = reps.parse::<usize>() else {
                 eprintln!("REPS must be a number, not {reps}");
@@ -259,7 +347,8 @@ fn main() {
             eprintln!(
                 "usage: decode --bench time exrkit|exrs 1|all REPS FILE\n       \
                  decode --bench peak 1|all FILE\n       \
-                 decode --bench deep 1|all REPS FILE\n\
+                 decode --bench deep 1|all REPS FILE\n       \
+                 decode --bench zstd-floor 1|all REPS FILE\n\
                  Run `bash benches/run.sh` for the whole benchmark."
             );
             std::process::exit(2);

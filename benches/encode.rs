@@ -66,6 +66,7 @@ fn compression(name: &str) -> Option<Compression> {
         "b44a" => Compression::B44a,
         "dwaa" => Compression::Dwaa,
         "dwab" => Compression::Dwab,
+        "zstd" => Compression::Zstd,
         _ => return None,
     })
 }
@@ -193,6 +194,9 @@ fn time(
     };
     if implementation == "exrs" && matches!(compression, Compression::Dwaa | Compression::Dwab) {
         return format!("{prefix}\tunsupported\texrs has no DWA encoder");
+    }
+    if implementation == "exrs" && compression == Compression::Zstd {
+        return format!("{prefix}\tunsupported\texrs has no ZSTD encoder");
     }
     let mut image = match decode(source) {
         Ok(image) => image,

@@ -21,6 +21,7 @@
 #include <ImfInputFile.h>
 #include <ImfOutputFile.h>
 #include <ImfThreading.h>
+#include <OpenEXRConfig.h>
 
 #include <algorithm>
 #include <chrono>
@@ -85,6 +86,11 @@ int main(int argc, char **argv)
     const int hardware = std::max(1u, std::thread::hardware_concurrency());
     const int workers = threads_arg == "1" ? 0 : hardware;
     Imf::setGlobalThreadCount(workers);
+    if (codec == "zstd" && OPENEXR_VERSION_HEX < 0x03050000) {
+        std::printf("openexr\t%s\t%s\t%s\tunsupported\tOpenEXR %s predates ZSTD\n",
+                    threads_arg.c_str(), source, codec.c_str(), OPENEXR_VERSION_STRING);
+        return 0;
+    }
     try {
         std::vector<std::vector<char>> store;
         Imf::FrameBuffer frame_buffer;

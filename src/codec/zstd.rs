@@ -272,26 +272,35 @@ fn split_planes<const SIZE: usize>(
         if run.size != SIZE {
             continue;
         }
-        let bytes = run.count * SIZE;
-        let Some(src) = unpacked.get(offset..offset + bytes) else {
+        let n = run.count;
+        let (Some(src), true) = (
+            unpacked.get(offset..offset + n * SIZE),
+            planes.iter().all(|p| p.len() >= at + n),
+        ) else {
             return;
         };
-        let mut previous = 0u32;
-        for (k, sample) in src.chunks_exact(SIZE).enumerate() {
-            let value = le_word::<SIZE>(sample);
-            let stored = if delta {
-                value.wrapping_sub(previous)
-            } else {
-                value
-            };
-            previous = value;
-            for (b, plane) in planes.iter_mut().enumerate() {
-                if let Some(byte) = plane.get_mut(at + k) {
-                    *byte = (stored >> (8 * b)) as u8;
-                }
+        let mut out: [&mut [u8]; SIZE] = planes.each_mut().map(|p| &mut p[at..at + n]);
+        if delta {
+            let mut previous = 0u32;
+            for (k, sample) in src.chunks_exact(SIZE).enumerate() {
+                let value = le_word::<SIZE>(sample);
+                spread(&mut out, k, value.wrapping_sub(previous));
+                previous = value;
+            }
+        } else {
+            for (k, sample) in src.chunks_exact(SIZE).enumerate() {
+                spread(&mut out, k, le_word::<SIZE>(sample));
             }
         }
-        at += run.count;
+        at += n;
+    }
+}
+
+/// Stores the bytes of `word` at `k` of each plane, low byte first.
+#[inline(always)]
+fn spread<const SIZE: usize>(planes: &mut [&mut [u8]; SIZE], k: usize, word: u32) {
+    for (b, plane) in planes.iter_mut().enumerate() {
+        plane[k] = (word >> (8 * b)) as u8;
     }
 }
 
@@ -310,25 +319,36 @@ fn join_planes<const SIZE: usize>(
         if run.size != SIZE {
             continue;
         }
-        let bytes = run.count * SIZE;
-        let Some(dst) = out.get_mut(offset..offset + bytes) else {
+        let n = run.count;
+        let (Some(dst), true) = (
+            out.get_mut(offset..offset + n * SIZE),
+            planes.iter().all(|p| p.len() >= at + n),
+        ) else {
             return;
         };
-        let mut sum = 0u32;
-        for (k, sample) in dst.chunks_exact_mut(SIZE).enumerate() {
-            let mut stored = 0u32;
-            for (b, plane) in planes.iter().enumerate() {
-                stored |= u32::from(plane.get(at + k).copied().unwrap_or(0)) << (8 * b);
+        let ins: [&[u8]; SIZE] = planes.map(|p| &p[at..at + n]);
+        if delta {
+            let mut sum = 0u32;
+            for (k, sample) in dst.chunks_exact_mut(SIZE).enumerate() {
+                sum = sum.wrapping_add(gather(&ins, k));
+                sample.copy_from_slice(&sum.to_le_bytes()[..SIZE]);
             }
-            sum = if delta {
-                sum.wrapping_add(stored)
-            } else {
-                stored
-            };
-            sample.copy_from_slice(&sum.to_le_bytes()[..SIZE]);
+        } else {
+            for (k, sample) in dst.chunks_exact_mut(SIZE).enumerate() {
+                sample.copy_from_slice(&gather(&ins, k).to_le_bytes()[..SIZE]);
+            }
         }
-        at += run.count;
+        at += n;
     }
+}
+
+/// The word whose bytes are at `k` of each plane, low byte first.
+#[inline(always)]
+fn gather<const SIZE: usize>(planes: &[&[u8]; SIZE], k: usize) -> u32 {
+    planes
+        .iter()
+        .enumerate()
+        .fold(0, |word, (b, plane)| word | u32::from(plane[k]) << (8 * b))
 }
 
 /// Each run with the offset of its first byte in the chunk (the runs'
@@ -342,6 +362,7 @@ fn with_offsets(runs: impl Iterator<Item = Run>) -> impl Iterator<Item = (Run, u
 }
 
 /// A little-endian integer of `SIZE` bytes.
+#[inline(always)]
 fn le_word<const SIZE: usize>(bytes: &[u8]) -> u32 {
     bytes
         .iter()
