@@ -147,17 +147,19 @@ fn zstd_floor(threads: &str, reps: usize, path: &Path) -> String {
         Ok(frames) => frames,
         Err(e) => return format!("{prefix}\terror\t{e}"),
     };
-    let unpack = |frame: &(Vec<u8>, usize)| {
+    // One context per thread, kept from frame to frame, as exrkit keeps its.
+    let unpack = |context: &mut zstd_safe::DCtx<'static>, frame: &(Vec<u8>, usize)| {
         let mut out = vec![0u8; frame.1];
-        let mut context = zstd_safe::DCtx::create();
         let n = context.decompress(&mut out[..], &frame.0).unwrap_or(0);
         out.truncate(n);
         out
     };
-    let unpacked: Vec<Vec<u8>> = frames.iter().map(unpack).collect();
-    let pack = |inner: &Vec<u8>| {
+    let unpacked: Vec<Vec<u8>> = {
+        let mut context = zstd_safe::DCtx::create();
+        frames.iter().map(|f| unpack(&mut context, f)).collect()
+    };
+    let pack = |context: &mut zstd_safe::CCtx<'static>, inner: &Vec<u8>| {
         let mut out = Vec::with_capacity(zstd_safe::compress_bound(inner.len()));
-        let mut context = zstd_safe::CCtx::create();
         context.compress(&mut out, inner, 5).unwrap_or(0)
     };
     let one = threads == "1";
@@ -168,16 +170,33 @@ fn zstd_floor(threads: &str, reps: usize, path: &Path) -> String {
     for _ in 0..reps {
         let start = Instant::now();
         if one {
-            black_box(frames.iter().map(unpack).count());
+            let mut context = zstd_safe::DCtx::create();
+            black_box(frames.iter().map(|f| unpack(&mut context, f)).count());
         } else {
-            black_box(frames.par_iter().map(unpack).count());
+            black_box(
+                frames
+                    .par_iter()
+                    .map_init(zstd_safe::DCtx::create, unpack)
+                    .count(),
+            );
         }
         unpacking.push(start.elapsed().as_secs_f64());
         let start = Instant::now();
         if one {
-            black_box(unpacked.iter().map(pack).sum::<usize>());
+            let mut context = zstd_safe::CCtx::create();
+            black_box(
+                unpacked
+                    .iter()
+                    .map(|i| pack(&mut context, i))
+                    .sum::<usize>(),
+            );
         } else {
-            black_box(unpacked.par_iter().map(pack).sum::<usize>());
+            black_box(
+                unpacked
+                    .par_iter()
+                    .map_init(zstd_safe::CCtx::create, pack)
+                    .sum::<usize>(),
+            );
         }
         packing.push(start.elapsed().as_secs_f64());
     }

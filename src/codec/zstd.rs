@@ -326,29 +326,65 @@ fn join_planes<const SIZE: usize>(
         ) else {
             return;
         };
-        let ins: [&[u8]; SIZE] = planes.map(|p| &p[at..at + n]);
+        interleave(planes.map(|p| &p[at..at + n]), dst);
         if delta {
-            let mut sum = 0u32;
-            for (k, sample) in dst.chunks_exact_mut(SIZE).enumerate() {
-                sum = sum.wrapping_add(gather(&ins, k));
-                sample.copy_from_slice(&sum.to_le_bytes()[..SIZE]);
-            }
-        } else {
-            for (k, sample) in dst.chunks_exact_mut(SIZE).enumerate() {
-                sample.copy_from_slice(&gather(&ins, k).to_le_bytes()[..SIZE]);
+            // Apart from the interleaving, which vectorises; the running
+            // sum cannot.
+            match SIZE {
+                2 => running_sum::<u16, 2>(
+                    dst,
+                    u16::from_le_bytes,
+                    u16::to_le_bytes,
+                    u16::wrapping_add,
+                ),
+                _ => running_sum::<u32, 4>(
+                    dst,
+                    u32::from_le_bytes,
+                    u32::to_le_bytes,
+                    u32::wrapping_add,
+                ),
             }
         }
         at += n;
     }
 }
 
-/// The word whose bytes are at `k` of each plane, low byte first.
+/// Writes the samples whose bytes are in `planes` (low byte first) to
+/// `dst`, which holds as many.
 #[inline(always)]
-fn gather<const SIZE: usize>(planes: &[&[u8]; SIZE], k: usize) -> u32 {
-    planes
-        .iter()
-        .enumerate()
-        .fold(0, |word, (b, plane)| word | u32::from(plane[k]) << (8 * b))
+fn interleave<const SIZE: usize>(planes: [&[u8]; SIZE], dst: &mut [u8]) {
+    match planes.as_slice() {
+        [low, high] => {
+            for ((sample, &l), &h) in dst.chunks_exact_mut(2).zip(*low).zip(*high) {
+                sample.copy_from_slice(&[l, h]);
+            }
+        }
+        [b0, b1, b2, b3] => {
+            let bytes = b0.iter().zip(*b1).zip(*b2).zip(*b3);
+            for (sample, (((&a, &b), &c), &d)) in dst.chunks_exact_mut(4).zip(bytes) {
+                sample.copy_from_slice(&[a, b, c, d]);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replaces each little-endian word of `samples` by the wrapping sum of
+/// it and those before it.
+#[inline(always)]
+fn running_sum<T: Copy + Default, const SIZE: usize>(
+    samples: &mut [u8],
+    read: fn([u8; SIZE]) -> T,
+    write: fn(T) -> [u8; SIZE],
+    add: fn(T, T) -> T,
+) {
+    let mut sum = T::default();
+    for sample in samples.chunks_exact_mut(SIZE) {
+        let mut bytes = [0u8; SIZE];
+        bytes.copy_from_slice(sample);
+        sum = add(sum, read(bytes));
+        sample.copy_from_slice(&write(sum));
+    }
 }
 
 /// Each run with the offset of its first byte in the chunk (the runs'

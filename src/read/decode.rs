@@ -260,11 +260,16 @@ impl Reader {
         let layout = BlockLayout::new(header.channels(), info.region.pixels)?;
         let packed_len = usize::try_from(info.payload_size())
             .map_err(|_| Error::LimitExceeded("chunk larger than memory".into()))?;
-        try_resize(&mut scratch.packed, packed_len)?;
-        self.source
-            .read_exact_at(info.data_offset, &mut scratch.packed)?;
+        // The buffer only grows: chunks of other sizes take turns, and
+        // shrinking it would zero the bytes again each time it regrows.
+        if scratch.packed.len() < packed_len {
+            try_resize(&mut scratch.packed, packed_len)?;
+        }
+        let packed = &mut scratch.packed[..packed_len];
+        self.source.read_exact_at(info.data_offset, packed)?;
+        let packed = &*packed;
         let block = if packed_len == layout.unpacked_size {
-            &scratch.packed
+            packed
         } else {
             let compression = header.compression();
             codec::require_decoder(compression)?;
@@ -279,7 +284,7 @@ impl Reader {
             codec::decompress(
                 header.compression(),
                 &layout,
-                &scratch.packed,
+                packed,
                 &mut scratch.unpacked,
                 &mut scratch.codec,
             )?;
