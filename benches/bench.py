@@ -86,6 +86,26 @@ def content(height, width):
     return channels
 
 
+def deep_zstd_name(sample):
+    return "deep-zstd-" + os.path.basename(sample)
+
+
+def generate_deep_zstd(directory, samples):
+    """PyPI OpenEXR's ZSTD copies of the deep sample images (once)."""
+    import OpenEXR
+
+    for sample in DEEP_SAMPLES:
+        source = os.path.join(samples, sample)
+        path = os.path.join(directory, deep_zstd_name(sample))
+        if os.path.exists(path) or not os.path.exists(source):
+            continue
+        print(f"writing {path}", file=sys.stderr)
+        f = OpenEXR.File(source)
+        f.parts[0].header["compression"] = OpenEXR.ZSTD_COMPRESSION
+        f.write(path + ".partial")
+        os.replace(path + ".partial", path)
+
+
 def generate(directory):
     import numpy as np
     import OpenEXR
@@ -403,6 +423,55 @@ def measure_encode(args, sources):
     return results
 
 
+def measure_zstd_floor(args, files):
+    """Times libzstd alone on the frames of each ZSTD file (unpacking, and
+    packing again at level 5), REPS runs in one process, best kept."""
+    floors = {}
+    for path in files:
+        for threads in ("1", "all"):
+            fields = run_timer([args.rust, "--bench", "zstd-floor", threads, str(args.reps), path])
+            if len(fields) > 5 and fields[3] == "ok":
+                floors[(threads, path)] = (float(fields[4]), float(fields[5]))
+    return floors
+
+
+def zstd_floor_table(files, results, encoded, floors):
+    """exrkit's ZSTD decode and encode against libzstd alone on the same
+    frames: the part of the time that is libzstd's."""
+    lines = [
+        "### ZSTD against libzstd alone on the same frames",
+        "",
+        "| image | threads | decode: exrkit s | libzstd s | exrkit / libzstd | PyPI / exrkit"
+        " | encode: exrkit s | libzstd s | exrkit / libzstd | PyPI / exrkit |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for path in files:
+        kind = "half" if "-half-" in path else "float"
+        for threads in ("1", "all"):
+            floor = floors.get((threads, path))
+            mine = results.get(("exrkit", threads, path))
+            theirs = results.get(("pyopenexr", threads, path))
+            mine_enc = encoded.get(("exrkit", threads, kind, "zstd"))
+            theirs_enc = encoded.get(("pyopenexr", threads, kind, "zstd"))
+
+            def seconds(result):
+                return cell(result.best, 3) if result is not None and result.best else "—"
+
+            def over(result, base):
+                ok = result is not None and result.best and base
+                return f"{result.best / base:.2f}x" if ok else "—"
+
+            lines.append(
+                f"| 4K RGBA {kind.upper()} | {threads} | {seconds(mine)}"
+                f" | {cell(floor[0], 3) if floor else '—'} | {over(mine, floor and floor[0])}"
+                f" | {ratio_cell(mine, theirs)} | {seconds(mine_enc)}"
+                f" | {cell(floor[1], 3) if floor else '—'} | {over(mine_enc, floor and floor[1])}"
+                f" | {ratio_cell(mine_enc, theirs_enc)} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
 def peak_memory(args, files):
     rows = []
     for path in files:
@@ -659,8 +728,15 @@ def run(args):
         for s in DEEP_SAMPLES
         if everything and os.path.exists(os.path.join(args.samples, s))
     ]
+    deep_labels = {path: os.path.relpath(path, args.samples) for path in deep_files}
+    if everything:
+        generate_deep_zstd(args.data, args.samples)
+        for s in DEEP_SAMPLES:
+            path = os.path.join(args.data, deep_zstd_name(s))
+            if os.path.exists(path):
+                deep_files.append(path)
+                deep_labels[path] = f"{os.path.basename(s)} (ZSTD)"
     if deep_files:
-        deep_labels = {path: os.path.relpath(path, args.samples) for path in deep_files}
         deep_results, deep_info = measure_deep(args, deep_files)
         out.append(deep_table(deep_files, deep_labels, deep_results, deep_info))
     out.append(f"Measured in {elapsed:.0f} s; {load}.")
@@ -694,6 +770,10 @@ def run(args):
             title = f"Encode 4K RGBA {kind.upper()}, {words}"
             out.append(encode_table(title, kind, threads, encoded))
     out.append(encode_scaling_table(encoded))
+    zstd_files = [p for p in generated if p.endswith("-zstd.exr")]
+    if zstd_files:
+        floors = measure_zstd_floor(args, zstd_files)
+        out.append(zstd_floor_table(zstd_files, results, encoded, floors))
     out.append(f"Measured in {elapsed:.0f} s; {load}.")
     print("\n".join(out))
 
