@@ -139,18 +139,25 @@ where
     I: Iterator<Item = Run> + Clone,
 {
     let groups = groups(runs.clone(), unpacked.len())?;
-    let inner = &mut scratch.inner;
-    inner.clear();
+    // Every byte is written below: the buffer only grows, and is not
+    // zeroed again for each chunk.
+    let len = groups.iter().map(|g| 8 + g.bytes).sum::<usize>();
+    if scratch.inner.len() < len {
+        try_resize(&mut scratch.inner, len)?;
+    }
+    let inner = &mut scratch.inner[..len];
+    let mut rest = &mut inner[..];
     for group in &groups {
-        inner.extend_from_slice(&(group.bytes as u64).to_le_bytes());
-        let start = inner.len();
-        try_resize(inner, start + group.bytes)?;
-        let planes = &mut inner[start..];
+        let (length, tail) = std::mem::take(&mut rest).split_at_mut(8);
+        length.copy_from_slice(&(group.bytes as u64).to_le_bytes());
+        let (planes, tail) = tail.split_at_mut(group.bytes);
         match group.size {
             2 => split_planes::<2>(runs.clone(), unpacked, delta, planes),
             _ => split_planes::<4>(runs.clone(), unpacked, delta, planes),
         }
+        rest = tail;
     }
+    let inner = &*inner;
     let compressor = match &mut scratch.compressor {
         Some(c) => c,
         empty => empty.insert(
@@ -214,8 +221,10 @@ where
     let groups = groups(runs.clone(), out.len())?;
     // Every group's length and bytes: all the frame may produce.
     let expected = groups.iter().map(|g| 8 + g.bytes).sum::<usize>();
-    let inner = &mut scratch.inner;
-    try_resize(inner, expected)?;
+    if scratch.inner.len() < expected {
+        try_resize(&mut scratch.inner, expected)?;
+    }
+    let inner = &mut scratch.inner[..expected];
     let decompressor = match &mut scratch.decompressor {
         Some(d) => d,
         empty => empty
@@ -224,7 +233,7 @@ where
             })?),
     };
     let produced = decompressor
-        .decompress(&mut inner[..], frame)
+        .decompress(&mut *inner, frame)
         .map_err(|code| {
             Error::Corrupt(format!(
                 "ZSTD frame does not unpack to the chunk's {expected} bytes: {}",
@@ -279,28 +288,53 @@ fn split_planes<const SIZE: usize>(
         ) else {
             return;
         };
-        let mut out: [&mut [u8]; SIZE] = planes.each_mut().map(|p| &mut p[at..at + n]);
-        if delta {
-            let mut previous = 0u32;
-            for (k, sample) in src.chunks_exact(SIZE).enumerate() {
-                let value = le_word::<SIZE>(sample);
-                spread(&mut out, k, value.wrapping_sub(previous));
-                previous = value;
-            }
-        } else {
-            for (k, sample) in src.chunks_exact(SIZE).enumerate() {
-                spread(&mut out, k, le_word::<SIZE>(sample));
-            }
-        }
+        let out = planes.each_mut().map(|p| &mut p[at..at + n]);
+        deinterleave(src, delta, out);
         at += n;
     }
 }
 
-/// Stores the bytes of `word` at `k` of each plane, low byte first.
+/// Writes the samples of `src` (their differences from the sample before
+/// when `delta`) into `planes`, one byte of each sample to each plane, low
+/// byte first.
 #[inline(always)]
-fn spread<const SIZE: usize>(planes: &mut [&mut [u8]; SIZE], k: usize, word: u32) {
-    for (b, plane) in planes.iter_mut().enumerate() {
-        plane[k] = (word >> (8 * b)) as u8;
+fn deinterleave<const SIZE: usize>(src: &[u8], delta: bool, mut planes: [&mut [u8]; SIZE]) {
+    match planes.as_mut_slice() {
+        [low, high] => {
+            let mut previous = 0u16;
+            let outs = low.iter_mut().zip(high.iter_mut());
+            for (sample, (l, h)) in src.chunks_exact(2).zip(outs) {
+                let value = u16::from_le_bytes([sample[0], sample[1]]);
+                let [a, b] = if delta {
+                    value.wrapping_sub(previous)
+                } else {
+                    value
+                }
+                .to_le_bytes();
+                previous = value;
+                (*l, *h) = (a, b);
+            }
+        }
+        [b0, b1, b2, b3] => {
+            let mut previous = 0u32;
+            let outs = b0
+                .iter_mut()
+                .zip(b1.iter_mut())
+                .zip(b2.iter_mut())
+                .zip(b3.iter_mut());
+            for (sample, (((o0, o1), o2), o3)) in src.chunks_exact(4).zip(outs) {
+                let value = u32::from_le_bytes([sample[0], sample[1], sample[2], sample[3]]);
+                let [a, b, c, d] = if delta {
+                    value.wrapping_sub(previous)
+                } else {
+                    value
+                }
+                .to_le_bytes();
+                previous = value;
+                (*o0, *o1, *o2, *o3) = (a, b, c, d);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -395,16 +429,6 @@ fn with_offsets(runs: impl Iterator<Item = Run>) -> impl Iterator<Item = (Run, u
         *offset = offset.saturating_add(run.count.saturating_mul(run.size));
         Some((run, start))
     })
-}
-
-/// A little-endian integer of `SIZE` bytes.
-#[inline(always)]
-fn le_word<const SIZE: usize>(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .take(SIZE)
-        .enumerate()
-        .fold(0, |word, (b, &byte)| word | u32::from(byte) << (8 * b))
 }
 
 /// `planes` cut into `SIZE` planes of `samples` bytes.

@@ -31,6 +31,10 @@ use crate::pixels::gather::Source;
 use crate::pixels::FrameBuffer;
 use crate::progress::ProgressFn;
 
+/// Unpacked bytes of the chunks one batch of a level's write takes, at
+/// least (see `Writer::write_level`).
+const BATCH_BYTES: u64 = 16 << 20;
+
 /// The file format a writer writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Format {
@@ -527,7 +531,21 @@ impl Writer {
         in_order.sort_by_key(|&c| rank(header, c));
         let one = Workers::new(1);
         let workers = if serial { &one } else { &self.workers };
-        let batch = (workers.count() * 4).max(1);
+        // Chunks go out in batches, each finished before the next starts
+        // (bounding what waits in memory for its place in the file). Small
+        // chunks (one-line ZSTD, ZIPS, RLE) come many to a batch, or the
+        // workers would idle at every batch's end.
+        let pixel_bytes: u64 = header
+            .channels()
+            .iter()
+            .map(|c| c.pixel_type.size() as u64)
+            .sum();
+        let chunk_bytes = in_order
+            .first()
+            .and_then(|&c| geometry.chunk_region(c))
+            .map_or(1, |r| r.pixels.area().saturating_mul(pixel_bytes).max(1));
+        let by_size = usize::try_from(BATCH_BYTES / chunk_bytes).unwrap_or(usize::MAX);
+        let batch = (workers.count() * 4).max(by_size).max(1);
         let first_error: Mutex<Option<Error>> = Mutex::new(None);
         let total = in_order.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
