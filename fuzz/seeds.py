@@ -46,7 +46,7 @@ CODECS = {
 for name in ("ZSTD_COMPRESSION", "HTJ2K256_COMPRESSION", "HTJ2K32_COMPRESSION"):
     if hasattr(OpenEXR, name):
         CODECS[name.split("_")[0].lower()] = getattr(OpenEXR, name)
-DEEP_CODECS = ["none", "rle", "zips"]
+DEEP_CODECS = ["none", "rle", "zips"] + (["zstd"] if "zstd" in CODECS else [])
 
 
 def save(out, target, data):
@@ -116,6 +116,24 @@ def flat_files(rng, tmp):
                 channels["RY"] = OpenEXR.Channel(samples(rng, np.float16, h, w), 2, 2, False)
                 channels["BY"] = OpenEXR.Channel(samples(rng, np.float32, h, w), 2, 2, False)
             yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
+    # ZSTD's own paths need chunks that compress (small ones are stored
+    # raw): smooth lines of HALF, FLOAT and UINT samples together,
+    # scanline (with subsampled chroma) and tiled.
+    if "zstd" in CODECS:
+        h, w = 4, 96
+        y, x = np.mgrid[0:h, 0:w]
+        ramp = x / 8.0 + y
+        for tiled in (False, True):
+            header = {"compression": CODECS["zstd"], "dataWindow": ((-4, 6), (-4 + w - 1, 6 + h - 1))}
+            channels = {"A": ramp.astype(np.float16), "Z": (ramp * 3.0).astype(np.float32),
+                        "id": (x * 5 + y).astype(np.uint32)}
+            if tiled:
+                tiles = OpenEXR.TileDescription()
+                tiles.xSize, tiles.ySize = 32, 4
+                header["type"], header["tiles"] = OpenEXR.tiledimage, tiles
+            else:
+                channels["RY"] = OpenEXR.Channel(ramp.astype(np.float16), 2, 2, False)
+            yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
     frame = ((0, 0), (8, 6))
     parts = [
         OpenEXR.Part({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
@@ -149,6 +167,20 @@ def deep_files(rng, tmp):
                 tiles.xSize, tiles.ySize, tiles.mode = 4, 4, OpenEXR.ONE_LEVEL
                 header["tiles"] = tiles
             yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
+    # Deep ZSTD chunks that compress: every pixel of a line holds smooth
+    # samples.
+    if "zstd" in CODECS:
+        h, w = 3, 24
+        channels = {}
+        for name, dtype in (("A", np.float16), ("Z", np.float32), ("id", np.uint32)):
+            pixels = np.empty((h, w), dtype=object)
+            for y in range(h):
+                for x in range(w):
+                    pixels[y, x] = (np.arange(6) + x + y).astype(dtype)
+            channels[name] = pixels
+        header = {"compression": CODECS["zstd"], "type": OpenEXR.deepscanline,
+                  "dataWindow": ((0, 0), (w - 1, h - 1))}
+        yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
 
 
 def cut_part(part):

@@ -22,7 +22,7 @@ use crate::{level_window, read_options};
 const MAX_CHUNKS: u64 = 256;
 
 /// The codecs a round trip writes.
-const CODECS: [Compression; 10] = [
+const CODECS: [Compression; 11] = [
     Compression::None,
     Compression::Rle,
     Compression::Zips,
@@ -33,6 +33,7 @@ const CODECS: [Compression; 10] = [
     Compression::B44a,
     Compression::Dwaa,
     Compression::Dwab,
+    Compression::Zstd,
 ];
 
 /// One channel of a fuzzed part.
