@@ -159,9 +159,10 @@ fn damaged_chunk_data_stays_inside_its_chunk() {
         "rle".as_ref(),
         "b44".as_ref(),
         "b44a".as_ref(),
+        "zstd".as_ref(),
     ];
     if common::openexr_ref(&args) {
-        for name in ["none", "rle", "b44", "b44a"] {
+        for name in ["none", "rle", "b44", "b44a", "zstd"] {
             files.push(generated.join(format!("{name}_mixed_scan_inc.exr")));
             files.push(generated.join(format!("{name}_multipart.exr")));
         }
