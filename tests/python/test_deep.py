@@ -52,6 +52,30 @@ def test_read_deep_matches_openexr(openexr_images, name):
     SUMMARY["deep samples read as PyPI OpenEXR reads them"] += int(offsets[-1]) * len(channels)
 
 
+@pytest.mark.parametrize("name", ["Balls.exr", "Trunks.exr"])
+def test_deep_zstd_chunks_are_openexrs_bytes(openexr_images, tmp_path, name):
+    # PyPI OpenEXR packs the deep sample image as ZSTD; exrkit reads it
+    # (as PyPI does) and writes it again: every chunk, sample count table
+    # and samples, the same bytes.
+    theirs = tmp_path / "openexr.exr"
+    f = OpenEXR.File(str(openexr_images / "v2" / "LowResLeftView" / name))
+    f.parts[0].header["compression"] = OpenEXR.ZSTD_COMPRESSION
+    f.write(str(theirs))
+    counts, samples, _ = openexr_deep(theirs)
+    with exrkit.open(theirs) as reader:
+        offsets, channels = reader.read_deep(0)
+        window = reader.parts[0].data_window
+        count = reader.parts[0].chunk_count
+        reference = [reader.read_chunk(0, i) for i in range(count)]
+    assert np.array_equal(np.diff(offsets), counts)
+    for channel, values in channels.items():
+        assert same_bits(values, samples[channel]), channel
+    data = exrkit.write(None, (offsets, channels), compression="zstd", data_window=window)
+    with exrkit.open(data) as reader:
+        assert [reader.read_chunk(0, i) for i in range(count)] == reference
+    SUMMARY["deep ZSTD chunks packed to PyPI OpenEXR's bytes"] += count
+
+
 def deep_image(rows, columns, seed):
     rng = np.random.default_rng(seed)
     counts = rng.integers(0, 4, rows * columns).astype(np.uint64)
