@@ -58,6 +58,11 @@ configure_and_test() {
 }
 
 # AddressSanitizer links clang's runtime, which serves the library too.
+# libzstd's C (built by the zstd-sys crate with the library's sanitizer)
+# skips the use-after-scope check only: with clang 14 it reports the read
+# of a local function-pointer table inside its own scope
+# (zstd_opt.c:899, ZSTD_selectBtGetAllMatches, zstd levels 16 and up);
+# every other check covers it.
 # The library's ThreadSanitizer instrumentation is newer than Debian's
 # clang 14 runtime (it calls __tsan_memcpy), so the C programs are
 # instrumented by clang but linked with the runtime of the nightly rustc
@@ -75,6 +80,7 @@ for row in "${rows[@]}"; do
             RUSTFLAGS="-Zsanitizer=address -Cforce-frame-pointers=yes" \
             ASAN_OPTIONS=detect_leaks=1:detect_odr_violation=1:halt_on_error=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            CFLAGS_x86_64_unknown_linux_gnu="-fno-sanitize-address-use-after-scope" \
                 configure_and_test asan "$asan" "$asan" \
                 -LE 'install|stress' -E '^qoi_loops_without_bounds_checks$'
             ;;
