@@ -276,12 +276,7 @@ fn split_planes<const SIZE: usize>(
 ) {
     let samples = planes.len() / SIZE;
     let mut planes: [&mut [u8]; SIZE] = split_mut(planes, samples);
-    let mut at = 0;
-    for (run, offset) in with_offsets(runs) {
-        if run.size != SIZE {
-            continue;
-        }
-        let n = run.count;
+    for (offset, at, n) in placed::<SIZE>(runs) {
         let (Some(src), true) = (
             unpacked.get(offset..offset + n * SIZE),
             planes.iter().all(|p| p.len() >= at + n),
@@ -290,7 +285,6 @@ fn split_planes<const SIZE: usize>(
         };
         let out = planes.each_mut().map(|p| &mut p[at..at + n]);
         deinterleave(src, delta, out);
-        at += n;
     }
 }
 
@@ -348,12 +342,7 @@ fn join_planes<const SIZE: usize>(
 ) {
     let samples = planes.len() / SIZE;
     let planes: [&[u8]; SIZE] = std::array::from_fn(|b| &planes[b * samples..][..samples]);
-    let mut at = 0;
-    for (run, offset) in with_offsets(runs) {
-        if run.size != SIZE {
-            continue;
-        }
-        let n = run.count;
+    for (offset, at, n) in placed::<SIZE>(runs) {
         let (Some(dst), true) = (
             out.get_mut(offset..offset + n * SIZE),
             planes.iter().all(|p| p.len() >= at + n),
@@ -379,7 +368,6 @@ fn join_planes<const SIZE: usize>(
                 ),
             }
         }
-        at += n;
     }
 }
 
@@ -421,14 +409,22 @@ fn running_sum<T: Copy + Default, const SIZE: usize>(
     }
 }
 
-/// Each run with the offset of its first byte in the chunk (the runs'
-/// sizes were checked by [`groups`]).
-fn with_offsets(runs: impl Iterator<Item = Run>) -> impl Iterator<Item = (Run, usize)> {
-    runs.scan(0usize, |offset, run| {
-        let start = *offset;
+/// The `SIZE`-byte runs among `runs`: the offset of each one's first byte
+/// in the chunk, of its first sample in its group's planes, and its
+/// sample count (the runs' sizes were checked by [`groups`]).
+fn placed<const SIZE: usize>(
+    runs: impl Iterator<Item = Run>,
+) -> impl Iterator<Item = (usize, usize, usize)> {
+    runs.scan((0usize, 0usize), |(offset, at), run| {
+        let start = (*offset, *at);
         *offset = offset.saturating_add(run.count.saturating_mul(run.size));
+        if run.size == SIZE {
+            *at += run.count;
+        }
         Some((run, start))
     })
+    .filter(|(run, _)| run.size == SIZE)
+    .map(|(run, (offset, at))| (offset, at, run.count))
 }
 
 /// `planes` cut into `SIZE` planes of `samples` bytes.

@@ -85,15 +85,7 @@ impl PartDesc {
     /// Checks the rules the description keeps on its own, for a file of
     /// `format` (the rest is checked with the whole header).
     pub(crate) fn check(&self, format: Format) -> Result<()> {
-        if let Some(level) = self.zip_level {
-            if !Self::ZIP_LEVELS.contains(&level) {
-                return Err(Error::InvalidArgument(format!(
-                    "zip level {level} is outside {}-{} (unset: OpenEXR's default)",
-                    Self::ZIP_LEVELS.start(),
-                    Self::ZIP_LEVELS.end()
-                )));
-            }
-        }
+        within("zip", self.zip_level, Self::ZIP_LEVELS)?;
         if let Some(level) = self.dwa_level {
             if !(level.is_finite() && level >= 0.0) {
                 return Err(Error::InvalidArgument(format!(
@@ -101,15 +93,7 @@ impl PartDesc {
                 )));
             }
         }
-        if let Some(level) = self.zstd_level {
-            if !Self::ZSTD_LEVELS.contains(&level) {
-                return Err(Error::InvalidArgument(format!(
-                    "zstd level {level} is outside {}-{} (unset: OpenEXR's default)",
-                    Self::ZSTD_LEVELS.start(),
-                    Self::ZSTD_LEVELS.end()
-                )));
-            }
-        }
+        within("zstd", self.zstd_level, Self::ZSTD_LEVELS)?;
         if self.storage.is_deep() && !Self::DEEP_COMPRESSIONS.contains(&self.compression) {
             let allowed: Vec<&str> = Self::DEEP_COMPRESSIONS.iter().map(|c| c.name()).collect();
             return Err(Error::InvalidArgument(format!(
@@ -122,6 +106,22 @@ impl PartDesc {
             self.compression.exr_id()?;
         }
         Ok(())
+    }
+}
+
+/// Fails unless `level`, when set, lies in `levels` (the codec's range).
+fn within<T: PartialOrd + std::fmt::Display>(
+    codec: &str,
+    level: Option<T>,
+    levels: RangeInclusive<T>,
+) -> Result<()> {
+    match level {
+        Some(level) if !levels.contains(&level) => Err(Error::InvalidArgument(format!(
+            "{codec} level {level} is outside {}-{} (unset: OpenEXR's default)",
+            levels.start(),
+            levels.end()
+        ))),
+        _ => Ok(()),
     }
 }
 
