@@ -60,6 +60,17 @@ pub(crate) fn try_resize<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> 
     Ok(())
 }
 
+/// The first `len` elements of `buffer`, which grows (new elements
+/// default) when it holds fewer and never shrinks: a buffer reused for
+/// blocks of varying sizes is zeroed only where it grows. The elements
+/// keep what earlier blocks left, so callers must fill all of them.
+pub(crate) fn grown<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> Result<&mut [T]> {
+    if buffer.len() < len {
+        try_resize(buffer, len)?;
+    }
+    Ok(&mut buffer[..len])
+}
+
 impl Error {
     /// Prefixes the message with where the error happened, e.g. `part 2`.
     #[must_use]

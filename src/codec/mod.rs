@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod b44;
+mod byte_planes;
 mod dwa;
 mod piz;
 mod predictor;

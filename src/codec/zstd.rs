@@ -16,7 +16,8 @@
 //! flag bit 0 set, differences), and the frame's length, all little-endian
 //! integers. A chunk that would not be smaller is stored raw.
 
-use crate::error::{corrupt, try_resize, Error, Result};
+use super::byte_planes;
+use crate::error::{corrupt, grown, Error, Result};
 
 /// One channel's samples on one line of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,10 +143,7 @@ where
     // Every byte is written below: the buffer only grows, and is not
     // zeroed again for each chunk.
     let len = groups.iter().map(|g| 8 + g.bytes).sum::<usize>();
-    if scratch.inner.len() < len {
-        try_resize(&mut scratch.inner, len)?;
-    }
-    let inner = &mut scratch.inner[..len];
+    let inner = grown(&mut scratch.inner, len)?;
     let mut rest = &mut inner[..];
     for group in &groups {
         let (length, tail) = std::mem::take(&mut rest).split_at_mut(8);
@@ -221,10 +219,7 @@ where
     let groups = groups(runs.clone(), out.len())?;
     // Every group's length and bytes: all the frame may produce.
     let expected = groups.iter().map(|g| 8 + g.bytes).sum::<usize>();
-    if scratch.inner.len() < expected {
-        try_resize(&mut scratch.inner, expected)?;
-    }
-    let inner = &mut scratch.inner[..expected];
+    let inner = grown(&mut scratch.inner, expected)?;
     let decompressor = match &mut scratch.decompressor {
         Some(d) => d,
         empty => empty
@@ -284,51 +279,7 @@ fn split_planes<const SIZE: usize>(
             return;
         };
         let out = planes.each_mut().map(|p| &mut p[at..at + n]);
-        deinterleave(src, delta, out);
-    }
-}
-
-/// Writes the samples of `src` (their differences from the sample before
-/// when `delta`) into `planes`, one byte of each sample to each plane, low
-/// byte first.
-#[inline(always)]
-fn deinterleave<const SIZE: usize>(src: &[u8], delta: bool, mut planes: [&mut [u8]; SIZE]) {
-    match planes.as_mut_slice() {
-        [low, high] => {
-            let mut previous = 0u16;
-            let outs = low.iter_mut().zip(high.iter_mut());
-            for (sample, (l, h)) in src.chunks_exact(2).zip(outs) {
-                let value = u16::from_le_bytes([sample[0], sample[1]]);
-                let [a, b] = if delta {
-                    value.wrapping_sub(previous)
-                } else {
-                    value
-                }
-                .to_le_bytes();
-                previous = value;
-                (*l, *h) = (a, b);
-            }
-        }
-        [b0, b1, b2, b3] => {
-            let mut previous = 0u32;
-            let outs = b0
-                .iter_mut()
-                .zip(b1.iter_mut())
-                .zip(b2.iter_mut())
-                .zip(b3.iter_mut());
-            for (sample, (((o0, o1), o2), o3)) in src.chunks_exact(4).zip(outs) {
-                let value = u32::from_le_bytes([sample[0], sample[1], sample[2], sample[3]]);
-                let [a, b, c, d] = if delta {
-                    value.wrapping_sub(previous)
-                } else {
-                    value
-                }
-                .to_le_bytes();
-                previous = value;
-                (*o0, *o1, *o2, *o3) = (a, b, c, d);
-            }
-        }
-        _ => {}
+        byte_planes::split(src, delta, out);
     }
 }
 
@@ -349,7 +300,7 @@ fn join_planes<const SIZE: usize>(
         ) else {
             return;
         };
-        interleave(planes.map(|p| &p[at..at + n]), dst);
+        byte_planes::join(planes.map(|p| &p[at..at + n]), dst);
         if delta {
             // Apart from the interleaving, which vectorises; the running
             // sum cannot.
@@ -368,26 +319,6 @@ fn join_planes<const SIZE: usize>(
                 ),
             }
         }
-    }
-}
-
-/// Writes the samples whose bytes are in `planes` (low byte first) to
-/// `dst`, which holds as many.
-#[inline(always)]
-fn interleave<const SIZE: usize>(planes: [&[u8]; SIZE], dst: &mut [u8]) {
-    match planes.as_slice() {
-        [low, high] => {
-            for ((sample, &l), &h) in dst.chunks_exact_mut(2).zip(*low).zip(*high) {
-                sample.copy_from_slice(&[l, h]);
-            }
-        }
-        [b0, b1, b2, b3] => {
-            let bytes = b0.iter().zip(*b1).zip(*b2).zip(*b3);
-            for (sample, (((&a, &b), &c), &d)) in dst.chunks_exact_mut(4).zip(bytes) {
-                sample.copy_from_slice(&[a, b, c, d]);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -30,13 +30,14 @@ mod tables;
 
 use libdeflater::Decompressor;
 
+use super::byte_planes;
 use super::piz::{huffman, huffman_encode};
 use super::predictor::{deinterleave, interleave_and_predict, undo_predictor};
 use super::rle::{expand_runs, pack_runs};
 use super::zip::{inflate_exact, Deflaters};
 use super::BlockLayout;
 use crate::cpu::{self, Vectors};
-use crate::error::{corrupt, try_resize, Error, Result};
+use crate::error::{corrupt, grown, Error, Result};
 use crate::meta::types::PixelType;
 use rules::{ChannelInfo, Scheme};
 
@@ -232,19 +233,19 @@ pub fn decompress(
             layout.unpacked_size,
             "lossless size",
         )?;
-        try_resize(&mut scratch.bytes, n)?;
-        inflate_exact(&mut scratch.inflater, lossless, &mut scratch.bytes)?;
-        copy_lossless(layout, &classes.schemes, &lines, &scratch.bytes, out)?;
+        let bytes = grown(&mut scratch.bytes, n)?;
+        inflate_exact(&mut scratch.inflater, lossless, bytes)?;
+        copy_lossless(layout, &classes.schemes, &lines, bytes, out)?;
     }
     if counts.rle_expanded > 0 {
         // Run-length coding at most doubles its input.
         let inflated = bounded(counts.rle_inflated, 2 * rle_bytes + 16, "RLE size")?;
         let expanded = bounded(counts.rle_expanded, rle_bytes, "RLE size")?;
-        try_resize(&mut scratch.bytes, inflated)?;
-        inflate_exact(&mut scratch.inflater, rle, &mut scratch.bytes)?;
-        try_resize(&mut scratch.planes, expanded)?;
-        expand_runs(&scratch.bytes, &mut scratch.planes)?;
-        copy_planes(layout, &classes.schemes, &lines, &scratch.planes, out)?;
+        let bytes = grown(&mut scratch.bytes, inflated)?;
+        inflate_exact(&mut scratch.inflater, rle, bytes)?;
+        let planes = grown(&mut scratch.planes, expanded)?;
+        expand_runs(bytes, planes)?;
+        copy_planes(layout, &classes.schemes, &lines, planes, out)?;
     }
 
     // Each 8x8 block of a lossy channel has one DC word and at most 63 AC
@@ -256,11 +257,11 @@ pub fn decompress(
         .filter(|(_, &s)| s == Scheme::LossyDct)
         .map(|(c, _)| c.width.div_ceil(8).saturating_mul(c.height.div_ceil(8)))
         .fold(0usize, usize::saturating_add);
-    read_ac(&counts, ac, blocks.saturating_mul(63), scratch)?;
-    read_dc(&counts, dc, blocks, scratch)?;
+    let ac_words = read_ac(&counts, ac, blocks.saturating_mul(63), scratch)?;
+    let dc_words = read_dc(&counts, dc, blocks, scratch)?;
     let mut streams = lossy::Streams {
-        ac: &scratch.ac,
-        dc: &scratch.dc,
+        ac: &scratch.ac[..ac_words],
+        dc: &scratch.dc[..dc_words],
     };
     decode_lossy(layout, &groups, &lines, &mut streams, out, scratch.vectors)
 }
@@ -418,8 +419,8 @@ fn gather_lossless(
     }
 }
 
-/// The run-length coded channels as byte planes (each sample's first
-/// byte, then each second byte...), channel after channel, into `planes`.
+/// The run-length coded channels as byte planes (see [`byte_planes`]),
+/// channel after channel, into `planes`.
 fn gather_planes(
     layout: &BlockLayout,
     schemes: &[Scheme],
@@ -432,34 +433,30 @@ fn gather_planes(
         if *scheme != Scheme::Rle {
             continue;
         }
-        let samples = c.line_bytes() / c.pixel_type.size();
         let base = planes.len();
         planes.resize(base + starts.len() * c.line_bytes(), 0);
         let channel = &mut planes[base..];
         for (row, &at) in starts.iter().enumerate() {
             let line = &unpacked[at..at + c.line_bytes()];
             match c.pixel_type.size() {
-                1 => split_bytes::<1>(line, channel, row * samples),
-                2 => split_bytes::<2>(line, channel, row * samples),
-                _ => split_bytes::<4>(line, channel, row * samples),
+                2 => byte_planes::split(line, false, row_of::<2>(channel, row, c.width)),
+                _ => byte_planes::split(line, false, row_of::<4>(channel, row, c.width)),
             }
         }
     }
 }
 
-/// Byte `b` of each `SIZE`-byte sample of `line` into plane `b` of
-/// `planes` (planes of equal length, one after another), from `at` on.
-fn split_bytes<const SIZE: usize>(line: &[u8], planes: &mut [u8], at: usize) {
-    let plane_len = planes.len() / SIZE;
-    if plane_len == 0 {
-        return;
-    }
-    for (b, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
-        let out = &mut plane[at..];
-        for (o, sample) in out.iter_mut().zip(line.chunks_exact(SIZE)) {
-            *o = sample[b];
-        }
-    }
+/// Row `row` (of `width` samples) in each byte plane of a channel's
+/// `SIZE`-byte samples, whose planes fill `channel`.
+fn row_of<const SIZE: usize>(channel: &mut [u8], row: usize, width: usize) -> [&mut [u8]; SIZE] {
+    let plane_len = channel.len() / SIZE;
+    let mut planes = channel.chunks_exact_mut(plane_len.max(1));
+    std::array::from_fn(|_| {
+        planes
+            .next()
+            .and_then(|plane| plane.get_mut(row * width..(row + 1) * width))
+            .unwrap_or_default()
+    })
 }
 
 /// Encodes the lossy channels, group by group, into `ac` and `dc`.
@@ -671,60 +668,58 @@ fn copy_planes(
         if samples == 0 {
             continue;
         }
-        for (row, &at) in starts.iter().enumerate() {
+        let row = |plane: usize, row: usize| &channel[plane * samples + row * c.width..][..c.width];
+        for (y, &at) in starts.iter().enumerate() {
             let line = &mut out[at..at + c.line_bytes()];
-            for (byte, plane) in channel.chunks_exact(samples).enumerate() {
-                let plane = &plane[row * c.width..][..c.width];
-                for (sample, &b) in line.chunks_exact_mut(size).zip(plane) {
-                    sample[byte] = b;
-                }
+            match size {
+                2 => byte_planes::join([row(0, y), row(1, y)], line),
+                _ => byte_planes::join([row(0, y), row(1, y), row(2, y), row(3, y)], line),
             }
         }
     }
     Ok(())
 }
 
-/// Unpacks the AC words into `scratch.ac`; at most `limit` of them.
-fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
+/// Unpacks the AC words into the start of `scratch.ac`; at most `limit`
+/// of them. Returns how many.
+fn read_ac(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<usize> {
     if counts.ac_packed == 0 {
-        scratch.ac.clear();
         if counts.ac_words != 0 {
             corrupt!("DWA chunk has {} AC words but no AC data", counts.ac_words);
         }
-        return Ok(());
+        return Ok(0);
     }
     let n = bounded(counts.ac_words, limit, "AC word count")?;
-    try_resize(&mut scratch.ac, n)?;
+    let words = grown(&mut scratch.ac, n)?;
     match counts.ac_coding {
-        AC_HUFFMAN => huffman::decode(packed, &mut scratch.ac, &mut scratch.huffman),
+        AC_HUFFMAN => huffman::decode(packed, words, &mut scratch.huffman)?,
         AC_DEFLATE => {
-            try_resize(&mut scratch.bytes, 2 * n)?;
-            inflate_exact(&mut scratch.inflater, packed, &mut scratch.bytes)?;
-            bytes_as_words(&scratch.bytes, &mut scratch.ac);
-            Ok(())
+            let bytes = grown(&mut scratch.bytes, 2 * n)?;
+            inflate_exact(&mut scratch.inflater, packed, bytes)?;
+            bytes_as_words(bytes, words);
         }
         other => corrupt!("DWA AC words packed in unknown way {other}"),
     }
+    Ok(n)
 }
 
-/// Unpacks the DC words into `scratch.dc`; at most `limit` of them.
-fn read_dc(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<()> {
+/// Unpacks the DC words into the start of `scratch.dc`; at most `limit`
+/// of them. Returns how many.
+fn read_dc(counts: &Counts, packed: &[u8], limit: usize, scratch: &mut Scratch) -> Result<usize> {
     if counts.dc_packed == 0 {
-        scratch.dc.clear();
         if counts.dc_words != 0 {
             corrupt!("DWA chunk has {} DC words but no DC data", counts.dc_words);
         }
-        return Ok(());
+        return Ok(0);
     }
     let n = bounded(counts.dc_words, limit, "DC word count")?;
-    try_resize(&mut scratch.bytes, 2 * n)?;
-    inflate_exact(&mut scratch.inflater, packed, &mut scratch.bytes)?;
-    undo_predictor(&mut scratch.bytes);
-    try_resize(&mut scratch.planes, 2 * n)?;
-    deinterleave(&scratch.bytes, &mut scratch.planes);
-    try_resize(&mut scratch.dc, n)?;
-    bytes_as_words(&scratch.planes, &mut scratch.dc);
-    Ok(())
+    let bytes = grown(&mut scratch.bytes, 2 * n)?;
+    inflate_exact(&mut scratch.inflater, packed, bytes)?;
+    undo_predictor(bytes);
+    let planes = grown(&mut scratch.planes, 2 * n)?;
+    deinterleave(bytes, planes);
+    bytes_as_words(planes, grown(&mut scratch.dc, n)?);
+    Ok(n)
 }
 
 /// Decodes the lossy channels, group by group.

@@ -1,0 +1,101 @@
+//! Samples stored as byte planes: every sample's first (low) byte, then
+//! every second byte, and so on. ZSTD chunks and DWA's run-length section
+//! store samples so, since bytes of equal weight pack better together.
+
+/// Writes byte `b` of each `SIZE`-byte sample of `samples` (or of its
+/// wrapping difference from the sample before, the first from 0, when
+/// `delta`) to `planes[b]`, as far as both reach.
+#[inline(always)]
+pub fn split<const SIZE: usize>(samples: &[u8], delta: bool, mut planes: [&mut [u8]; SIZE]) {
+    const { assert!(SIZE == 2 || SIZE == 4, "samples are 2 or 4 bytes") };
+    match planes.as_mut_slice() {
+        [low, high] => {
+            let mut previous = 0u16;
+            let outs = low.iter_mut().zip(high.iter_mut());
+            for (sample, (l, h)) in samples.chunks_exact(2).zip(outs) {
+                let value = u16::from_le_bytes([sample[0], sample[1]]);
+                let [a, b] = if delta {
+                    value.wrapping_sub(previous)
+                } else {
+                    value
+                }
+                .to_le_bytes();
+                previous = value;
+                (*l, *h) = (a, b);
+            }
+        }
+        [b0, b1, b2, b3] => {
+            let mut previous = 0u32;
+            let outs = b0
+                .iter_mut()
+                .zip(b1.iter_mut())
+                .zip(b2.iter_mut())
+                .zip(b3.iter_mut());
+            for (sample, (((o0, o1), o2), o3)) in samples.chunks_exact(4).zip(outs) {
+                let value = u32::from_le_bytes([sample[0], sample[1], sample[2], sample[3]]);
+                let [a, b, c, d] = if delta {
+                    value.wrapping_sub(previous)
+                } else {
+                    value
+                }
+                .to_le_bytes();
+                previous = value;
+                (*o0, *o1, *o2, *o3) = (a, b, c, d);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes the `SIZE`-byte samples whose bytes are in `planes` (low byte
+/// first) to `samples`, as far as both reach.
+#[inline(always)]
+pub fn join<const SIZE: usize>(planes: [&[u8]; SIZE], samples: &mut [u8]) {
+    const { assert!(SIZE == 2 || SIZE == 4, "samples are 2 or 4 bytes") };
+    match planes.as_slice() {
+        [low, high] => {
+            for ((sample, &l), &h) in samples.chunks_exact_mut(2).zip(*low).zip(*high) {
+                sample.copy_from_slice(&[l, h]);
+            }
+        }
+        [b0, b1, b2, b3] => {
+            let bytes = b0.iter().zip(*b1).zip(*b2).zip(*b3);
+            for (sample, (((&a, &b), &c), &d)) in samples.chunks_exact_mut(4).zip(bytes) {
+                sample.copy_from_slice(&[a, b, c, d]);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planes_hold_each_byte_of_the_samples_and_join_back() {
+        let samples = [0x01u8, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
+        let mut planes = [0u8; 8];
+        let (low, high) = planes.split_at_mut(4);
+        split::<2>(&samples, false, [low, high]);
+        assert_eq!(planes, [0x01, 0x03, 0x05, 0x07, 0x02, 0x04, 0x06, 0x08]);
+        let mut joined = [0u8; 8];
+        join::<2>([&planes[..4], &planes[4..]], &mut joined);
+        assert_eq!(joined, samples);
+    }
+
+    #[test]
+    fn differences_are_taken_from_the_sample_before() {
+        let samples = [0x01u8, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
+        let mut planes = [0u8; 8];
+        let [a, b, c, d]: [&mut [u8]; 4] = {
+            let (a, rest) = planes.split_at_mut(2);
+            let (b, rest) = rest.split_at_mut(2);
+            let (c, d) = rest.split_at_mut(2);
+            [a, b, c, d]
+        };
+        split::<4>(&samples, true, [a, b, c, d]);
+        // 0x08070605 - 0x04030201 = 0x04040404.
+        assert_eq!(planes, [0x01, 0x04, 0x02, 0x04, 0x03, 0x04, 0x04, 0x04]);
+    }
+}
