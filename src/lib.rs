@@ -35,6 +35,8 @@ pub mod pixels;
 pub mod progress;
 pub mod qoi;
 pub mod read;
+#[cfg(target_arch = "x86_64")]
+mod sse2;
 pub mod write;
 
 pub use error::{Error, Result};

@@ -68,6 +68,39 @@ pub fn join<const SIZE: usize>(planes: [&[u8]; SIZE], samples: &mut [u8]) {
     }
 }
 
+/// As [`join`], for samples stored as wrapping differences (see
+/// [`split`]): writes each sample as the sum of its difference and those
+/// before it in `planes`.
+#[inline(always)]
+pub fn join_summed<const SIZE: usize>(planes: [&[u8]; SIZE], samples: &mut [u8]) {
+    const { assert!(SIZE == 2 || SIZE == 4, "samples are 2 or 4 bytes") };
+    let count = planes
+        .iter()
+        .map(|p| p.len())
+        .fold(samples.len() / SIZE, usize::min);
+    #[cfg(target_arch = "x86_64")]
+    let (done, total) = crate::sse2::join_summed(planes, &mut samples[..count * SIZE]);
+    #[cfg(not(target_arch = "x86_64"))]
+    let (done, total) = (0, 0);
+    let rest = planes.map(|p| &p[done..count]);
+    sum_from(total, rest, &mut samples[done * SIZE..count * SIZE]);
+}
+
+/// The running sums of the differences in `planes`, continuing from
+/// `total`, one sample at a time: the portable build of [`join_summed`],
+/// and its tail.
+#[inline(always)]
+fn sum_from<const SIZE: usize>(mut total: u32, planes: [&[u8]; SIZE], samples: &mut [u8]) {
+    for (i, sample) in samples.chunks_exact_mut(SIZE).enumerate() {
+        let difference = planes
+            .iter()
+            .rev()
+            .fold(0, |word, plane| word << 8 | u32::from(plane[i]));
+        total = total.wrapping_add(difference);
+        sample.copy_from_slice(&total.to_le_bytes()[..SIZE]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +130,44 @@ mod tests {
         split::<4>(&samples, true, [a, b, c, d]);
         // 0x08070605 - 0x04030201 = 0x04040404.
         assert_eq!(planes, [0x01, 0x04, 0x02, 0x04, 0x03, 0x04, 0x04, 0x04]);
+    }
+
+    /// Samples of every length up to 80 words, with wrapping sums.
+    fn samples<const SIZE: usize>() -> impl Iterator<Item = Vec<u8>> {
+        (0..80 * SIZE).step_by(SIZE).map(|len| {
+            (0..len)
+                .map(|i| (i as u8).wrapping_mul(151).wrapping_add(7))
+                .collect()
+        })
+    }
+
+    fn round_trip<const SIZE: usize>() {
+        for samples in samples::<SIZE>() {
+            let count = samples.len() / SIZE;
+            let mut planes = vec![0u8; samples.len()];
+            let mut rest = &mut planes[..];
+            let split_planes: [&mut [u8]; SIZE] = std::array::from_fn(|_| {
+                let (plane, tail) = std::mem::take(&mut rest).split_at_mut(count);
+                rest = tail;
+                plane
+            });
+            split(&samples, true, split_planes);
+            let planes: [&[u8]; SIZE] = std::array::from_fn(|b| &planes[b * count..][..count]);
+            let mut joined = vec![0u8; samples.len()];
+            join_summed(planes, &mut joined);
+            assert_eq!(joined, samples, "{count} samples of {SIZE} bytes");
+            let mut portable = vec![0u8; samples.len()];
+            sum_from(0, planes, &mut portable);
+            assert_eq!(
+                portable, samples,
+                "{count} samples of {SIZE} bytes, portably"
+            );
+        }
+    }
+
+    #[test]
+    fn summed_joins_undo_differences_at_every_length() {
+        round_trip::<2>();
+        round_trip::<4>();
     }
 }

@@ -300,43 +300,12 @@ fn join_planes<const SIZE: usize>(
         ) else {
             return;
         };
-        byte_planes::join(planes.map(|p| &p[at..at + n]), dst);
+        let planes = planes.map(|p| &p[at..at + n]);
         if delta {
-            // Apart from the interleaving, which vectorises; the running
-            // sum cannot.
-            match SIZE {
-                2 => running_sum::<u16, 2>(
-                    dst,
-                    u16::from_le_bytes,
-                    u16::to_le_bytes,
-                    u16::wrapping_add,
-                ),
-                _ => running_sum::<u32, 4>(
-                    dst,
-                    u32::from_le_bytes,
-                    u32::to_le_bytes,
-                    u32::wrapping_add,
-                ),
-            }
+            byte_planes::join_summed(planes, dst);
+        } else {
+            byte_planes::join(planes, dst);
         }
-    }
-}
-
-/// Replaces each little-endian word of `samples` by the wrapping sum of
-/// it and those before it.
-#[inline(always)]
-fn running_sum<T: Copy + Default, const SIZE: usize>(
-    samples: &mut [u8],
-    read: fn([u8; SIZE]) -> T,
-    write: fn(T) -> [u8; SIZE],
-    add: fn(T, T) -> T,
-) {
-    let mut sum = T::default();
-    for sample in samples.chunks_exact_mut(SIZE) {
-        let mut bytes = [0u8; SIZE];
-        bytes.copy_from_slice(sample);
-        sum = add(sum, read(bytes));
-        sample.copy_from_slice(&write(sum));
     }
 }
 

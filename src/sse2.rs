@@ -1,0 +1,100 @@
+//! SSE2 kernels for hot integer loops the compiler does not vectorise by
+//! itself. Every x86-64 CPU has SSE2, so no detection is needed; each
+//! kernel gives exactly the integers of the portable loop it replaces, and
+//! a test holds it to that loop.
+
+use std::arch::x86_64::{
+    __m128i, _mm_add_epi16, _mm_add_epi32, _mm_cvtsi128_si32, _mm_loadu_si128, _mm_setzero_si128,
+    _mm_shuffle_epi32, _mm_shufflehi_epi16, _mm_slli_si128, _mm_storeu_si128, _mm_unpackhi_epi16,
+    _mm_unpackhi_epi8, _mm_unpacklo_epi16, _mm_unpacklo_epi8,
+};
+
+/// The first multiple of sixteen samples of `planes` (the bytes of
+/// `SIZE`-byte differences, low byte first) joined into `samples` as their
+/// wrapping running sums; `codec::byte_planes::join_summed` finishes the
+/// rest with its portable loop. Returns how many samples it wrote and the
+/// last sum (0 when none).
+#[inline]
+pub(crate) fn join_summed<const SIZE: usize>(
+    planes: [&[u8]; SIZE],
+    samples: &mut [u8],
+) -> (usize, u32) {
+    // SAFETY: SSE2 is part of every x86-64 CPU.
+    unsafe { join_summed_sse2(planes, samples) }
+}
+
+/// [`join_summed`], compiled with the SSE2 intrinsics available.
+#[target_feature(enable = "sse2")]
+fn join_summed_sse2<const SIZE: usize>(planes: [&[u8]; SIZE], samples: &mut [u8]) -> (usize, u32) {
+    // The running sum so far, in every lane (for 2-byte samples, in every
+    // 16-bit lane).
+    let mut total = _mm_setzero_si128();
+    let mut done = 0;
+    for group in samples.chunks_exact_mut(16 * SIZE) {
+        let Some(bytes) = sixteen(&planes, done) else {
+            break;
+        };
+        let mut outs = group.chunks_exact_mut(16);
+        let mut store = |vector: __m128i| {
+            if let Some(out) = outs.next() {
+                // SAFETY: `out` is 16 bytes long; unaligned stores are
+                // allowed.
+                unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), vector) };
+            }
+        };
+        match *bytes.as_slice() {
+            [low, high] => {
+                store(halves(_mm_unpacklo_epi8(low, high), &mut total));
+                store(halves(_mm_unpackhi_epi8(low, high), &mut total));
+            }
+            [b0, b1, b2, b3] => {
+                let (low01, high01) = (_mm_unpacklo_epi8(b0, b1), _mm_unpackhi_epi8(b0, b1));
+                let (low23, high23) = (_mm_unpacklo_epi8(b2, b3), _mm_unpackhi_epi8(b2, b3));
+                store(words(_mm_unpacklo_epi16(low01, low23), &mut total));
+                store(words(_mm_unpackhi_epi16(low01, low23), &mut total));
+                store(words(_mm_unpacklo_epi16(high01, high23), &mut total));
+                store(words(_mm_unpackhi_epi16(high01, high23), &mut total));
+            }
+            _ => return (0, 0),
+        }
+        done += 16;
+    }
+    let last = _mm_cvtsi128_si32(total) as u32;
+    (done, if SIZE == 2 { last & 0xffff } else { last })
+}
+
+/// Sixteen bytes of each plane from sample `at`, or `None` past the end
+/// of one.
+#[target_feature(enable = "sse2")]
+fn sixteen<const SIZE: usize>(planes: &[&[u8]; SIZE], at: usize) -> Option<[__m128i; SIZE]> {
+    let mut vectors = [_mm_setzero_si128(); SIZE];
+    for (vector, plane) in vectors.iter_mut().zip(planes) {
+        let bytes = plane.get(at..)?.first_chunk::<16>()?;
+        // SAFETY: `bytes` is 16 bytes long; unaligned loads are allowed.
+        *vector = unsafe { _mm_loadu_si128(bytes.as_ptr().cast()) };
+    }
+    Some(vectors)
+}
+
+/// The running sums of eight 16-bit differences after `total` (in every
+/// lane), which becomes the last of them.
+#[target_feature(enable = "sse2")]
+fn halves(mut v: __m128i, total: &mut __m128i) -> __m128i {
+    v = _mm_add_epi16(v, _mm_slli_si128::<2>(v));
+    v = _mm_add_epi16(v, _mm_slli_si128::<4>(v));
+    v = _mm_add_epi16(v, _mm_slli_si128::<8>(v));
+    v = _mm_add_epi16(v, *total);
+    *total = _mm_shuffle_epi32::<0xff>(_mm_shufflehi_epi16::<0xff>(v));
+    v
+}
+
+/// The running sums of four 32-bit differences after `total` (in every
+/// lane), which becomes the last of them.
+#[target_feature(enable = "sse2")]
+fn words(mut v: __m128i, total: &mut __m128i) -> __m128i {
+    v = _mm_add_epi32(v, _mm_slli_si128::<4>(v));
+    v = _mm_add_epi32(v, _mm_slli_si128::<8>(v));
+    v = _mm_add_epi32(v, *total);
+    *total = _mm_shuffle_epi32::<0xff>(v);
+    v
+}
