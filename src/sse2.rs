@@ -42,18 +42,30 @@ fn join_summed_sse2<const SIZE: usize>(planes: [&[u8]; SIZE], samples: &mut [u8]
                 unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), vector) };
             }
         };
+        // Each vector is summed on its own first; only adding the totals
+        // before it waits on the vector before.
         match *bytes.as_slice() {
             [low, high] => {
-                store(halves(_mm_unpacklo_epi8(low, high), &mut total));
-                store(halves(_mm_unpackhi_epi8(low, high), &mut total));
+                let first = halves(_mm_unpacklo_epi8(low, high));
+                let second = halves(_mm_unpackhi_epi8(low, high));
+                let (first_total, second_total) = (last_half(first), last_half(second));
+                store(_mm_add_epi16(first, total));
+                store(_mm_add_epi16(second, _mm_add_epi16(total, first_total)));
+                total = _mm_add_epi16(total, _mm_add_epi16(first_total, second_total));
             }
             [b0, b1, b2, b3] => {
                 let (low01, high01) = (_mm_unpacklo_epi8(b0, b1), _mm_unpackhi_epi8(b0, b1));
                 let (low23, high23) = (_mm_unpacklo_epi8(b2, b3), _mm_unpackhi_epi8(b2, b3));
-                store(words(_mm_unpacklo_epi16(low01, low23), &mut total));
-                store(words(_mm_unpackhi_epi16(low01, low23), &mut total));
-                store(words(_mm_unpacklo_epi16(high01, high23), &mut total));
-                store(words(_mm_unpackhi_epi16(high01, high23), &mut total));
+                let sums = [
+                    words(_mm_unpacklo_epi16(low01, low23)),
+                    words(_mm_unpackhi_epi16(low01, low23)),
+                    words(_mm_unpacklo_epi16(high01, high23)),
+                    words(_mm_unpackhi_epi16(high01, high23)),
+                ];
+                for sum in sums {
+                    store(_mm_add_epi32(sum, total));
+                    total = _mm_add_epi32(total, _mm_shuffle_epi32::<0xff>(sum));
+                }
             }
             _ => return (0, 0),
         }
@@ -76,25 +88,23 @@ fn sixteen<const SIZE: usize>(planes: &[&[u8]; SIZE], at: usize) -> Option<[__m1
     Some(vectors)
 }
 
-/// The running sums of eight 16-bit differences after `total` (in every
-/// lane), which becomes the last of them.
+/// The running sums of eight 16-bit differences.
 #[target_feature(enable = "sse2")]
-fn halves(mut v: __m128i, total: &mut __m128i) -> __m128i {
+fn halves(mut v: __m128i) -> __m128i {
     v = _mm_add_epi16(v, _mm_slli_si128::<2>(v));
     v = _mm_add_epi16(v, _mm_slli_si128::<4>(v));
-    v = _mm_add_epi16(v, _mm_slli_si128::<8>(v));
-    v = _mm_add_epi16(v, *total);
-    *total = _mm_shuffle_epi32::<0xff>(_mm_shufflehi_epi16::<0xff>(v));
-    v
+    _mm_add_epi16(v, _mm_slli_si128::<8>(v))
 }
 
-/// The running sums of four 32-bit differences after `total` (in every
-/// lane), which becomes the last of them.
+/// The last of eight 16-bit lanes, in every lane.
 #[target_feature(enable = "sse2")]
-fn words(mut v: __m128i, total: &mut __m128i) -> __m128i {
+fn last_half(v: __m128i) -> __m128i {
+    _mm_shuffle_epi32::<0xff>(_mm_shufflehi_epi16::<0xff>(v))
+}
+
+/// The running sums of four 32-bit differences.
+#[target_feature(enable = "sse2")]
+fn words(mut v: __m128i) -> __m128i {
     v = _mm_add_epi32(v, _mm_slli_si128::<4>(v));
-    v = _mm_add_epi32(v, _mm_slli_si128::<8>(v));
-    v = _mm_add_epi32(v, *total);
-    *total = _mm_shuffle_epi32::<0xff>(v);
-    v
+    _mm_add_epi32(v, _mm_slli_si128::<8>(v))
 }

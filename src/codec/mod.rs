@@ -504,7 +504,10 @@ fn decompress_bytes(
         ),
         Compression::Rle => rle::decompress(packed, out, &mut scratch.bytes),
         Compression::Zips | Compression::Zip => zip::decompress(packed, out, &mut scratch.zip),
-        Compression::Zstd => zstd::decompress(deep.runs(out.len()), packed, out, &mut scratch.zstd),
+        Compression::Zstd => {
+            let runs = deep.runs(out.len());
+            zstd::decompress(runs, packed, &mut Unpacked::Block(out), &mut scratch.zstd)
+        }
         other => {
             require_decoder(other)?;
             Err(Error::Internal(format!(
@@ -545,7 +548,73 @@ pub fn decompress(
         Compression::Dwaa | Compression::Dwab => {
             dwa::decompress(layout, packed, out, &mut scratch.dwa)
         }
-        Compression::Zstd => zstd::decompress(flat_runs(layout), packed, out, &mut scratch.zstd),
+        Compression::Zstd => zstd::decompress(
+            flat_runs(layout),
+            packed,
+            &mut Unpacked::Block(out),
+            &mut scratch.zstd,
+        ),
         _ => decompress_bytes(compression, DeepBytes::Table, packed, out, scratch),
+    }
+}
+
+/// Whether [`decompress_runs`] unpacks `compression`.
+pub(crate) fn unpacks_runs(compression: Compression) -> bool {
+    compression == Compression::Zstd
+}
+
+/// Unpacks a compressed (not raw) block of `layout` straight into `runs`,
+/// one destination for each of the layout's segments in order, each as
+/// long as its segment; for the codecs [`unpacks_runs`] accepts.
+pub(crate) fn decompress_runs(
+    compression: Compression,
+    layout: &BlockLayout,
+    packed: &[u8],
+    runs: &mut [&mut [u8]],
+    scratch: &mut Scratch,
+) -> Result<()> {
+    match compression {
+        Compression::Zstd => zstd::decompress(
+            flat_runs(layout),
+            packed,
+            &mut Unpacked::Runs(runs),
+            &mut scratch.zstd,
+        ),
+        other => Err(Error::Internal(format!(
+            "{} does not unpack run by run",
+            other.name()
+        ))),
+    }
+}
+
+/// Where a codec that unpacks run by run (ZSTD) puts a block: into one
+/// buffer, each run at its offset, or each run into a destination of its
+/// own (the caller's lines, written without an intermediate copy).
+pub(crate) enum Unpacked<'a, 'b> {
+    /// The whole block.
+    Block(&'a mut [u8]),
+    /// One destination per run, in order.
+    Runs(&'a mut [&'b mut [u8]]),
+}
+
+impl Unpacked<'_, '_> {
+    /// Bytes of the whole block.
+    fn len(&self) -> usize {
+        match self {
+            Self::Block(out) => out.len(),
+            Self::Runs(runs) => runs.iter().map(|r| r.len()).sum(),
+        }
+    }
+
+    /// Where run `index`, `len` bytes from `offset` in the block, goes, or
+    /// `None` when that does not fit.
+    fn run(&mut self, index: usize, offset: usize, len: usize) -> Option<&mut [u8]> {
+        match self {
+            Self::Block(out) => out.get_mut(offset..offset.checked_add(len)?),
+            Self::Runs(runs) => runs
+                .get_mut(index)
+                .map(|run| &mut **run)
+                .filter(|run| run.len() == len),
+        }
     }
 }

@@ -16,7 +16,7 @@
 //! flag bit 0 set, differences), and the frame's length, all little-endian
 //! integers. A chunk that would not be smaller is stored raw.
 
-use super::byte_planes;
+use super::{byte_planes, Unpacked};
 use crate::error::{corrupt, grown, Error, Result};
 
 /// One channel's samples on one line of a chunk.
@@ -185,8 +185,13 @@ where
 }
 
 /// Unpacks a ZSTD chunk made of `runs` into `out`, which holds exactly
-/// the unpacked size (the caller copies raw chunks).
-pub fn decompress<I>(runs: I, packed: &[u8], out: &mut [u8], scratch: &mut Scratch) -> Result<()>
+/// the unpacked size, run after run (the caller copies raw chunks).
+pub fn decompress<I>(
+    runs: I,
+    packed: &[u8],
+    out: &mut Unpacked<'_, '_>,
+    scratch: &mut Scratch,
+) -> Result<()>
 where
     I: Iterator<Item = Run> + Clone,
 {
@@ -271,7 +276,7 @@ fn split_planes<const SIZE: usize>(
 ) {
     let samples = planes.len() / SIZE;
     let mut planes: [&mut [u8]; SIZE] = split_mut(planes, samples);
-    for (offset, at, n) in placed::<SIZE>(runs) {
+    for (_, offset, at, n) in placed::<SIZE>(runs) {
         let (Some(src), true) = (
             unpacked.get(offset..offset + n * SIZE),
             planes.iter().all(|p| p.len() >= at + n),
@@ -289,13 +294,13 @@ fn join_planes<const SIZE: usize>(
     runs: impl Iterator<Item = Run>,
     planes: &[u8],
     delta: bool,
-    out: &mut [u8],
+    out: &mut Unpacked<'_, '_>,
 ) {
     let samples = planes.len() / SIZE;
     let planes: [&[u8]; SIZE] = std::array::from_fn(|b| &planes[b * samples..][..samples]);
-    for (offset, at, n) in placed::<SIZE>(runs) {
+    for (index, offset, at, n) in placed::<SIZE>(runs) {
         let (Some(dst), true) = (
-            out.get_mut(offset..offset + n * SIZE),
+            out.run(index, offset, n * SIZE),
             planes.iter().all(|p| p.len() >= at + n),
         ) else {
             return;
@@ -309,12 +314,13 @@ fn join_planes<const SIZE: usize>(
     }
 }
 
-/// The `SIZE`-byte runs among `runs`: the offset of each one's first byte
-/// in the chunk, of its first sample in its group's planes, and its
-/// sample count (the runs' sizes were checked by [`groups`]).
+/// The `SIZE`-byte runs among `runs`: the index of each one among all
+/// runs, the offset of its first byte in the chunk, of its first sample in
+/// its group's planes, and its sample count (the runs' sizes were checked
+/// by [`groups`]).
 fn placed<const SIZE: usize>(
     runs: impl Iterator<Item = Run>,
-) -> impl Iterator<Item = (usize, usize, usize)> {
+) -> impl Iterator<Item = (usize, usize, usize, usize)> {
     runs.scan((0usize, 0usize), |(offset, at), run| {
         let start = (*offset, *at);
         *offset = offset.saturating_add(run.count.saturating_mul(run.size));
@@ -323,8 +329,9 @@ fn placed<const SIZE: usize>(
         }
         Some((run, start))
     })
-    .filter(|(run, _)| run.size == SIZE)
-    .map(|(run, (offset, at))| (offset, at, run.count))
+    .enumerate()
+    .filter(|(_, (run, _))| run.size == SIZE)
+    .map(|(index, (run, (offset, at)))| (index, offset, at, run.count))
 }
 
 /// `planes` cut into `SIZE` planes of `samples` bytes.
@@ -359,7 +366,13 @@ mod tests {
             compress(runs(), &unpacked, delta, 5, &mut packed, &mut scratch).unwrap();
             assert_eq!(&packed[..8], b"zstd-exr");
             let mut back = vec![0; unpacked.len()];
-            decompress(runs(), &packed, &mut back, &mut scratch).unwrap();
+            decompress(
+                runs(),
+                &packed,
+                &mut Unpacked::Block(&mut back),
+                &mut scratch,
+            )
+            .unwrap();
             assert_eq!(back, unpacked);
         }
     }
@@ -391,7 +404,13 @@ mod tests {
         for (at, value) in [(0, b'Z'), (8, 4), (12, 2), (16, 1), (30, 0xff)] {
             let mut bad = packed.clone();
             bad[at] ^= value;
-            let error = decompress(runs.clone(), &bad, &mut out, &mut scratch).unwrap_err();
+            let error = decompress(
+                runs.clone(),
+                &bad,
+                &mut Unpacked::Block(&mut out),
+                &mut scratch,
+            )
+            .unwrap_err();
             assert!(matches!(error, Error::Corrupt(_)), "byte {at}: {error}");
         }
         // A frame that unpacks to more than the chunk needs stops there.
@@ -406,7 +425,8 @@ mod tests {
             &mut scratch,
         )
         .unwrap();
-        let error = decompress(runs, &big, &mut out, &mut scratch).unwrap_err();
+        let error =
+            decompress(runs, &big, &mut Unpacked::Block(&mut out), &mut scratch).unwrap_err();
         assert!(matches!(error, Error::Corrupt(_)), "{error}");
     }
 }

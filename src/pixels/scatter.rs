@@ -98,6 +98,69 @@ impl<'f, 'a> Plan<'f, 'a> {
                 unsafe { write_line(slice, mode, channel, layout.region, y, line) };
             }
         }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.fill_missing(layout) };
+    }
+
+    /// The caller's memory for each segment of the block of `layout`, in
+    /// segment order, when every segment lands whole in exactly one slice
+    /// at its own type, as samples side by side: a codec can then unpack
+    /// straight into it. `None` when any segment needs more (a conversion,
+    /// replication, clipping to the window, a channel that no slice or
+    /// several slices take, a sample stride other than the sample's size,
+    /// or a big-endian CPU); the block is then unpacked and written by
+    /// [`Plan::write_block`]. Slices of missing channels are left to
+    /// [`Plan::fill_missing`].
+    ///
+    /// # Safety
+    /// As for [`Plan::write_block`], for as long as the returned slices
+    /// live.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn direct_runs(&self, layout: &BlockLayout) -> Option<Vec<&mut [u8]>> {
+        // Codecs unpack little-endian samples; slices hold native ones.
+        if cfg!(target_endian = "big") {
+            return None;
+        }
+        let mut runs = Vec::new();
+        for (y, c, bytes) in layout.segments() {
+            let channel = layout.channels.get(c)?;
+            let &[(s, Mode::Compact)] = self.targets.get(c)?.as_slice() else {
+                return None;
+            };
+            let slice = self.fb.slices.get(s)?;
+            let size = channel.pixel_type.size();
+            if slice.pixel_type != channel.pixel_type || slice.x_stride != size as isize {
+                return None;
+            }
+            let row = i64::from(y).div_euclid(i64::from(channel.y_sampling)) - slice.first_row;
+            let column = channel
+                .first_x(layout.region.min_x)
+                .div_euclid(i64::from(channel.x_sampling))
+                - slice.first_column;
+            let fits = (0..slice.rows as i64).contains(&row)
+                && column >= 0
+                && (column as u64).checked_add(channel.width as u64)? <= slice.columns
+                && bytes.len() == channel.width * size;
+            if !fits {
+                return None;
+            }
+            let start = slice.at(column as u64, row as u64);
+            // SAFETY: the samples from `column` on in row `row` lie inside
+            // the slice's window, side by side since the stride is the
+            // sample size; the caller guarantees they are valid for writes
+            // and that nothing else touches them, and `FrameBuffer::add_raw`
+            // that no other slice shares them, so no two runs overlap.
+            runs.push(unsafe { std::slice::from_raw_parts_mut(start, bytes.len()) });
+        }
+        Some(runs)
+    }
+
+    /// Fills the slices of missing channels over the block of `layout`:
+    /// what [`Plan::write_block`] does besides writing the channels.
+    ///
+    /// # Safety
+    /// As for [`Plan::write_block`].
+    pub unsafe fn fill_missing(&self, layout: &BlockLayout) {
         for &s in &self.missing {
             // SAFETY: forwarded from the caller.
             unsafe { fill(&self.fb.slices[s], layout.region) };
@@ -132,10 +195,8 @@ impl<'f, 'a> Plan<'f, 'a> {
                 unsafe { fill(&self.fb.slices[s], region) };
             }
         }
-        for &s in &self.missing {
-            // SAFETY: forwarded from the caller.
-            unsafe { fill(&self.fb.slices[s], layout.region) };
-        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.fill_missing(layout) };
     }
 }
 

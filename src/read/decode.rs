@@ -280,6 +280,23 @@ impl Reader {
                     layout.unpacked_size
                 )));
             }
+            if codec::unpacks_runs(compression) {
+                // SAFETY: the frame buffer's slices are valid (its
+                // constructors require it) and this call alone writes this
+                // chunk's pixels.
+                if let Some(mut runs) = unsafe { plan.direct_runs(&layout) } {
+                    codec::decompress_runs(
+                        compression,
+                        &layout,
+                        packed,
+                        &mut runs,
+                        &mut scratch.codec,
+                    )?;
+                    // SAFETY: as above.
+                    unsafe { plan.fill_missing(&layout) };
+                    return Ok(());
+                }
+            }
             try_resize(&mut scratch.unpacked, layout.unpacked_size)?;
             codec::decompress(
                 header.compression(),
