@@ -729,7 +729,7 @@ def run(args):
         if everything and os.path.exists(os.path.join(args.samples, s))
     ]
     deep_labels = {path: os.path.relpath(path, args.samples) for path in deep_files}
-    if everything:
+    if everything or "zstd" in args.codecs:
         generate_deep_zstd(args.data, args.samples)
         for s in DEEP_SAMPLES:
             path = os.path.join(args.data, deep_zstd_name(s))

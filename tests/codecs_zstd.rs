@@ -12,9 +12,12 @@ use std::path::{Path, PathBuf};
 
 use common::rng::XorShift;
 use exrkit::codec::{self, BlockLayout, PackSettings, Scratch};
+use exrkit::meta::channel::Channel;
 use exrkit::meta::compression::Compression;
-use exrkit::pixels::ChannelBuffers;
-use exrkit::{Error, ReadOptions, Reader};
+use exrkit::meta::text::Text;
+use exrkit::meta::types::{Box2i, PixelType};
+use exrkit::pixels::{ChannelBuffers, FrameBuffer};
+use exrkit::{Error, PartDesc, ReadOptions, Reader, WriteOptions, Writer};
 
 /// Writes the matrix with PyPI OpenEXR into `sys.argv[1]`; each name ends
 /// in the zstd level its chunks were packed at (`_l5.exr`).
@@ -227,6 +230,83 @@ fn straight_and_block_decodes_agree() {
         assert_eq!(copy, straight[0], "{}", file.display());
     }
     println!("{} files decoded both ways", files.len());
+}
+
+/// Writes a FLOAT RGB ZSTD image from `fb` into memory.
+fn write_zstd(window: Box2i, fb: &FrameBuffer<'_>) -> Vec<u8> {
+    let mut writer = Writer::to_memory(WriteOptions::default());
+    let mut desc = PartDesc::scanline(window);
+    desc.compression = Compression::Zstd;
+    let part = writer.add_part(desc).expect("part");
+    for name in ["B", "G", "R"] {
+        let channel = Channel {
+            name: Text::new(name.as_bytes()),
+            pixel_type: PixelType::Float,
+            p_linear: false,
+            x_sampling: 1,
+            y_sampling: 1,
+        };
+        writer.add_channel(part, channel).expect("channel");
+    }
+    writer.write_header().expect("header");
+    writer.write_image(part, 0, 0, fb).expect("write");
+    writer.finish().expect("finish");
+    writer.bytes().expect("bytes").to_vec()
+}
+
+/// Channels each in a buffer of its own and channels interleaved pack to
+/// the same file: smooth samples compressed, noise stored raw, and both
+/// read back exactly.
+#[test]
+fn planar_and_interleaved_sources_write_the_same_bytes() {
+    let window = Box2i {
+        min_x: -3,
+        min_y: 2,
+        max_x: 60,
+        max_y: 40,
+    };
+    let channels = [("B", 0.0), ("G", 0.0), ("R", 0.0)];
+    let mut rng = XorShift(11);
+    for noise in [false, true] {
+        let pixels = window.area() as usize;
+        let interleaved: Vec<f32> = (0..pixels * 3)
+            .map(|i| match noise {
+                true => f32::from_bits(rng.next() as u32 & 0x7f7f_ffff),
+                false => (i % 97) as f32 * 0.25,
+            })
+            .collect();
+        let mut copy = interleaved.clone();
+        let gathered = write_zstd(
+            window,
+            &FrameBuffer::interleaved(window, &channels, &mut copy).expect("interleaved"),
+        );
+        let mut planes: Vec<Vec<f32>> = (0..3)
+            .map(|c| interleaved.iter().skip(c).step_by(3).copied().collect())
+            .collect();
+        let mut fb = FrameBuffer::new(window).expect("window");
+        for ((name, fill), plane) in channels.iter().zip(&mut planes) {
+            fb.add(name, plane, *fill).expect("slice");
+        }
+        let straight = write_zstd(window, &fb);
+        drop(fb);
+        assert_eq!(straight, gathered, "noise: {noise}");
+        let reader = Reader::from_bytes(straight, ReadOptions::default()).expect("open");
+        let raw = (0..reader.header(0).expect("part").geometry().chunk_count())
+            .filter(|&c| {
+                let info = reader.chunk_info(0, c).expect("chunk");
+                let mut packed = vec![0u8; info.payload_size() as usize];
+                reader.read_chunk(0, c, &mut packed).expect("read");
+                !packed.starts_with(b"zstd-exr")
+            })
+            .count();
+        assert_eq!(raw > 0, noise, "raw chunks: {raw}");
+        let mut back = vec![0f32; pixels * 3];
+        let mut fb = FrameBuffer::interleaved(window, &channels, &mut back).expect("fb");
+        reader.decode_image(0, 0, 0, &mut fb).expect("decode");
+        drop(fb);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&interleaved), "noise: {noise}");
+    }
 }
 
 /// One compressed chunk of the first part of `file`, with its layout.
