@@ -6,45 +6,62 @@
 /// wrapping difference from the sample before, the first from 0, when
 /// `delta`) to `planes[b]`, as far as both reach.
 #[inline(always)]
-pub fn split<const SIZE: usize>(samples: &[u8], delta: bool, mut planes: [&mut [u8]; SIZE]) {
+pub fn split<const SIZE: usize>(samples: &[u8], delta: bool, planes: [&mut [u8]; SIZE]) {
     const { assert!(SIZE == 2 || SIZE == 4, "samples are 2 or 4 bytes") };
-    match planes.as_mut_slice() {
-        [low, high] => {
-            let mut previous = 0u16;
-            let outs = low.iter_mut().zip(high.iter_mut());
-            for (sample, (l, h)) in samples.chunks_exact(2).zip(outs) {
-                let value = u16::from_le_bytes([sample[0], sample[1]]);
-                let [a, b] = if delta {
-                    value.wrapping_sub(previous)
-                } else {
-                    value
-                }
-                .to_le_bytes();
-                previous = value;
-                (*l, *h) = (a, b);
+    let count = planes
+        .iter()
+        .map(|p| p.len())
+        .fold(samples.len() / SIZE, usize::min);
+    let (samples, mut planes) = (&samples[..count * SIZE], planes.map(|p| &mut p[..count]));
+    #[cfg(target_arch = "x86_64")]
+    let done = crate::sse2::split(samples, delta, planes.each_mut().map(|p| &mut **p));
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
+    let previous = match done.checked_sub(1) {
+        Some(last) if delta => word(&samples[last * SIZE..][..SIZE]),
+        _ => 0,
+    };
+    split_from(
+        previous,
+        delta,
+        &samples[done * SIZE..],
+        planes.map(|p| &mut p[done..]),
+    );
+}
+
+/// [`split`] one sample at a time, the first difference taken from
+/// `previous`: the portable build, and the tail of the vector one.
+#[inline(always)]
+fn split_from<const SIZE: usize>(
+    mut previous: u32,
+    delta: bool,
+    samples: &[u8],
+    mut planes: [&mut [u8]; SIZE],
+) {
+    for (i, sample) in samples.chunks_exact(SIZE).enumerate() {
+        let value = word(sample);
+        let bytes = if delta {
+            value.wrapping_sub(previous)
+        } else {
+            value
+        }
+        .to_le_bytes();
+        previous = value;
+        for (plane, byte) in planes.iter_mut().zip(bytes) {
+            if let Some(out) = plane.get_mut(i) {
+                *out = byte;
             }
         }
-        [b0, b1, b2, b3] => {
-            let mut previous = 0u32;
-            let outs = b0
-                .iter_mut()
-                .zip(b1.iter_mut())
-                .zip(b2.iter_mut())
-                .zip(b3.iter_mut());
-            for (sample, (((o0, o1), o2), o3)) in samples.chunks_exact(4).zip(outs) {
-                let value = u32::from_le_bytes([sample[0], sample[1], sample[2], sample[3]]);
-                let [a, b, c, d] = if delta {
-                    value.wrapping_sub(previous)
-                } else {
-                    value
-                }
-                .to_le_bytes();
-                previous = value;
-                (*o0, *o1, *o2, *o3) = (a, b, c, d);
-            }
-        }
-        _ => {}
     }
+}
+
+/// The little-endian sample of 2 or 4 bytes in `bytes`.
+#[inline(always)]
+fn word(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |word, &b| word << 8 | u32::from(b))
 }
 
 /// Writes the `SIZE`-byte samples whose bytes are in `planes` (low byte
@@ -141,32 +158,42 @@ mod tests {
         })
     }
 
+    /// `planes` cut into `SIZE` planes of `count` bytes.
+    fn cut<const SIZE: usize>(planes: &mut [u8], count: usize) -> [&mut [u8]; SIZE] {
+        let mut rest = planes;
+        std::array::from_fn(|_| {
+            let (plane, tail) = std::mem::take(&mut rest).split_at_mut(count);
+            rest = tail;
+            plane
+        })
+    }
+
     fn round_trip<const SIZE: usize>() {
         for samples in samples::<SIZE>() {
             let count = samples.len() / SIZE;
-            let mut planes = vec![0u8; samples.len()];
-            let mut rest = &mut planes[..];
-            let split_planes: [&mut [u8]; SIZE] = std::array::from_fn(|_| {
-                let (plane, tail) = std::mem::take(&mut rest).split_at_mut(count);
-                rest = tail;
-                plane
-            });
-            split(&samples, true, split_planes);
-            let planes: [&[u8]; SIZE] = std::array::from_fn(|b| &planes[b * count..][..count]);
-            let mut joined = vec![0u8; samples.len()];
-            join_summed(planes, &mut joined);
-            assert_eq!(joined, samples, "{count} samples of {SIZE} bytes");
-            let mut portable = vec![0u8; samples.len()];
-            sum_from(0, planes, &mut portable);
-            assert_eq!(
-                portable, samples,
-                "{count} samples of {SIZE} bytes, portably"
-            );
+            for delta in [false, true] {
+                let mut planes = vec![0u8; samples.len()];
+                split(&samples, delta, cut::<SIZE>(&mut planes, count));
+                let mut portable = vec![0u8; samples.len()];
+                split_from(0, delta, &samples, cut::<SIZE>(&mut portable, count));
+                assert_eq!(planes, portable, "{count} samples of {SIZE} bytes, split");
+                let planes: [&[u8]; SIZE] = std::array::from_fn(|b| &planes[b * count..][..count]);
+                let mut joined = vec![0u8; samples.len()];
+                if delta {
+                    join_summed(planes, &mut joined);
+                    let mut portable = vec![0u8; samples.len()];
+                    sum_from(0, planes, &mut portable);
+                    assert_eq!(portable, samples, "{count} samples of {SIZE} bytes, summed");
+                } else {
+                    join(planes, &mut joined);
+                }
+                assert_eq!(joined, samples, "{count} samples of {SIZE} bytes, {delta}");
+            }
         }
     }
 
     #[test]
-    fn summed_joins_undo_differences_at_every_length() {
+    fn vector_and_portable_planes_agree_and_join_back_at_every_length() {
         round_trip::<2>();
         round_trip::<4>();
     }
