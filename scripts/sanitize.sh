@@ -13,9 +13,11 @@
 #         encode examples (threaded_tiles, threaded_write) built with clang
 #         under ThreadSanitizer.
 #   miri  Miri on the unit tests that reach the unsafe code outside the C
-#         boundary: pixels' conversions and RGBA rows, and read's tests,
-#         which decode small files through the scatter, the RGBA path, the
-#         disjoint slices of parallel deep decoding and QOI's direct rows.
+#         boundary: pixels' conversions and RGBA rows, the SSE2 byte planes,
+#         the lines a codec writes straight into (pixels::scatter), and
+#         read's tests, which decode small files through the scatter, the
+#         RGBA path, the disjoint slices of parallel deep decoding and QOI's
+#         direct rows.
 #         Under tree borrows: crossbeam-epoch (rayon's) trips the stacked
 #         borrows model; leaks of rayon's detached threads are ignored.
 #
@@ -94,10 +96,10 @@ for row in "${rows[@]}"; do
                 -R '^example_threaded_(tiles|write)(_stress)?$'
             ;;
         miri)
-            step "miri: unit tests of cpu, pixels::convert, pixels::rgba_rows and read"
+            step "miri: unit tests of cpu, codec::byte_planes, pixels::convert, pixels::rgba_rows, pixels::scatter and read"
             MIRIFLAGS="-Zmiri-tree-borrows -Zmiri-permissive-provenance -Zmiri-ignore-leaks" \
             CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -q -- \
-                cpu:: pixels::convert:: pixels::rgba_rows:: read::
+                cpu:: codec::byte_planes:: pixels::convert:: pixels::rgba_rows:: pixels::scatter:: read::
             ;;
         *)
             echo "sanitize.sh: unknown row '$row' (asan, tsan or miri)" >&2

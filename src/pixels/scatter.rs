@@ -332,3 +332,115 @@ unsafe fn fill(slice: &Slice, region: Box2i) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::types::PixelType;
+
+    fn channel(name: &str, pixel_type: PixelType, sampling: i32) -> Channel {
+        Channel {
+            name: name.into(),
+            pixel_type,
+            p_linear: false,
+            x_sampling: sampling,
+            y_sampling: sampling,
+        }
+    }
+
+    /// Lines handed out straight land in the caller's buffers where the
+    /// scatter would put them; anything the scatter must convert, clip
+    /// or duplicate gets none.
+    #[test]
+    fn direct_runs_are_the_callers_lines() {
+        let window = Box2i {
+            min_x: -2,
+            min_y: 3,
+            max_x: 5,
+            max_y: 8,
+        };
+        let channels = [
+            channel("G", PixelType::Float, 1),
+            channel("R", PixelType::Half, 1),
+            channel("Y", PixelType::Half, 2),
+        ];
+        let block = Box2i {
+            min_y: 4,
+            max_y: 7,
+            ..window
+        };
+        let layout = BlockLayout::new(&channels, block).expect("layout");
+        let mut g = vec![0f32; 48];
+        let mut r = vec![half::f16::ZERO; 48];
+        let mut y = vec![half::f16::ZERO; 12];
+        let mut missing = vec![0u32; 48];
+        let mut fb = FrameBuffer::new(window).expect("window");
+        fb.add("G", &mut g, 0.0).expect("G");
+        fb.add("R", &mut r, 0.0).expect("R");
+        fb.add_sampled("Y", &mut y, 2, 2, 0.0).expect("Y");
+        fb.add("none", &mut missing, 7.0).expect("missing");
+        let plan = Plan::new(&channels, &fb).expect("plan");
+        // SAFETY: the frame buffer's slices borrow the vectors above, which
+        // nothing else touches until it is dropped.
+        let mut runs = unsafe { plan.direct_runs(&layout) }.expect("straight");
+        assert_eq!(runs.len(), layout.segments().count());
+        for ((_, c, bytes), run) in layout.segments().zip(&mut runs) {
+            assert_eq!(run.len(), bytes.len());
+            let value = (c as u8 + 1) * 16 + bytes.start as u8 % 16;
+            run.fill(value);
+        }
+        drop(runs);
+        // SAFETY: as above.
+        unsafe { plan.fill_missing(&layout) };
+        let mut block_bytes = vec![0u8; layout.unpacked_size];
+        for (_, c, bytes) in layout.segments() {
+            let value = (c as u8 + 1) * 16 + bytes.start as u8 % 16;
+            block_bytes[bytes].fill(value);
+        }
+        let straight = (g.clone(), r.clone(), y.clone(), missing.clone());
+        g.fill(0.0);
+        r.fill(half::f16::ZERO);
+        y.fill(half::f16::ZERO);
+        missing.fill(0);
+        let mut fb = FrameBuffer::new(window).expect("window");
+        fb.add("G", &mut g, 0.0).expect("G");
+        fb.add("R", &mut r, 0.0).expect("R");
+        fb.add_sampled("Y", &mut y, 2, 2, 0.0).expect("Y");
+        fb.add("none", &mut missing, 7.0).expect("missing");
+        let plan = Plan::new(&channels, &fb).expect("plan");
+        // SAFETY: as above.
+        unsafe { plan.write_block(&layout, &block_bytes) };
+        drop(fb);
+        let g_bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(g_bits(&straight.0), g_bits(&g));
+        assert_eq!(straight.1, r);
+        assert_eq!(straight.2, y);
+        assert_eq!(straight.3, missing);
+        assert!(missing[8..40].iter().all(|&v| v == 7));
+
+        // A conversion, a duplicate slice or a clipped window: no runs.
+        let mut as_float = vec![0f32; 48];
+        let mut fb = FrameBuffer::new(window).expect("window");
+        fb.add("R", &mut as_float, 0.0).expect("R");
+        let plan = Plan::new(&channels, &fb).expect("plan");
+        // SAFETY: as above.
+        assert!(unsafe { plan.direct_runs(&layout) }.is_none());
+        drop(fb);
+        let (mut one, mut two) = (vec![0f32; 48], vec![0f32; 48]);
+        let mut fb = FrameBuffer::new(window).expect("window");
+        fb.add("G", &mut one, 0.0).expect("G");
+        fb.add("G", &mut two, 0.0).expect("G again");
+        let plan = Plan::new(&channels[..1], &fb).expect("plan");
+        // SAFETY: as above.
+        assert!(unsafe { plan.direct_runs(&layout) }.is_none());
+        drop(fb);
+        let narrow = Box2i { min_x: 0, ..window };
+        let mut clipped = vec![0f32; 36];
+        let mut fb = FrameBuffer::new(narrow).expect("window");
+        fb.add("G", &mut clipped, 0.0).expect("G");
+        let plan = Plan::new(&channels[..1], &fb).expect("plan");
+        let layout = BlockLayout::new(&channels[..1], block).expect("layout");
+        // SAFETY: as above.
+        assert!(unsafe { plan.direct_runs(&layout) }.is_none());
+    }
+}
