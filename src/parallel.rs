@@ -1,6 +1,7 @@
 //! The threads a handle decodes or encodes with: the global rayon pool
 //! (0), the calling thread (1), or a pool of its own built once.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -52,6 +53,37 @@ impl Workers {
                 Some(pool) => pool.install(|| range.into_par_iter().for_each(f)),
                 None => range.into_par_iter().for_each(f),
             },
+        }
+    }
+
+    /// Calls `f` for every index in `0..count`, handing the indices out in
+    /// increasing order to whichever thread is free, so that the work
+    /// finishes close to index order (the writer places chunks in file
+    /// order and must hold those that finish early).
+    pub fn for_each_in_order(&self, count: u64, f: impl Fn(u64) + Sync + Send) {
+        let threads = (self.count() as u64).min(count);
+        if self.threads == 1 || threads <= 1 {
+            (0..count).for_each(f);
+            return;
+        }
+        let next = AtomicU64::new(0);
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                break;
+            }
+            f(i);
+        };
+        let spawn_all = || {
+            rayon::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|_| work());
+                }
+            })
+        };
+        match (self.threads, self.pool()) {
+            (0, _) | (_, None) => spawn_all(),
+            (_, Some(pool)) => pool.install(spawn_all),
         }
     }
 

@@ -550,7 +550,7 @@ impl Writer {
         let total = in_order.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
         for group in in_order.chunks(batch) {
-            workers.for_each_index(0..group.len() as u64, |i| {
+            workers.for_each_in_order(group.len() as u64, |i| {
                 let chunk = group[i as usize];
                 let result = write(chunk).and_then(|()| {
                     let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
