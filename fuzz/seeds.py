@@ -43,7 +43,8 @@ CODECS = {
     "dwaa": OpenEXR.DWAA_COMPRESSION,
     "dwab": OpenEXR.DWAB_COMPRESSION,
 }
-for name in ("ZSTD_COMPRESSION", "HTJ2K256_COMPRESSION", "HTJ2K32_COMPRESSION"):
+for name in ("ZSTD_COMPRESSION", "HTJ2K256_COMPRESSION", "HTJ2K32_COMPRESSION",
+             "LJ2K_COMPRESSION"):
     if hasattr(OpenEXR, name):
         CODECS[name.split("_")[0].lower()] = getattr(OpenEXR, name)
 DEEP_CODECS = ["none", "rle", "zips"] + (["zstd"] if "zstd" in CODECS else [])
@@ -133,6 +134,24 @@ def flat_files(rng, tmp):
                 header["type"], header["tiles"] = OpenEXR.tiledimage, tiles
             else:
                 channels["RY"] = OpenEXR.Channel(ramp.astype(np.float16), 2, 2, False)
+            yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
+    # HTJ2K's chunk and codestream headers need chunks that compress:
+    # smooth R, G, B (one colour-transformed set) and a UINT channel,
+    # lossless and lossy, scanline and tiled.
+    h, w = 8, 48
+    y, x = np.mgrid[0:h, 0:w]
+    ramp = x / 8.0 + y
+    for codec in ("htj2k256", "htj2k32", "lj2k"):
+        if codec not in CODECS:
+            continue
+        for tiled in (False, True):
+            header = {"compression": CODECS[codec], "dataWindow": ((-4, 6), (-4 + w - 1, 6 + h - 1))}
+            channels = {n: (ramp * k).astype(np.float16) for n, k in zip("RGB", (1.0, 0.7, 0.4))}
+            channels["id"] = (x * 5 + y).astype(np.uint32)
+            if tiled:
+                tiles = OpenEXR.TileDescription()
+                tiles.xSize, tiles.ySize = 32, 8
+                header["type"], header["tiles"] = OpenEXR.tiledimage, tiles
             yield written(tmp, lambda p: OpenEXR.File(header, channels).write(p))
     frame = ((0, 0), (8, 6))
     parts = [

@@ -11,6 +11,7 @@
 mod b44;
 mod byte_planes;
 mod dwa;
+mod htj2k;
 mod piz;
 mod predictor;
 mod pxr24;
@@ -222,7 +223,8 @@ pub(crate) fn with_block_scratch<R>(f: impl FnOnce(&mut BlockScratch) -> R) -> R
 }
 
 /// Fails with `EXRKIT_ERR_UNSUPPORTED` naming the codec unless this build
-/// decodes `compression`.
+/// reads `compression`'s chunks (HTJ2K's are read and checked, and then
+/// answered `EXRKIT_ERR_UNSUPPORTED` by the codec: issue 15).
 pub fn require_decoder(compression: Compression) -> Result<()> {
     match compression {
         Compression::None
@@ -235,11 +237,26 @@ pub fn require_decoder(compression: Compression) -> Result<()> {
         | Compression::B44a
         | Compression::Dwaa
         | Compression::Dwab
-        | Compression::Zstd => Ok(()),
+        | Compression::Zstd
+        | Compression::Htj2k256
+        | Compression::Htj2k32
+        | Compression::LossyHtj2k => Ok(()),
         other => Err(Error::Unsupported(format!(
             "{} compression is not supported yet",
             other.name()
         ))),
+    }
+}
+
+/// Checks what a compressed chunk says of itself against its block before
+/// the block is allocated: an HTJ2K chunk's headers (its length says
+/// nothing of the block's size, see [`max_unpacked_size`]).
+pub fn check_chunk(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
+    match compression {
+        Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k => {
+            htj2k::check(compression, layout, packed)
+        }
+        _ => Ok(()),
     }
 }
 
@@ -248,9 +265,10 @@ pub fn require_decoder(compression: Compression) -> Result<()> {
 /// 24-bit floats, a PIZ Huffman run of up to 255 samples costs at least ten
 /// bits, RLE runs expand 64-fold, B44A codes 32 bytes in 3, and a DWA
 /// block of 64 FLOAT samples can end in one deflated AC word, and a zstd
-/// block of 128 KiB can be one repeated byte in 4. Checked
-/// before a block's buffer is allocated, so a hostile chunk cannot make the
-/// decoder reserve more than this multiple of the bytes the file holds.
+/// block of 128 KiB can be one repeated byte in 4. Checked before a block's
+/// buffer is allocated, so a hostile chunk cannot make the decoder reserve
+/// more than this multiple of the bytes the file holds. HTJ2K has no such
+/// bound: [`check_chunk`] holds its headers to the block instead.
 pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
     let factor = match compression {
         Compression::None => 1,
@@ -261,6 +279,9 @@ pub fn max_unpacked_size(compression: Compression, packed_len: usize) -> usize {
         // A deflated AC word ending a block of 64 FLOAT samples: 1032 x 128.
         Compression::Dwaa | Compression::Dwab => 132_096,
         Compression::Zstd => 32_768,
+        // A flat image's codestream is little more than its headers,
+        // whatever its size; `check_chunk` holds the headers to the block.
+        Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k => usize::MAX,
         _ => 2048,
     };
     packed_len.saturating_mul(factor).saturating_add(64)
@@ -547,6 +568,9 @@ pub fn decompress(
         }
         Compression::Dwaa | Compression::Dwab => {
             dwa::decompress(layout, packed, out, &mut scratch.dwa)
+        }
+        Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k => {
+            htj2k::decompress(compression, layout, packed)
         }
         Compression::Zstd => zstd::decompress(
             flat_runs(layout),

@@ -273,6 +273,7 @@ impl Reader {
         } else {
             let compression = header.compression();
             codec::require_decoder(compression)?;
+            codec::check_chunk(compression, &layout, packed)?;
             if layout.unpacked_size > codec::max_unpacked_size(compression, packed_len) {
                 return Err(Error::Corrupt(format!(
                     "{packed_len} bytes of {} data cannot hold the {} bytes of the chunk's pixels",

@@ -1,0 +1,97 @@
+//! HTJ2K256, HTJ2K32 and lossy HTJ2K (OpenEXR 3.4 and 3.5): each chunk is
+//! a small header mapping codestream components to channels (see
+//! [`chunk`]) and one JPEG 2000 codestream with High-Throughput
+//! code-blocks (see [`markers`]).
+//!
+//! Reading checks both against the block: one component per channel, each
+//! at its channel's size, sampling and depth (HALF as signed 16-bit
+//! samples, FLOAT as signed 32-bit, UINT as unsigned 32-bit). Decoding the
+//! HT code-blocks and the wavelet is not written yet (issue 15): a chunk
+//! whose headers are sound answers `EXRKIT_ERR_UNSUPPORTED`, one whose
+//! headers are not answers `EXRKIT_ERR_CORRUPT`.
+
+mod chunk;
+mod markers;
+
+use super::BlockLayout;
+use crate::error::{corrupt, Error, Result};
+use crate::meta::compression::Compression;
+use crate::meta::types::PixelType;
+
+/// Checks one HTJ2K chunk of `layout` against the block, then answers
+/// that its code-blocks are not decoded yet.
+pub fn decompress(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
+    check(compression, layout, packed)?;
+    Err(Error::Unsupported(format!(
+        "{} compression: the chunk's codestream is sound, but decoding HT code-blocks is not written yet",
+        compression.name()
+    )))
+}
+
+/// Checks the headers of one HTJ2K chunk of `layout` against the block,
+/// before anything is allocated for it.
+pub fn check(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
+    let lossy = compression == Compression::LossyHtj2k;
+    let chunk = chunk::read(packed, layout.channels.len(), lossy)?;
+    let codestream = markers::read(chunk.codestream)?;
+    let (width, height) = (layout.region.width(), layout.region.height());
+    let (pad_x, pad_y) = codestream.padding;
+    let padded = (width + i64::from(pad_x), height + i64::from(pad_y));
+    if (i64::from(codestream.size.0), i64::from(codestream.size.1)) != padded {
+        corrupt!(
+            "HTJ2K codestream of {}x{} pixels for a chunk of {width}x{height} padded by {pad_x}x{pad_y}",
+            codestream.size.0,
+            codestream.size.1
+        );
+    }
+    if codestream.components.len() != layout.channels.len() {
+        corrupt!(
+            "HTJ2K codestream of {} components for {} channels",
+            codestream.components.len(),
+            layout.channels.len()
+        );
+    }
+    for (component, &c) in codestream.components.iter().zip(&chunk.channel_of) {
+        let Some(channel) = layout.channels.get(c) else {
+            corrupt!(
+                "HTJ2K component for channel {c} of {}",
+                layout.channels.len()
+            );
+        };
+        let expected = match channel.pixel_type {
+            PixelType::Half => (16, true),
+            PixelType::Float => (32, true),
+            _ => (32, false),
+        };
+        let sampling = (
+            i32::from(component.sampling.0),
+            i32::from(component.sampling.1),
+        );
+        // The padding is coded but not stored.
+        let size = (
+            component
+                .size
+                .0
+                .saturating_sub(pad_x / u32::from(component.sampling.0)) as usize,
+            component
+                .size
+                .1
+                .saturating_sub(pad_y / u32::from(component.sampling.1)) as usize,
+        );
+        if (component.depth, component.signed) != expected
+            || sampling != (channel.x_sampling, channel.y_sampling)
+            || size != (channel.width, channel.height)
+        {
+            corrupt!(
+                "HTJ2K component of {} {} bits, sampling {sampling:?} and {size:?} samples for a {:?} channel of {}x{} samples, sampling {:?}",
+                if component.signed { "signed" } else { "unsigned" },
+                component.depth,
+                channel.pixel_type,
+                channel.width,
+                channel.height,
+                (channel.x_sampling, channel.y_sampling)
+            );
+        }
+    }
+    Ok(())
+}
