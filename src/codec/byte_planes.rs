@@ -118,6 +118,18 @@ fn sum_from<const SIZE: usize>(mut total: u32, planes: [&[u8]; SIZE], samples: &
     }
 }
 
+/// `planes` cut into `SIZE` planes of `samples` bytes each, or of what is
+/// left of `planes`.
+pub fn cut<const SIZE: usize>(planes: &mut [u8], samples: usize) -> [&mut [u8]; SIZE] {
+    let mut rest = planes;
+    std::array::from_fn(|_| {
+        let take = samples.min(rest.len());
+        let (plane, tail) = std::mem::take(&mut rest).split_at_mut(take);
+        rest = tail;
+        plane
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,16 +169,6 @@ mod tests {
             (0..len)
                 .map(|i| (i as u8).wrapping_mul(151).wrapping_add(7))
                 .collect()
-        })
-    }
-
-    /// `planes` cut into `SIZE` planes of `count` bytes.
-    fn cut<const SIZE: usize>(planes: &mut [u8], count: usize) -> [&mut [u8]; SIZE] {
-        let mut rest = planes;
-        std::array::from_fn(|_| {
-            let (plane, tail) = std::mem::take(&mut rest).split_at_mut(count);
-            rest = tail;
-            plane
         })
     }
 

@@ -275,7 +275,7 @@ fn split_planes<const SIZE: usize>(
     planes: &mut [u8],
 ) {
     let samples = planes.len() / SIZE;
-    let mut planes: [&mut [u8]; SIZE] = split_mut(planes, samples);
+    let mut planes: [&mut [u8]; SIZE] = byte_planes::cut(planes, samples);
     for (_, offset, at, n) in placed::<SIZE>(runs) {
         let (Some(src), true) = (
             unpacked.get(offset..offset + n * SIZE),
@@ -332,16 +332,6 @@ fn placed<const SIZE: usize>(
     .enumerate()
     .filter(|(_, (run, _))| run.size == SIZE)
     .map(|(index, (run, (offset, at)))| (index, offset, at, run.count))
-}
-
-/// `planes` cut into `SIZE` planes of `samples` bytes.
-fn split_mut<const SIZE: usize>(planes: &mut [u8], samples: usize) -> [&mut [u8]; SIZE] {
-    let mut rest = planes;
-    std::array::from_fn(|_| {
-        let (plane, tail) = std::mem::take(&mut rest).split_at_mut(samples);
-        rest = tail;
-        plane
-    })
 }
 
 #[cfg(test)]

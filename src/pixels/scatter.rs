@@ -348,6 +348,22 @@ mod tests {
         }
     }
 
+    /// A frame buffer of G, R, Y (2x2) and a channel the part lacks.
+    fn frame<'a>(
+        window: Box2i,
+        g: &'a mut [f32],
+        r: &'a mut [half::f16],
+        y: &'a mut [half::f16],
+        missing: &'a mut [u32],
+    ) -> FrameBuffer<'a> {
+        let mut fb = FrameBuffer::new(window).expect("window");
+        fb.add("G", g, 0.0).expect("G");
+        fb.add("R", r, 0.0).expect("R");
+        fb.add_sampled("Y", y, 2, 2, 0.0).expect("Y");
+        fb.add("none", missing, 7.0).expect("missing");
+        fb
+    }
+
     /// Lines handed out straight land in the caller's buffers where the
     /// scatter would put them; anything the scatter must convert, clip
     /// or duplicate gets none.
@@ -374,11 +390,7 @@ mod tests {
         let mut r = vec![half::f16::ZERO; 48];
         let mut y = vec![half::f16::ZERO; 12];
         let mut missing = vec![0u32; 48];
-        let mut fb = FrameBuffer::new(window).expect("window");
-        fb.add("G", &mut g, 0.0).expect("G");
-        fb.add("R", &mut r, 0.0).expect("R");
-        fb.add_sampled("Y", &mut y, 2, 2, 0.0).expect("Y");
-        fb.add("none", &mut missing, 7.0).expect("missing");
+        let fb = frame(window, &mut g, &mut r, &mut y, &mut missing);
         let plan = Plan::new(&channels, &fb).expect("plan");
         // SAFETY: the frame buffer's slices borrow the vectors above, which
         // nothing else touches until it is dropped.
@@ -402,11 +414,7 @@ mod tests {
         r.fill(half::f16::ZERO);
         y.fill(half::f16::ZERO);
         missing.fill(0);
-        let mut fb = FrameBuffer::new(window).expect("window");
-        fb.add("G", &mut g, 0.0).expect("G");
-        fb.add("R", &mut r, 0.0).expect("R");
-        fb.add_sampled("Y", &mut y, 2, 2, 0.0).expect("Y");
-        fb.add("none", &mut missing, 7.0).expect("missing");
+        let fb = frame(window, &mut g, &mut r, &mut y, &mut missing);
         let plan = Plan::new(&channels, &fb).expect("plan");
         // SAFETY: as above.
         unsafe { plan.write_block(&layout, &block_bytes) };
