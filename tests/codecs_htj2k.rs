@@ -1,5 +1,6 @@
-//! HTJ2K (OpenEXR 3.4 and 3.5, issue 15) so far: the chunk header and the
-//! codestream's headers of every chunk PyPI OpenEXR 3.5.3 writes (HTJ2K256,
+//! HTJ2K (OpenEXR 3.4 and 3.5, issue 15) so far: the chunk header, the
+//! codestream's headers and the packets (which must use up the tile
+//! exactly) of every chunk PyPI OpenEXR 3.5.3 writes (HTJ2K256,
 //! HTJ2K32 and lossy HTJ2K; scanline and tiled; HALF, FLOAT, UINT, mixed
 //! and subsampled channels; R, G, B triplets, layered and other names; odd
 //! sizes and negative origins) are read and found sound, and the chunk

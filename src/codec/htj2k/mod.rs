@@ -3,15 +3,18 @@
 //! [`chunk`]) and one JPEG 2000 codestream with High-Throughput
 //! code-blocks (see [`markers`]).
 //!
-//! Reading checks both against the block: one component per channel, each
-//! at its channel's size, sampling and depth (HALF as signed 16-bit
-//! samples, FLOAT as signed 32-bit, UINT as unsigned 32-bit). Decoding the
-//! HT code-blocks and the wavelet is not written yet (issue 15): a chunk
-//! whose headers are sound answers `EXRKIT_ERR_UNSUPPORTED`, one whose
-//! headers are not answers `EXRKIT_ERR_CORRUPT`.
+//! Reading checks both against the block (one component per channel, each
+//! at its channel's size, sampling and depth: HALF as signed 16-bit
+//! samples, FLOAT as signed 32-bit, UINT as unsigned 32-bit), then reads
+//! every packet (see [`packets`]): which code-blocks are coded and where
+//! their bytes are, which must use up the tile exactly. Decoding the HT
+//! code-blocks and the wavelet is not written yet (issue 15): a chunk that
+//! is sound so far answers `EXRKIT_ERR_UNSUPPORTED`, one that is not
+//! answers `EXRKIT_ERR_CORRUPT`.
 
 mod chunk;
 mod markers;
+mod packets;
 
 use super::BlockLayout;
 use crate::error::{corrupt, Error, Result};
@@ -29,7 +32,7 @@ pub fn decompress(compression: Compression, layout: &BlockLayout, packed: &[u8])
 }
 
 /// Checks the headers of one HTJ2K chunk of `layout` against the block,
-/// before anything is allocated for it.
+/// and reads its packets, before anything is allocated for the block.
 pub fn check(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
     let lossy = compression == Compression::LossyHtj2k;
     let chunk = chunk::read(packed, layout.channels.len(), lossy)?;
@@ -93,5 +96,6 @@ pub fn check(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> R
             );
         }
     }
+    packets::read(&codestream)?;
     Ok(())
 }
