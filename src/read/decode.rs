@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use super::Reader;
 use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockLayout};
-use crate::error::{try_resize, Error, Result};
+use crate::error::{grown, try_resize, Error, Result};
 use crate::meta::geometry::ChunkGrid;
 use crate::meta::header::Header;
 use crate::meta::types::Box2i;
@@ -262,10 +262,7 @@ impl Reader {
             .map_err(|_| Error::LimitExceeded("chunk larger than memory".into()))?;
         // The buffer only grows: chunks of other sizes take turns, and
         // shrinking it would zero the bytes again each time it regrows.
-        if scratch.packed.len() < packed_len {
-            try_resize(&mut scratch.packed, packed_len)?;
-        }
-        let packed = &mut scratch.packed[..packed_len];
+        let packed = grown(&mut scratch.packed, packed_len)?;
         self.source.read_exact_at(info.data_offset, packed)?;
         let packed = &*packed;
         let block = if packed_len == layout.unpacked_size {

@@ -21,10 +21,10 @@ use crate::error::{corrupt, Error, Result};
 use crate::meta::compression::Compression;
 use crate::meta::types::PixelType;
 
-/// Checks one HTJ2K chunk of `layout` against the block, then answers
-/// that its code-blocks are not decoded yet.
+/// Checks one HTJ2K chunk of `layout` against the block and reads its
+/// packets, then answers that its code-blocks are not decoded yet.
 pub fn decompress(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
-    check(compression, layout, packed)?;
+    packets::read(&check(compression, layout, packed)?)?;
     Err(Error::Unsupported(format!(
         "{} compression: the chunk's codestream is sound, but decoding HT code-blocks is not written yet",
         compression.name()
@@ -32,8 +32,12 @@ pub fn decompress(compression: Compression, layout: &BlockLayout, packed: &[u8])
 }
 
 /// Checks the headers of one HTJ2K chunk of `layout` against the block,
-/// and reads its packets, before anything is allocated for the block.
-pub fn check(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
+/// before anything is allocated for the block; returns its codestream.
+pub fn check<'a>(
+    compression: Compression,
+    layout: &BlockLayout,
+    packed: &'a [u8],
+) -> Result<markers::Codestream<'a>> {
     let lossy = compression == Compression::LossyHtj2k;
     let chunk = chunk::read(packed, layout.channels.len(), lossy)?;
     let codestream = markers::read(chunk.codestream)?;
@@ -96,6 +100,5 @@ pub fn check(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> R
             );
         }
     }
-    packets::read(&codestream)?;
-    Ok(())
+    Ok(codestream)
 }
