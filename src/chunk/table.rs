@@ -61,6 +61,14 @@ impl OffsetTables {
         Ok(tables)
     }
 
+    /// The table's entry for chunk `index` of `part`, if there is one.
+    pub fn offset(&self, part: usize, index: u64) -> Option<u64> {
+        self.offsets
+            .get(part)?
+            .get(usize::try_from(index).ok()?)
+            .copied()
+    }
+
     /// Whether `offset` can be the start of a chunk.
     pub fn is_plausible(&self, offset: u64, file_len: u64) -> bool {
         plausible(offset, self.end, file_len)

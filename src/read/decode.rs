@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use super::Reader;
 use crate::chunk::ChunkInfo;
 use crate::codec::{self, BlockLayout};
-use crate::error::{grown, try_resize, Error, Result};
+use crate::error::{try_resize, Error, Result};
 use crate::meta::geometry::ChunkGrid;
 use crate::meta::header::Header;
 use crate::meta::types::Box2i;
@@ -244,27 +244,39 @@ impl Reader {
         plan: &Plan<'_, '_>,
         scratch: &mut codec::BlockScratch,
     ) -> Result<()> {
-        let info = self.chunk_info(part, chunk)?;
-        self.unpack_chunk(header, &info, plan, scratch)
+        let (info, at) = crate::chunk::locate_and_read(
+            self.source.as_ref(),
+            &self.tables,
+            header,
+            part,
+            self.flags.multipart,
+            chunk,
+            &mut scratch.packed,
+        )
+        .map_err(|e| e.context(format_args!("part {part}")))?;
+        let codec::BlockScratch {
+            packed,
+            unpacked,
+            codec: codec_scratch,
+            ..
+        } = scratch;
+        let packed = packed.get(at).unwrap_or_default();
+        self.unpack_chunk(header, &info, packed, plan, unpacked, codec_scratch)
             .map_err(|e| e.context(format_args!("part {part}: chunk {chunk}")))
     }
 
-    /// Reads, unpacks and scatters a located chunk.
+    /// Unpacks and scatters a located chunk's `packed` bytes.
     fn unpack_chunk(
         &self,
         header: &Header,
         info: &ChunkInfo,
+        packed: &[u8],
         plan: &Plan<'_, '_>,
-        scratch: &mut codec::BlockScratch,
+        unpacked: &mut Vec<u8>,
+        scratch: &mut codec::Scratch,
     ) -> Result<()> {
         let layout = BlockLayout::new(header.channels(), info.region.pixels)?;
-        let packed_len = usize::try_from(info.payload_size())
-            .map_err(|_| Error::LimitExceeded("chunk larger than memory".into()))?;
-        // The buffer only grows: chunks of other sizes take turns, and
-        // shrinking it would zero the bytes again each time it regrows.
-        let packed = grown(&mut scratch.packed, packed_len)?;
-        self.source.read_exact_at(info.data_offset, packed)?;
-        let packed = &*packed;
+        let packed_len = packed.len();
         let block = if packed_len == layout.unpacked_size {
             packed
         } else {
@@ -283,27 +295,15 @@ impl Reader {
                 // constructors require it) and this call alone writes this
                 // chunk's pixels.
                 if let Some(mut runs) = unsafe { plan.direct_runs(&layout) } {
-                    codec::decompress_runs(
-                        compression,
-                        &layout,
-                        packed,
-                        &mut runs,
-                        &mut scratch.codec,
-                    )?;
+                    codec::decompress_runs(compression, &layout, packed, &mut runs, scratch)?;
                     // SAFETY: as above.
                     unsafe { plan.fill_missing(&layout) };
                     return Ok(());
                 }
             }
-            try_resize(&mut scratch.unpacked, layout.unpacked_size)?;
-            codec::decompress(
-                header.compression(),
-                &layout,
-                packed,
-                &mut scratch.unpacked,
-                &mut scratch.codec,
-            )?;
-            &scratch.unpacked
+            try_resize(unpacked, layout.unpacked_size)?;
+            codec::decompress(header.compression(), &layout, packed, unpacked, scratch)?;
+            unpacked
         };
         // SAFETY: the frame buffer's slices are valid (its constructors
         // require it) and this call alone writes this chunk's pixels.
