@@ -165,6 +165,7 @@ pub struct Scratch {
     b44: b44::Scratch,
     dwa: dwa::Scratch,
     zstd: zstd::Scratch,
+    htj2k: htj2k::Scratch,
 }
 
 impl Scratch {
@@ -177,6 +178,7 @@ impl Scratch {
             + self.b44.retained_bytes()
             + self.dwa.retained_bytes()
             + self.zstd.retained_bytes()
+            + self.htj2k.retained_bytes()
     }
 }
 
@@ -570,7 +572,7 @@ pub fn decompress(
             dwa::decompress(layout, packed, out, &mut scratch.dwa)
         }
         Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k => {
-            htj2k::decompress(compression, layout, packed)
+            htj2k::decompress(compression, layout, packed, out, &mut scratch.htj2k)
         }
         Compression::Zstd => zstd::decompress(
             flat_runs(layout),

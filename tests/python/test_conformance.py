@@ -20,7 +20,7 @@ import oracle
 pytestmark = pytest.mark.usefixtures("library")
 
 REQUIRED = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"]
-MAY_BE_UNSUPPORTED = ["htj2k256", "htj2k32", "lossy_htj2k", "zstd"]
+MAY_BE_UNSUPPORTED = ["lossy_htj2k"]
 OPENEXR_CODECS = {
     "dwaa": OpenEXR.DWAA_COMPRESSION,
     "dwab": OpenEXR.DWAB_COMPRESSION,

@@ -346,6 +346,9 @@ fn read_siz<'a>(siz: &mut Bytes<'a>) -> Result<((u32, u32), Vec<Component<'a>>)>
     if !covers(tile_x0, tile_w, x0, x_end) || !covers(tile_y0, tile_h, y0, y_end) {
         return unsupported("several tiles");
     }
+    if (x0, y0) != (0, 0) {
+        return unsupported("an image origin other than (0, 0)");
+    }
     if siz.0.len() != 3 * count {
         corrupt!(
             "HTJ2K SIZ marker of {} component bytes for {count} components",

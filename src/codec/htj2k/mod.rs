@@ -12,32 +12,51 @@
 //! is sound so far answers `EXRKIT_ERR_UNSUPPORTED`, one that is not
 //! answers `EXRKIT_ERR_CORRUPT`.
 
+mod bits;
 mod chunk;
+mod cleanup;
+mod cxt_vlc;
+mod image;
 mod markers;
 mod packets;
+mod wavelet;
+
+pub use image::Scratch;
 
 use super::BlockLayout;
-use crate::error::{corrupt, Error, Result};
+use crate::error::{corrupt, Result};
 use crate::meta::compression::Compression;
 use crate::meta::types::PixelType;
 
-/// Checks one HTJ2K chunk of `layout` against the block and reads its
-/// packets, then answers that its code-blocks are not decoded yet.
-pub fn decompress(compression: Compression, layout: &BlockLayout, packed: &[u8]) -> Result<()> {
-    packets::read(&check(compression, layout, packed)?)?;
-    Err(Error::Unsupported(format!(
-        "{} compression: the chunk's codestream is sound, but decoding HT code-blocks is not written yet",
-        compression.name()
-    )))
+/// Decodes one HTJ2K chunk of `layout` into `out`, its unpacked block.
+pub fn decompress(
+    compression: Compression,
+    layout: &BlockLayout,
+    packed: &[u8],
+    out: &mut [u8],
+    scratch: &mut Scratch,
+) -> Result<()> {
+    let (chunk, codestream) = check(compression, layout, packed)?;
+    let subbands = packets::read(&codestream)?;
+    image::decode(
+        &codestream,
+        &subbands,
+        &chunk.channel_of,
+        layout,
+        out,
+        scratch,
+    )
+    .map_err(|e| e.context(compression.name()))
 }
 
 /// Checks the headers of one HTJ2K chunk of `layout` against the block,
-/// before anything is allocated for the block; returns its codestream.
+/// before anything is allocated for the block; returns its channel map and
+/// codestream.
 pub fn check<'a>(
     compression: Compression,
     layout: &BlockLayout,
     packed: &'a [u8],
-) -> Result<markers::Codestream<'a>> {
+) -> Result<(chunk::Chunk<'a>, markers::Codestream<'a>)> {
     let lossy = compression == Compression::LossyHtj2k;
     let chunk = chunk::read(packed, layout.channels.len(), lossy)?;
     let codestream = markers::read(chunk.codestream)?;
@@ -100,5 +119,5 @@ pub fn check<'a>(
             );
         }
     }
-    Ok(codestream)
+    Ok((chunk, codestream))
 }

@@ -1,0 +1,230 @@
+//! The three bit-streams of an HT cleanup segment (T.814 clause 7.1):
+//! MagSgn read forward from the segment's start, MEL read forward from the
+//! end of MagSgn, and VLC read backward from the segment's end. Each skips
+//! the stuffed bits its encoder inserted and, past its bytes, reads filler
+//! (1s for MagSgn and MEL, 0s for VLC) instead of failing: a valid
+//! stream never needs them, and a damaged one decodes to some samples of
+//! the block's size without reading outside the segment.
+
+/// The MagSgn stream: least significant bit of each byte first; a byte
+/// after 0xFF gives its 7 low bits only.
+pub(super) struct MagSgn<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    acc: u64,
+    count: u32,
+    after_ff: bool,
+}
+
+impl<'a> MagSgn<'a> {
+    /// Reads `bytes`, the segment's first `Pcup` bytes.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            acc: 0,
+            count: 0,
+            after_ff: false,
+        }
+    }
+
+    /// The next `n` bits (at most 56), first bit in bit 0.
+    pub fn take(&mut self, n: u32) -> u64 {
+        debug_assert!(n <= 56);
+        while self.count < n {
+            let byte = self.bytes.get(self.at).copied().unwrap_or(0xFF);
+            self.at += 1;
+            let (value, width) = if self.after_ff {
+                (byte & 0x7F, 7)
+            } else {
+                (byte, 8)
+            };
+            self.after_ff = byte == 0xFF;
+            self.acc |= u64::from(value) << self.count;
+            self.count += width;
+        }
+        let bits = self.acc & ((1u64 << n) - 1);
+        self.acc >>= n;
+        self.count -= n;
+        bits
+    }
+}
+
+/// The MEL stream: most significant bit of each byte first; a byte after
+/// 0xFF gives its 7 low bits only. Its last byte is shared with VLC, whose
+/// 4 bits there read as 1s.
+pub(super) struct Mel<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    acc: u64,
+    count: u32,
+    after_ff: bool,
+}
+
+impl<'a> Mel<'a> {
+    /// Reads `bytes`: from the end of MagSgn up to and including the
+    /// segment's last byte but one.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            acc: 0,
+            count: 0,
+            after_ff: false,
+        }
+    }
+
+    /// The next `n` bits (at most 8), first bit highest.
+    pub fn take(&mut self, n: u32) -> u32 {
+        debug_assert!(n <= 8);
+        while self.count < n {
+            let byte = match self.bytes.get(self.at) {
+                Some(&b) if self.at + 1 == self.bytes.len() => b | 0x0F,
+                Some(&b) => b,
+                None => 0xFF,
+            };
+            self.at += 1;
+            let (value, width) = if self.after_ff {
+                (byte & 0x7F, 7)
+            } else {
+                (byte, 8)
+            };
+            self.after_ff = byte == 0xFF;
+            self.acc = self.acc << width | u64::from(value);
+            self.count += width;
+        }
+        self.count -= n;
+        let bits = (self.acc >> self.count) as u32 & ((1u32 << n) - 1);
+        self.acc &= (1u64 << self.count) - 1;
+        bits
+    }
+}
+
+/// The VLC stream, read from the segment's end towards its start: least
+/// significant bit of each byte first. After a byte above 0x8F, a byte
+/// whose 7 low bits are all 1 gives those 7 bits only. It starts with the
+/// 4 high bits of the segment's last byte but one (the low 4 and the last
+/// byte hold the length of MEL and VLC).
+pub(super) struct Vlc<'a> {
+    bytes: &'a [u8],
+    /// Bytes not read yet: `bytes[..left]`.
+    left: usize,
+    acc: u64,
+    count: u32,
+    after_big: bool,
+}
+
+impl<'a> Vlc<'a> {
+    /// Reads `bytes`: from the end of MagSgn up to and including the
+    /// segment's last byte but one, which must exist.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        let last = bytes.last().copied().unwrap_or(0) | 0x0F;
+        let mut vlc = Self {
+            bytes,
+            left: bytes.len().saturating_sub(1),
+            acc: u64::from(last >> 4),
+            count: 4,
+            after_big: last > 0x8F,
+        };
+        // The segment's very last byte, 0xFF once its length bits are
+        // masked, is above 0x8F: the first nibble may hold a stuffed bit.
+        if last & 0x7F == 0x7F {
+            vlc.acc &= 0x7;
+            vlc.count = 3;
+        }
+        vlc
+    }
+
+    /// The next 7 bits without consuming them, first bit in bit 0.
+    pub fn peek7(&mut self) -> u32 {
+        self.fill(7);
+        (self.acc & 0x7F) as u32
+    }
+
+    /// Consumes `n` bits (at most 32).
+    pub fn skip(&mut self, n: u32) {
+        self.fill(n);
+        self.acc >>= n;
+        self.count -= n;
+    }
+
+    /// The next `n` bits (at most 32), first bit in bit 0.
+    pub fn take(&mut self, n: u32) -> u32 {
+        self.fill(n);
+        let bits = (self.acc & ((1u64 << n) - 1)) as u32;
+        self.acc >>= n;
+        self.count -= n;
+        bits
+    }
+
+    fn fill(&mut self, n: u32) {
+        debug_assert!(n <= 32);
+        while self.count < n {
+            let byte = match self.left.checked_sub(1) {
+                Some(i) => {
+                    self.left = i;
+                    self.bytes.get(i).copied().unwrap_or(0)
+                }
+                None => 0,
+            };
+            let (value, width) = if self.after_big && byte & 0x7F == 0x7F {
+                (byte & 0x7F, 7)
+            } else {
+                (byte, 8)
+            };
+            self.after_big = byte > 0x8F;
+            self.acc |= u64::from(value) << self.count;
+            self.count += width;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magsgn_reads_low_bits_first_and_drops_the_stuffed_bit() {
+        let mut bits = MagSgn::new(&[0b1010_0110, 0xFF, 0x7F, 0x01]);
+        assert_eq!(bits.take(3), 0b110);
+        assert_eq!(bits.take(5), 0b10100);
+        assert_eq!(bits.take(8), 0xFF);
+        // 0x7F after 0xFF carries 7 bits, then 0x01 all 8.
+        assert_eq!(bits.take(7), 0x7F);
+        assert_eq!(bits.take(8), 0x01);
+        // Past the end: 1s, again 7 bits after the filler's 0xFF.
+        assert_eq!(bits.take(20), 0xF_FFFF);
+    }
+
+    #[test]
+    fn mel_reads_high_bits_first_and_masks_its_last_byte() {
+        let mut bits = Mel::new(&[0b1001_0110, 0xFF, 0x35, 0xA0]);
+        assert_eq!(bits.take(3), 0b100);
+        assert_eq!(bits.take(5), 0b10110);
+        assert_eq!(bits.take(8), 0xFF);
+        assert_eq!(bits.take(7), 0x35);
+        // The last byte is shared with VLC: its low nibble reads as 1s.
+        assert_eq!(bits.take(8), 0xAF);
+        assert_eq!(bits.take(8), 0xFF);
+    }
+
+    #[test]
+    fn vlc_reads_backward_from_the_high_nibble() {
+        // Last byte 0x5? starts with nibble 5; then 0x12 and 0x34 below.
+        let mut bits = Vlc::new(&[0x34, 0x12, 0x53]);
+        assert_eq!(bits.take(4), 0x5);
+        assert_eq!(bits.take(8), 0x12);
+        assert_eq!(bits.take(8), 0x34);
+        assert_eq!(bits.take(8), 0);
+        // A high nibble of 7 after the masked 0xFF is 3 bits and a stuffed one.
+        let mut bits = Vlc::new(&[0x01, 0x70]);
+        assert_eq!(bits.take(3), 0b111);
+        assert_eq!(bits.take(8), 0x01);
+        // After a byte above 0x8F, 0x7F gives 7 bits.
+        let mut bits = Vlc::new(&[0x01, 0x7F, 0x90]);
+        assert_eq!(bits.take(4), 0x9);
+        assert_eq!(bits.peek7(), 0x7F);
+        assert_eq!(bits.take(7), 0x7F);
+        assert_eq!(bits.take(8), 0x01);
+    }
+}

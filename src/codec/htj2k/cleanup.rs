@@ -1,0 +1,314 @@
+//! The HT cleanup pass of one code-block (T.814 clause 7.3): which samples
+//! are significant (MEL and CxtVLC, quad by quad), the bound on their
+//! exponents (U-VLC), then each significant sample's magnitude and sign
+//! (MagSgn).
+//!
+//! A block is scanned in quads of 2x2 samples, line-pair by line-pair, left
+//! to right; sample `j` of a quad is its top-left (0), bottom-left (1),
+//! top-right (2) or bottom-right (3).
+
+use super::bits::{MagSgn, Mel, Vlc};
+use super::cxt_vlc::{Lookup, Quad, FIRST_LINE_PAIR, OTHER_LINE_PAIRS};
+use crate::error::{corrupt, Result};
+
+/// The MEL coder's run exponent for each of its 13 states (T.814 Table 2).
+const MEL_EXPONENTS: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
+
+/// The longest MEL and VLC part a cleanup segment may declare.
+const MAX_SUFFIX: usize = 4079;
+
+/// Where a decoded block goes and how its samples are scaled.
+pub(super) struct Target<'a> {
+    /// The band's samples from the block's top-left one on.
+    pub samples: &'a mut [i64],
+    /// Samples from one band row to the next.
+    pub stride: usize,
+    /// The block's width and height in samples.
+    pub size: (usize, usize),
+    /// Bit-planes above the cleanup pass known to be zero, placeholder
+    /// passes included.
+    pub missing_msbs: u32,
+    /// The band's number of magnitude bit-planes.
+    pub k_max: u32,
+}
+
+/// What the VLC and MEL streams say about one quad.
+#[derive(Clone, Copy, Default)]
+struct QuadInfo {
+    code: Option<Quad>,
+    /// The exponent bound's offset `u_q`.
+    offset: u32,
+}
+
+impl QuadInfo {
+    fn rho(self) -> u32 {
+        self.code.map_or(0, Quad::rho)
+    }
+}
+
+/// Buffers reused from block to block.
+#[derive(Default)]
+pub(super) struct Scratch {
+    above: Vec<QuadInfo>,
+    row: Vec<QuadInfo>,
+    /// `2(μ-1)+1` of each significant sample of the line-pair above's lower
+    /// row, 0 elsewhere, one column of margin either side.
+    lower_row: Vec<u64>,
+    next_lower_row: Vec<u64>,
+}
+
+/// The MEL symbol decoder (T.814 clause 7.3.3).
+struct MelDecoder<'a> {
+    bits: Mel<'a>,
+    state: usize,
+    zeros: u32,
+    one_follows: bool,
+}
+
+impl MelDecoder<'_> {
+    fn symbol(&mut self) -> bool {
+        if self.zeros == 0 && !self.one_follows {
+            let exponent = MEL_EXPONENTS.get(self.state).copied().unwrap_or(5);
+            if self.bits.take(1) == 1 {
+                self.zeros = 1 << exponent;
+                self.state = (self.state + 1).min(12);
+            } else {
+                self.zeros = if exponent == 0 {
+                    0
+                } else {
+                    self.bits.take(exponent)
+                };
+                self.one_follows = true;
+                self.state = self.state.saturating_sub(1);
+            }
+        }
+        if self.zeros > 0 {
+            self.zeros -= 1;
+            false
+        } else {
+            self.one_follows = false;
+            true
+        }
+    }
+}
+
+/// Decodes the cleanup segment `segment` into `target`, writing every
+/// sample of the block (0 where insignificant).
+pub(super) fn decode(segment: &[u8], target: Target<'_>, scratch: &mut Scratch) -> Result<()> {
+    let len = segment.len();
+    let [.., before_last, last] = *segment else {
+        corrupt!("HT cleanup segment of {len} bytes");
+    };
+    let suffix = 16 * usize::from(last) + usize::from(before_last & 0x0F);
+    if !(2..=len.min(MAX_SUFFIX)).contains(&suffix) {
+        corrupt!("HT cleanup segment of {len} bytes declares {suffix} bytes of MEL and VLC");
+    }
+    let Some(p) = target.k_max.checked_sub(target.missing_msbs + 1) else {
+        corrupt!(
+            "HT code-block misses {} of its band's {} bit-planes",
+            target.missing_msbs,
+            target.k_max
+        );
+    };
+    let prefix = len - suffix;
+    let (magsgn, rest) = segment.split_at(prefix);
+    let mel_vlc = &rest[..rest.len() - 1];
+    let mut mel = MelDecoder {
+        bits: Mel::new(mel_vlc),
+        state: 0,
+        zeros: 0,
+        one_follows: false,
+    };
+    let mut vlc = Vlc::new(mel_vlc);
+    let mut magsgn = MagSgn::new(magsgn);
+    let (width, height) = target.size;
+    let quads = width.div_ceil(2);
+    let Scratch {
+        above,
+        row,
+        lower_row,
+        next_lower_row,
+    } = scratch;
+    for buffer in [&mut *above, &mut *row] {
+        buffer.clear();
+        buffer.resize(quads + 1, QuadInfo::default());
+    }
+    for buffer in [&mut *lower_row, &mut *next_lower_row] {
+        buffer.clear();
+        buffer.resize(2 * quads + 3, 0);
+    }
+    let bound = target.missing_msbs + 2;
+    for pair in 0..height.div_ceil(2) {
+        let first = pair == 0;
+        quads_of_line_pair(first, above, row, &mut mel, &mut vlc);
+        let rows = (height - 2 * pair).min(2);
+        for (q, info) in row.iter().take(quads).enumerate() {
+            let neighbours = lower_row[2 * q..2 * q + 4].iter().fold(0, |a, v| a | v);
+            let kappa = if first || info.rho().count_ones() < 2 {
+                1
+            } else {
+                (63 - (neighbours | 2).leading_zeros()).max(1)
+            };
+            let bound_q = kappa + info.offset;
+            if bound_q > bound {
+                corrupt!(
+                    "HT quad with exponent bound {bound_q} in a block missing {} bit-planes",
+                    target.missing_msbs
+                );
+            }
+            let code = info.code.unwrap_or(Quad::INSIGNIFICANT);
+            let columns = (width - 2 * q).min(2);
+            for j in 0..4u32 {
+                let (dx, dy) = ((j >> 1) as usize, (j & 1) as usize);
+                if dx >= columns || dy >= rows {
+                    continue;
+                }
+                let mut magnitude = 0;
+                if code.rho() >> j & 1 == 1 {
+                    let known = code.e_k() >> j & 1;
+                    let bits = bound_q - known;
+                    let v = magsgn.take(bits) | u64::from(code.e_1() >> j & 1) << bits;
+                    let mu = (v >> 1) + 1;
+                    let value = if p == 0 { mu } else { (mu << p) | 1 << (p - 1) } as i64;
+                    magnitude = if v & 1 == 1 { -value } else { value };
+                    if dy == 1 {
+                        next_lower_row[2 * q + dx + 1] = v | 1;
+                    }
+                } else if dy == 1 {
+                    next_lower_row[2 * q + dx + 1] = 0;
+                }
+                let at = (2 * pair + dy) * target.stride + 2 * q + dx;
+                if let Some(sample) = target.samples.get_mut(at) {
+                    *sample = magnitude;
+                }
+            }
+        }
+        std::mem::swap(above, row);
+        std::mem::swap(lower_row, next_lower_row);
+    }
+    Ok(())
+}
+
+/// Decodes the significance and exponent offsets of one line-pair's quads
+/// into `row`, from the MEL and VLC streams; `above` holds the line-pair
+/// above (ignored for the first).
+fn quads_of_line_pair(
+    first: bool,
+    above: &[QuadInfo],
+    row: &mut [QuadInfo],
+    mel: &mut MelDecoder<'_>,
+    vlc: &mut Vlc<'_>,
+) {
+    let quads = row.len() - 1;
+    let table: &Lookup = if first {
+        &FIRST_LINE_PAIR
+    } else {
+        &OTHER_LINE_PAIRS
+    };
+    let rho_above = |q: usize| above.get(q).map_or(0, |i| i.rho());
+    let mut left = 0;
+    let mut q = 0;
+    while q < quads {
+        let pair_len = (quads - q).min(2);
+        for (k, slot) in row.iter_mut().enumerate().skip(q).take(pair_len) {
+            let context = if first {
+                (left | left >> 1) & 1 | (left >> 2 & 1) << 1 | (left >> 3 & 1) << 2
+            } else {
+                let nw = if k == 0 { 0 } else { rho_above(k - 1) >> 3 & 1 };
+                let (n, ne) = (rho_above(k) >> 1 & 1, rho_above(k) >> 3 & 1);
+                let nf = rho_above(k + 1) >> 1 & 1;
+                (nw | n) | ((left >> 2 | left >> 3) & 1) << 1 | (ne | nf) << 2
+            };
+            let code = if context == 0 && !mel.symbol() {
+                None
+            } else {
+                let quad = table[context as usize][vlc.peek7() as usize];
+                vlc.skip(quad.len());
+                Some(quad)
+            };
+            *slot = QuadInfo { code, offset: 0 };
+            left = code.map_or(0, Quad::rho);
+        }
+        offsets_of_quad_pair(first, &mut row[q..q + pair_len], mel, vlc);
+        q += pair_len;
+    }
+    row[quads] = QuadInfo::default();
+}
+
+/// Decodes the exponent offsets `u_q` of one or two neighbouring quads
+/// (T.814 clause 7.3.6).
+fn offsets_of_quad_pair(
+    first: bool,
+    pair: &mut [QuadInfo],
+    mel: &mut MelDecoder<'_>,
+    vlc: &mut Vlc<'_>,
+) {
+    let wanted = |info: &QuadInfo| info.code.is_some_and(Quad::u_off);
+    let both = pair.len() == 2 && pair.iter().all(wanted);
+    if first && both && !mel.symbol() {
+        let prefix = u_prefix(vlc);
+        if prefix >= 3 {
+            pair[1].offset = vlc.take(1) + 1;
+            pair[0].offset = u_rest(prefix, vlc);
+            return;
+        }
+        let second = u_prefix(vlc);
+        let (suffix_0, suffix_1) = (u_suffix(prefix, vlc), u_suffix(second, vlc));
+        pair[0].offset = u_extension(prefix + suffix_0, vlc);
+        pair[1].offset = u_extension(second + suffix_1, vlc);
+        return;
+    }
+    let bias = if first && both { 2 } else { 0 };
+    let mut prefixes = [0; 2];
+    for (prefix, info) in prefixes.iter_mut().zip(pair.iter()) {
+        if wanted(info) {
+            *prefix = u_prefix(vlc);
+        }
+    }
+    let mut sums = [0; 2];
+    for (sum, &prefix) in sums.iter_mut().zip(&prefixes) {
+        if prefix != 0 {
+            *sum = prefix + u_suffix(prefix, vlc);
+        }
+    }
+    for (info, &sum) in pair.iter_mut().zip(&sums) {
+        if sum != 0 {
+            info.offset = bias + u_extension(sum, vlc);
+        }
+    }
+}
+
+/// The prefix of an exponent offset (T.814 Table 3): 1, 2, 3 or 5.
+fn u_prefix(vlc: &mut Vlc<'_>) -> u32 {
+    for prefix in 1..=3 {
+        if vlc.take(1) == 1 {
+            return prefix;
+        }
+    }
+    5
+}
+
+/// `prefix` plus the suffix that follows it.
+fn u_suffix(prefix: u32, vlc: &mut Vlc<'_>) -> u32 {
+    match prefix {
+        3 => vlc.take(1),
+        5 => vlc.take(5),
+        _ => 0,
+    }
+}
+
+/// The offset from `prefix + suffix`, reading its 4-bit extension when
+/// that sum is above 32.
+fn u_extension(sum: u32, vlc: &mut Vlc<'_>) -> u32 {
+    if sum > 32 {
+        sum + 4 * vlc.take(4)
+    } else {
+        sum
+    }
+}
+
+/// The whole offset of a quad whose prefix was read: suffix, extension.
+fn u_rest(prefix: u32, vlc: &mut Vlc<'_>) -> u32 {
+    let sum = prefix + u_suffix(prefix, vlc);
+    u_extension(sum, vlc)
+}
