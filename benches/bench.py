@@ -29,7 +29,10 @@ import subprocess
 import sys
 import time
 
-CODECS = ["none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "zstd"]
+CODECS = [
+    "none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab", "zstd",
+    "htj2k256", "htj2k32",
+]
 WIDTH, HEIGHT = 3840, 2160
 GENERATED = [(kind, codec) for kind in ("half", "float") for codec in CODECS]
 
@@ -118,24 +121,14 @@ def generate(directory):
     ]
     if not missing:
         return
-    compression = {
-        "none": OpenEXR.NO_COMPRESSION,
-        "rle": OpenEXR.RLE_COMPRESSION,
-        "zips": OpenEXR.ZIPS_COMPRESSION,
-        "zip": OpenEXR.ZIP_COMPRESSION,
-        "piz": OpenEXR.PIZ_COMPRESSION,
-        "pxr24": OpenEXR.PXR24_COMPRESSION,
-        "b44": OpenEXR.B44_COMPRESSION,
-        "b44a": OpenEXR.B44A_COMPRESSION,
-        "dwaa": OpenEXR.DWAA_COMPRESSION,
-        "dwab": OpenEXR.DWAB_COMPRESSION,
-        "zstd": OpenEXR.ZSTD_COMPRESSION,
-    }
     planes = content(HEIGHT, WIDTH)
     for kind, codec in missing:
         dtype = np.float16 if kind == "half" else np.float32
         channels = {name: plane.astype(dtype) for name, plane in planes.items()}
-        header = {"compression": compression[codec], "type": OpenEXR.scanlineimage}
+        header = {
+            "compression": getattr(OpenEXR, PY_COMPRESSION[codec]),
+            "type": OpenEXR.scanlineimage,
+        }
         path = os.path.join(directory, generated_name(kind, codec))
         print(f"writing {path}", file=sys.stderr)
         with OpenEXR.File(header, channels) as f:
@@ -254,6 +247,8 @@ PY_COMPRESSION = {
     "dwaa": "DWAA_COMPRESSION",
     "dwab": "DWAB_COMPRESSION",
     "zstd": "ZSTD_COMPRESSION",
+    "htj2k256": "HTJ2K256_COMPRESSION",
+    "htj2k32": "HTJ2K32_COMPRESSION",
 }
 
 

@@ -156,7 +156,7 @@ pub(super) fn decode(segment: &[u8], target: Target<'_>, scratch: &mut Scratch) 
                     target.missing_msbs
                 );
             }
-            let code = info.code.unwrap_or(Quad::INSIGNIFICANT);
+            let code = info.code.unwrap_or_default();
             let columns = (width - 2 * q).min(2);
             for j in 0..4u32 {
                 let (dx, dy) = ((j >> 1) as usize, (j & 1) as usize);

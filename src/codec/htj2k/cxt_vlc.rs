@@ -22,13 +22,11 @@ type Row = (u8, u8, u8, u8, u8, u8, u8);
 /// What a codeword says about a quad, packed in 16 bits: ρ in bits 0-3,
 /// u_off in bit 4, ε^k in bits 5-8, ε^1 in bits 9-12 and the codeword's
 /// length in bits 13-15.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The default is a quad with no significant sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Quad(u16);
 
 impl Quad {
-    /// A quad with no significant sample.
-    pub const INSIGNIFICANT: Self = Self(0);
-
     /// The significance pattern: bit `j` for sample `j` of the quad
     /// (top-left, bottom-left, top-right, bottom-right).
     pub fn rho(self) -> u32 {
