@@ -29,9 +29,47 @@ impl<'a> MagSgn<'a> {
     }
 
     /// The next `n` bits (at most 56), first bit in bit 0.
+    #[inline]
     pub fn take(&mut self, n: u32) -> u64 {
         debug_assert!(n <= 56);
-        while self.count < n {
+        if self.count < n {
+            self.refill();
+        }
+        let bits = self.acc & ((1u64 << n) - 1);
+        self.acc >>= n;
+        self.count -= n;
+        bits
+    }
+
+    /// Adds whole bytes while at least 8 bits are free: 8 at a time where
+    /// no stuffed bit is among them, else one by one.
+    #[inline(never)]
+    fn refill(&mut self) {
+        let free = ((64 - self.count) / 8) as usize;
+        if let Some(word) = self.bytes.get(self.at..self.at + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            // Bytes that are 0xFF, each marked by its top bit.
+            let ff = (!word).wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080;
+            // The first `free` bytes are plain unless one of them follows 0xFF.
+            let before_last = if free >= 8 {
+                u64::MAX >> 8
+            } else {
+                (1u64 << (8 * (free - 1))) - 1
+            };
+            if !self.after_ff && ff & before_last == 0 {
+                let taken = if free >= 8 {
+                    word
+                } else {
+                    word & ((1u64 << (8 * free)) - 1)
+                };
+                self.acc |= taken << self.count;
+                self.count += 8 * free as u32;
+                self.at += free;
+                self.after_ff = word >> (8 * (free - 1)) & 0xFF == 0xFF;
+                return;
+            }
+        }
+        while self.count <= 56 {
             let byte = self.bytes.get(self.at).copied().unwrap_or(0xFF);
             self.at += 1;
             let (value, width) = if self.after_ff {
@@ -43,10 +81,6 @@ impl<'a> MagSgn<'a> {
             self.acc |= u64::from(value) << self.count;
             self.count += width;
         }
-        let bits = self.acc & ((1u64 << n) - 1);
-        self.acc >>= n;
-        self.count -= n;
-        bits
     }
 }
 
@@ -136,12 +170,14 @@ impl<'a> Vlc<'a> {
     }
 
     /// The next 7 bits without consuming them, first bit in bit 0.
+    #[inline]
     pub fn peek7(&mut self) -> u32 {
         self.fill(7);
         (self.acc & 0x7F) as u32
     }
 
     /// Consumes `n` bits (at most 32).
+    #[inline]
     pub fn skip(&mut self, n: u32) {
         self.fill(n);
         self.acc >>= n;
@@ -149,6 +185,7 @@ impl<'a> Vlc<'a> {
     }
 
     /// The next `n` bits (at most 32), first bit in bit 0.
+    #[inline]
     pub fn take(&mut self, n: u32) -> u32 {
         self.fill(n);
         let bits = (self.acc & ((1u64 << n) - 1)) as u32;
@@ -157,9 +194,41 @@ impl<'a> Vlc<'a> {
         bits
     }
 
+    #[inline]
     fn fill(&mut self, n: u32) {
         debug_assert!(n <= 32);
-        while self.count < n {
+        if self.count < n {
+            self.refill();
+        }
+    }
+
+    /// Adds whole bytes while at least 8 bits are free: 8 at a time where
+    /// none can hold a stuffed bit, else one by one.
+    #[inline(never)]
+    fn refill(&mut self) {
+        let free = ((64 - self.count) / 8) as usize;
+        if let Some(start) = self.left.checked_sub(8) {
+            let word = &self.bytes[start..self.left];
+            // The byte nearest the end first, in the low bits.
+            let word = u64::from_be_bytes(word.try_into().unwrap_or_default());
+            // Bytes whose 7 low bits are all 1, each marked by its top bit:
+            // only those can hold a stuffed bit.
+            let ones = !(word | 0x8080_8080_8080_8080);
+            let sevens = ones.wrapping_sub(0x0101_0101_0101_0101) & !ones & 0x8080_8080_8080_8080;
+            let taken_mask = if free >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * free)) - 1
+            };
+            if sevens & taken_mask == 0 {
+                self.acc |= (word & taken_mask) << self.count;
+                self.count += 8 * free as u32;
+                self.left = start + 8 - free;
+                self.after_big = word >> (8 * (free - 1)) & 0xFF > 0x8F;
+                return;
+            }
+        }
+        while self.count <= 56 {
             let byte = match self.left.checked_sub(1) {
                 Some(i) => {
                     self.left = i;
@@ -226,5 +295,107 @@ mod tests {
         assert_eq!(bits.peek7(), 0x7F);
         assert_eq!(bits.take(7), 0x7F);
         assert_eq!(bits.take(8), 0x01);
+    }
+
+    /// The bits a stream of `bytes` carries, one by one: each byte's `keep`
+    /// low bits (7 or 8, given the byte before it), least significant
+    /// first; `filler` after the end.
+    fn model(bytes: &[u8], filler: u8, keep: impl Fn(Option<u8>, u8) -> u32) -> Vec<u64> {
+        let mut bits = Vec::new();
+        let mut before = None;
+        for byte in bytes
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(filler, 300))
+        {
+            bits.extend((0..keep(before, byte)).map(|i| u64::from(byte >> i & 1)));
+            before = Some(byte);
+        }
+        bits
+    }
+
+    /// Random streams, many of their bytes 0xFF or with 7 low bits set.
+    fn streams() -> impl Iterator<Item = (Vec<u8>, Vec<u32>)> {
+        let mut state = 0x9E37_79B9u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        (0..300).map(move |round| {
+            let len = (next() % 40) as usize + round % 3;
+            let bytes = (0..len)
+                .map(|_| match next() % 6 {
+                    0 => 0xFF,
+                    1 => 0x7F,
+                    2 => 0x90 | (next() as u8 & 0x6F),
+                    _ => next() as u8,
+                })
+                .collect();
+            let widths = (0..60).map(|_| next() % 33).collect();
+            (bytes, widths)
+        })
+    }
+
+    #[test]
+    fn magsgn_word_refills_read_what_bytes_do() {
+        for (bytes, widths) in streams() {
+            let expected = model(
+                &bytes,
+                0xFF,
+                |before, _| if before == Some(0xFF) { 7 } else { 8 },
+            );
+            let mut reader = MagSgn::new(&bytes);
+            let mut at = 0;
+            for n in widths {
+                let value: u64 = expected[at..at + n as usize]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| b << i)
+                    .sum();
+                assert_eq!(reader.take(n), value, "{bytes:02x?} at bit {at}");
+                at += n as usize;
+            }
+        }
+    }
+
+    #[test]
+    fn vlc_word_refills_read_what_bytes_do() {
+        for (bytes, widths) in streams() {
+            if bytes.is_empty() {
+                continue;
+            }
+            // The model reads whole bytes backward from the last but one,
+            // after the first nibble of the last.
+            let last = bytes[bytes.len() - 1] | 0x0F;
+            let below: Vec<u8> = bytes[..bytes.len() - 1].iter().rev().copied().collect();
+            let mut expected: Vec<u64> = if last & 0x7F == 0x7F {
+                (4..7).map(|i| u64::from(last >> i & 1)).collect()
+            } else {
+                (4..8).map(|i| u64::from(last >> i & 1)).collect()
+            };
+            let mut before = last;
+            for &byte in below.iter().chain(std::iter::repeat_n(&0, 300)) {
+                let keep = if before > 0x8F && byte & 0x7F == 0x7F {
+                    7
+                } else {
+                    8
+                };
+                expected.extend((0..keep).map(|i| u64::from(byte >> i & 1)));
+                before = byte;
+            }
+            let mut reader = Vlc::new(&bytes);
+            let mut at = 0;
+            for n in widths {
+                let value: u64 = expected[at..at + n as usize]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| b << i)
+                    .sum();
+                assert_eq!(u64::from(reader.take(n)), value, "{bytes:02x?} at bit {at}");
+                at += n as usize;
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 use super::bits::{MagSgn, Mel, Vlc};
 use super::cxt_vlc::{Lookup, Quad, FIRST_LINE_PAIR, OTHER_LINE_PAIRS};
+use super::sample::Sample;
 use crate::error::{corrupt, Result};
 
 /// The MEL coder's run exponent for each of its 13 states (T.814 Table 2).
@@ -18,9 +19,9 @@ const MEL_EXPONENTS: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
 const MAX_SUFFIX: usize = 4079;
 
 /// Where a decoded block goes and how its samples are scaled.
-pub(super) struct Target<'a> {
+pub(super) struct Target<'a, T> {
     /// The band's samples from the block's top-left one on.
-    pub samples: &'a mut [i64],
+    pub samples: &'a mut [T],
     /// Samples from one band row to the next.
     pub stride: usize,
     /// The block's width and height in samples.
@@ -94,7 +95,12 @@ impl MelDecoder<'_> {
 
 /// Decodes the cleanup segment `segment` into `target`, writing every
 /// sample of the block (0 where insignificant).
-pub(super) fn decode(segment: &[u8], target: Target<'_>, scratch: &mut Scratch) -> Result<()> {
+#[inline(never)]
+pub(super) fn decode<T: Sample>(
+    segment: &[u8],
+    target: Target<'_, T>,
+    scratch: &mut Scratch,
+) -> Result<()> {
     let len = segment.len();
     let [.., before_last, last] = *segment else {
         corrupt!("HT cleanup segment of {len} bytes");
@@ -138,50 +144,73 @@ pub(super) fn decode(segment: &[u8], target: Target<'_>, scratch: &mut Scratch) 
         buffer.resize(2 * quads + 3, 0);
     }
     let bound = target.missing_msbs + 2;
+    // Samples right of an odd-width block or below an odd-height one.
+    let outside_right = if width % 2 == 1 { 0b1100 } else { 0 };
     for pair in 0..height.div_ceil(2) {
         let first = pair == 0;
         quads_of_line_pair(first, above, row, &mut mel, &mut vlc);
-        let rows = (height - 2 * pair).min(2);
-        for (q, info) in row.iter().take(quads).enumerate() {
-            let neighbours = lower_row[2 * q..2 * q + 4].iter().fold(0, |a, v| a | v);
-            let kappa = if first || info.rho().count_ones() < 2 {
-                1
+        let y = 2 * pair;
+        let outside_below = if y + 1 == height { 0b1010 } else { 0 };
+        let (head, tail) = target
+            .samples
+            .split_at_mut((y * target.stride + target.stride).min(target.samples.len()));
+        let (Some(top), Some(bottom)) = (
+            head.get_mut(y * target.stride..y * target.stride + width),
+            if outside_below == 0 {
+                tail.get_mut(..width)
             } else {
-                (63 - (neighbours | 2).leading_zeros()).max(1)
-            };
-            let bound_q = kappa + info.offset;
-            if bound_q > bound {
-                corrupt!(
-                    "HT quad with exponent bound {bound_q} in a block missing {} bit-planes",
-                    target.missing_msbs
-                );
-            }
+                Some(&mut [][..])
+            },
+        ) else {
+            corrupt!("HT code-block of {width}x{height} outside its band");
+        };
+        let bottoms = bottom
+            .chunks_mut(2)
+            .map(Some)
+            .chain(std::iter::repeat_with(|| None));
+        let quads_here = row.iter().zip(top.chunks_mut(2).zip(bottoms));
+        for (q, (info, (top, bottom))) in quads_here.enumerate() {
+            let outside = outside_below | if 2 * q + 1 == width { outside_right } else { 0 };
             let code = info.code.unwrap_or_default();
-            let columns = (width - 2 * q).min(2);
-            for j in 0..4u32 {
-                let (dx, dy) = ((j >> 1) as usize, (j & 1) as usize);
-                if dx >= columns || dy >= rows {
-                    continue;
+            let rho = code.rho() & !outside;
+            let mut values = [T::default(); 4];
+            let mut lower = [0u64; 2];
+            if rho != 0 {
+                let neighbours = lower_row[2 * q..2 * q + 4].iter().fold(0, |a, v| a | v);
+                let kappa = if first || code.rho().count_ones() < 2 {
+                    1
+                } else {
+                    (63 - (neighbours | 2).leading_zeros()).max(1)
+                };
+                let bound_q = kappa + info.offset;
+                if bound_q > bound {
+                    corrupt!(
+                        "HT quad with exponent bound {bound_q} in a block missing {} bit-planes",
+                        target.missing_msbs
+                    );
                 }
-                let mut magnitude = 0;
-                if code.rho() >> j & 1 == 1 {
-                    let known = code.e_k() >> j & 1;
-                    let bits = bound_q - known;
+                let mut left = rho;
+                while left != 0 {
+                    let j = left.trailing_zeros();
+                    left &= left - 1;
+                    let bits = bound_q - (code.e_k() >> j & 1);
                     let v = magsgn.take(bits) | u64::from(code.e_1() >> j & 1) << bits;
                     let mu = (v >> 1) + 1;
-                    let value = if p == 0 { mu } else { (mu << p) | 1 << (p - 1) } as i64;
-                    magnitude = if v & 1 == 1 { -value } else { value };
-                    if dy == 1 {
-                        next_lower_row[2 * q + dx + 1] = v | 1;
+                    let magnitude = if p == 0 { mu } else { mu << p | 1 << (p - 1) };
+                    let magnitude = T::from_i64(magnitude as i64);
+                    values[j as usize] = if v & 1 == 1 { -magnitude } else { magnitude };
+                    if j & 1 == 1 {
+                        lower[(j >> 1) as usize] = v | 1;
                     }
-                } else if dy == 1 {
-                    next_lower_row[2 * q + dx + 1] = 0;
-                }
-                let at = (2 * pair + dy) * target.stride + 2 * q + dx;
-                if let Some(sample) = target.samples.get_mut(at) {
-                    *sample = magnitude;
                 }
             }
+            for (sample, value) in top.iter_mut().zip([values[0], values[2]]) {
+                *sample = value;
+            }
+            for (sample, value) in bottom.into_iter().flatten().zip([values[1], values[3]]) {
+                *sample = value;
+            }
+            next_lower_row[2 * q + 1..2 * q + 3].copy_from_slice(&lower);
         }
         std::mem::swap(above, row);
         std::mem::swap(lower_row, next_lower_row);
@@ -192,6 +221,7 @@ pub(super) fn decode(segment: &[u8], target: Target<'_>, scratch: &mut Scratch) 
 /// Decodes the significance and exponent offsets of one line-pair's quads
 /// into `row`, from the MEL and VLC streams; `above` holds the line-pair
 /// above (ignored for the first).
+#[inline(never)]
 fn quads_of_line_pair(
     first: bool,
     above: &[QuadInfo],

@@ -6,27 +6,65 @@
 use super::cleanup::{self, Target};
 use super::markers::{Codestream, Component, Nonlinearity, Quantization};
 use super::packets::{Orientation, Subband, Subbands};
+use super::sample::{Narrow, Sample, Wide};
 use super::wavelet::{synthesize_53, Bands};
 use crate::codec::BlockLayout;
 use crate::error::{corrupt, try_resize, Error, Result};
 use crate::meta::types::PixelType;
 
+/// One component's samples, at the width it is decoded in.
+enum Plane {
+    Narrow(Vec<Narrow>),
+    Wide(Vec<Wide>),
+}
+
+impl Plane {
+    fn bytes(&self) -> usize {
+        match self {
+            Self::Narrow(v) => v.capacity() * std::mem::size_of::<Narrow>(),
+            Self::Wide(v) => v.capacity() * std::mem::size_of::<Wide>(),
+        }
+    }
+}
+
+/// Band and row buffers of one sample width.
+struct Buffers<T> {
+    /// HL, LH, HH, and the resolution they synthesise.
+    bands: [Vec<T>; 4],
+    rows: Vec<T>,
+}
+
+impl<T> Default for Buffers<T> {
+    fn default() -> Self {
+        Self {
+            bands: Default::default(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl<T> Buffers<T> {
+    fn bytes(&self) -> usize {
+        let capacity: usize = self.bands.iter().map(Vec::capacity).sum();
+        (capacity + self.rows.capacity()) * std::mem::size_of::<T>()
+    }
+}
+
 /// Buffers a thread reuses from chunk to chunk.
 #[derive(Default)]
 pub struct Scratch {
-    components: Vec<Vec<i64>>,
-    bands: [Vec<i64>; 4],
-    rows: Vec<i64>,
+    planes: Vec<Plane>,
+    narrow: Buffers<Narrow>,
+    wide: Buffers<Wide>,
     cleanup: cleanup::Scratch,
 }
 
 impl Scratch {
     /// Bytes of the buffers held.
     pub fn retained_bytes(&self) -> usize {
-        let samples = |v: &Vec<i64>| v.capacity() * std::mem::size_of::<i64>();
-        self.components.iter().map(samples).sum::<usize>()
-            + self.bands.iter().map(samples).sum::<usize>()
-            + samples(&self.rows)
+        self.planes.iter().map(Plane::bytes).sum::<usize>()
+            + self.narrow.bytes()
+            + self.wide.bytes()
     }
 }
 
@@ -46,40 +84,63 @@ pub(super) fn decode(
             "HTJ2K with the irreversible 9/7 wavelet (lossy HTJ2K) is not decoded yet".into(),
         ));
     }
-    let count = codestream.components.len();
-    scratch.components.resize_with(count, Vec::new);
+    let Scratch {
+        planes,
+        narrow,
+        wide,
+        cleanup,
+    } = scratch;
+    planes.truncate(codestream.components.len());
     for (c, component) in codestream.components.iter().enumerate() {
         let (Some(resolutions), Some(quantization)) =
             (subbands.get(c), codestream.quantization.get(c))
         else {
             corrupt!("HTJ2K component {c} has no subbands or quantisation");
         };
-        component_samples(
-            component,
-            resolutions,
-            quantization,
-            &mut scratch.components[c],
-            &mut scratch.bands,
-            &mut scratch.rows,
-            &mut scratch.cleanup,
-        )
-        .map_err(|e| e.context(format_args!("HTJ2K component {c}")))?;
+        if planes.len() == c {
+            planes.push(Plane::Narrow(Vec::new()));
+        }
+        let plane = &mut planes[c];
+        let decoded = if component.depth <= 16 {
+            if !matches!(plane, Plane::Narrow(_)) {
+                *plane = Plane::Narrow(Vec::new());
+            }
+            let Plane::Narrow(samples) = plane else {
+                unreachable!("the plane was just made narrow");
+            };
+            component_samples(
+                component,
+                resolutions,
+                quantization,
+                samples,
+                narrow,
+                cleanup,
+            )
+        } else {
+            if !matches!(plane, Plane::Wide(_)) {
+                *plane = Plane::Wide(Vec::new());
+            }
+            let Plane::Wide(samples) = plane else {
+                unreachable!("the plane was just made wide");
+            };
+            component_samples(component, resolutions, quantization, samples, wide, cleanup)
+        };
+        decoded.map_err(|e| e.context(format_args!("HTJ2K component {c}")))?;
     }
     if codestream.colour_transform {
-        undo_colour_transform(&codestream.components, &mut scratch.components)?;
+        undo_colour_transform(&codestream.components, planes)?;
     }
-    write_channels(codestream, channel_of, &scratch.components, layout, out)
+    write_channels(codestream, channel_of, planes, layout, out)
 }
 
 /// Decodes one component's code-blocks and synthesises its samples into
 /// `samples`, row after row.
-fn component_samples(
+fn component_samples<T: Sample>(
     component: &Component<'_>,
     resolutions: &[Vec<Subband<'_>>],
     quantization: &Quantization,
-    samples: &mut Vec<i64>,
-    bands: &mut [Vec<i64>; 4],
-    rows: &mut Vec<i64>,
+    samples: &mut Vec<T>,
+    buffers: &mut Buffers<T>,
     blocks: &mut cleanup::Scratch,
 ) -> Result<()> {
     let Some((lowest, higher)) = resolutions.split_first() else {
@@ -94,7 +155,7 @@ fn component_samples(
         let [hl, lh, hh] = resolution.as_slice() else {
             corrupt!("HTJ2K resolution {} without its three bands", r + 1);
         };
-        for (band, buffer) in [hl, lh, hh].into_iter().zip(bands.iter_mut()) {
+        for (band, buffer) in [hl, lh, hh].into_iter().zip(buffers.bands.iter_mut()) {
             let index = 3 * r + 1 + band_offset(band.orientation);
             decode_band(band, index, quantization, buffer, blocks)?;
         }
@@ -111,7 +172,7 @@ fn component_samples(
         {
             corrupt!("HTJ2K resolution {} has bands of mismatched sizes", r + 1);
         }
-        let [ref hl_buffer, ref lh_buffer, ref hh_buffer, ref mut synthesised] = *bands;
+        let [ref hl_buffer, ref lh_buffer, ref hh_buffer, ref mut synthesised] = buffers.bands;
         try_resize(synthesised, next.0 * next.1)?;
         synthesize_53(
             &Bands {
@@ -122,7 +183,7 @@ fn component_samples(
             },
             next,
             synthesised,
-            rows,
+            &mut buffers.rows,
         );
         std::mem::swap(samples, synthesised);
         size = next;
@@ -148,11 +209,11 @@ fn band_offset(orientation: Orientation) -> usize {
 /// Decodes the code-blocks of `band`, the `index`-th of its component
 /// (LL first, then HL, LH, HH from the lowest resolution up), into
 /// `samples`; blocks without data are zero.
-fn decode_band(
+fn decode_band<T: Sample>(
     band: &Subband<'_>,
     index: usize,
     quantization: &Quantization,
-    samples: &mut Vec<i64>,
+    samples: &mut Vec<T>,
     blocks: &mut cleanup::Scratch,
 ) -> Result<()> {
     let (w, h) = (band.size.0 as usize, band.size.1 as usize);
@@ -209,21 +270,25 @@ fn magnitude_bits(quantization: &Quantization, index: usize) -> Result<u32> {
 }
 
 /// Undoes the reversible colour transform (T.800 G.2) on components 0 to 2.
-fn undo_colour_transform(components: &[Component<'_>], samples: &mut [Vec<i64>]) -> Result<()> {
-    let [y0, y1, y2, ..] = samples else {
-        corrupt!("HTJ2K colour transform over fewer than three components");
-    };
+fn undo_colour_transform(components: &[Component<'_>], planes: &mut [Plane]) -> Result<()> {
     let size = components.first().map(|c| c.size);
     if components.len() < 3 || components[..3].iter().any(|c| Some(c.size) != size) {
         corrupt!("HTJ2K colour transform over components of different sizes");
     }
-    for ((a, b), c) in y0.iter_mut().zip(y1.iter_mut()).zip(y2.iter_mut()) {
-        let green = *a - ((*b + *c) >> 2);
-        let red = *c + green;
-        let blue = *b + green;
-        (*a, *b, *c) = (red, green, blue);
+    match planes {
+        [Plane::Narrow(a), Plane::Narrow(b), Plane::Narrow(c), ..] => rct(a, b, c),
+        [Plane::Wide(a), Plane::Wide(b), Plane::Wide(c), ..] => rct(a, b, c),
+        _ => corrupt!("HTJ2K colour transform over components of different depths"),
     }
     Ok(())
+}
+
+/// Turns Y0, Y1, Y2 into R, G, B in place.
+fn rct<T: Sample>(y0: &mut [T], y1: &mut [T], y2: &mut [T]) {
+    for ((a, b), c) in y0.iter_mut().zip(y1.iter_mut()).zip(y2.iter_mut()) {
+        let green = *a - ((*b + *c) >> 2);
+        (*a, *b, *c) = (*c + green, green, *b + green);
+    }
 }
 
 /// Writes each component's samples, as its channel's bits, into the
@@ -231,7 +296,7 @@ fn undo_colour_transform(components: &[Component<'_>], samples: &mut [Vec<i64>])
 fn write_channels(
     codestream: &Codestream<'_>,
     channel_of: &[usize],
-    samples: &[Vec<i64>],
+    planes: &[Plane],
     layout: &BlockLayout,
     out: &mut [u8],
 ) -> Result<()> {
@@ -244,9 +309,9 @@ fn write_channels(
     let mut line_of = vec![0usize; layout.channels.len()];
     for (_, channel, range) in layout.segments() {
         let c = component_of[channel];
-        let (Some(component), Some(samples), Some(bytes)) = (
+        let (Some(component), Some(plane), Some(bytes)) = (
             codestream.components.get(c),
-            samples.get(c),
+            planes.get(c),
             out.get_mut(range),
         ) else {
             corrupt!("HTJ2K chunk has no component for channel {channel}");
@@ -254,55 +319,76 @@ fn write_channels(
         let line = line_of[channel];
         line_of[channel] += 1;
         let width = component.size.0 as usize;
-        let Some(row) = samples.get(line * width..(line + 1) * width) else {
-            corrupt!("HTJ2K component {c} has no line {line}");
+        let rows = line * width..(line + 1) * width;
+        let form = StoredAs::of(layout.channels[channel].pixel_type, component)?;
+        let written = match plane {
+            Plane::Narrow(samples) => samples.get(rows).map(|row| form.write(row, bytes)),
+            Plane::Wide(samples) => samples.get(rows).map(|row| form.write(row, bytes)),
         };
-        let map = sample_bits(layout.channels[channel].pixel_type, component)?;
-        match layout.channels[channel].pixel_type {
-            PixelType::Half => {
-                for (dst, &v) in bytes.chunks_exact_mut(2).zip(row) {
-                    dst.copy_from_slice(&(map(v) as u16).to_le_bytes());
-                }
-            }
-            _ => {
-                for (dst, &v) in bytes.chunks_exact_mut(4).zip(row) {
-                    dst.copy_from_slice(&map(v).to_le_bytes());
-                }
-            }
+        if written.is_none() {
+            corrupt!("HTJ2K component {c} has no line {line}");
         }
     }
     Ok(())
 }
 
-/// How a decoded sample of `component` becomes the bits of a `pixel_type`
-/// sample: UINT undoes the level shift (T.800 G.1.2); HALF and FLOAT,
-/// signed, undo NLT type 3, which stores negative samples with their
-/// magnitude bits flipped.
-fn sample_bits(pixel_type: PixelType, component: &Component<'_>) -> Result<fn(i64) -> u32> {
-    Ok(match (pixel_type, component.nonlinearity) {
-        (_, Nonlinearity::Table(_)) => {
-            return Err(Error::Unsupported(
-                "HTJ2K non-linearity tables (lossy HTJ2K) are not decoded yet".into(),
-            ))
-        }
-        (PixelType::Half, Nonlinearity::SignMagnitude) => |v| {
-            let bits = v as u16;
-            u32::from(if bits & 0x8000 != 0 {
-                bits ^ 0x7FFF
-            } else {
-                bits
-            })
-        },
-        (PixelType::Half, Nonlinearity::None) => |v| u32::from(v as u16),
-        (PixelType::Float, Nonlinearity::SignMagnitude) => |v| {
-            let bits = v as u32;
-            if bits & 0x8000_0000 != 0 {
-                bits ^ 0x7FFF_FFFF
-            } else {
-                bits
+/// How a decoded sample becomes a channel's bits.
+#[derive(Clone, Copy)]
+enum StoredAs {
+    /// The low 16 bits (HALF without NLT).
+    Half,
+    /// HALF through NLT type 3: a negative sample's magnitude bits flipped.
+    HalfSignMagnitude,
+    /// The low 32 bits (FLOAT without NLT).
+    Float,
+    /// FLOAT through NLT type 3.
+    FloatSignMagnitude,
+    /// UINT: the level shift undone (T.800 G.1.2), 2^31 added.
+    Unsigned,
+}
+
+impl StoredAs {
+    fn of(pixel_type: PixelType, component: &Component<'_>) -> Result<Self> {
+        Ok(match (pixel_type, component.nonlinearity) {
+            (_, Nonlinearity::Table(_)) => {
+                return Err(Error::Unsupported(
+                    "HTJ2K non-linearity tables (lossy HTJ2K) are not decoded yet".into(),
+                ))
             }
-        },
-        (PixelType::Float, Nonlinearity::None) => |v| v as u32,
-        (_, _) => |v| (v as u32) ^ 0x8000_0000,
-    })
+            (PixelType::Half, Nonlinearity::SignMagnitude) => Self::HalfSignMagnitude,
+            (PixelType::Half, Nonlinearity::None) => Self::Half,
+            (PixelType::Float, Nonlinearity::SignMagnitude) => Self::FloatSignMagnitude,
+            (PixelType::Float, Nonlinearity::None) => Self::Float,
+            (_, _) => Self::Unsigned,
+        })
+    }
+
+    /// Writes `row` into `bytes`, little-endian.
+    fn write<T: Sample>(self, row: &[T], bytes: &mut [u8]) {
+        let half = |bytes: &mut [u8], f: fn(u16) -> u16| {
+            for (dst, &v) in bytes.chunks_exact_mut(2).zip(row) {
+                dst.copy_from_slice(&f(v.to_i64() as u16).to_le_bytes());
+            }
+        };
+        let float = |bytes: &mut [u8], f: fn(u32) -> u32| {
+            for (dst, &v) in bytes.chunks_exact_mut(4).zip(row) {
+                dst.copy_from_slice(&f(v.to_i64() as u32).to_le_bytes());
+            }
+        };
+        match self {
+            Self::Half => half(bytes, |v| v),
+            Self::HalfSignMagnitude => {
+                half(bytes, |v| if v & 0x8000 != 0 { v ^ 0x7FFF } else { v })
+            }
+            Self::Float => float(bytes, |v| v),
+            Self::FloatSignMagnitude => float(bytes, |v| {
+                if v & 0x8000_0000 != 0 {
+                    v ^ 0x7FFF_FFFF
+                } else {
+                    v
+                }
+            }),
+            Self::Unsigned => float(bytes, |v| v ^ 0x8000_0000),
+        }
+    }
 }

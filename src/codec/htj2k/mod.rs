@@ -19,6 +19,7 @@ mod cxt_vlc;
 mod image;
 mod markers;
 mod packets;
+mod sample;
 mod wavelet;
 
 pub use image::Scratch;

@@ -6,30 +6,32 @@
 //! Components start at the origin, so the low-pass samples sit at even
 //! positions and a signal of one sample is its low-pass sample.
 
+use super::sample::Sample;
+
 /// The bands of one decomposition level, each row after row.
-pub(super) struct Bands<'a> {
+pub(super) struct Bands<'a, T> {
     /// Low-pass both ways: `ceil(w/2)` x `ceil(h/2)`.
-    pub ll: &'a [i64],
+    pub ll: &'a [T],
     /// High-pass horizontally: `floor(w/2)` x `ceil(h/2)`.
-    pub hl: &'a [i64],
+    pub hl: &'a [T],
     /// High-pass vertically: `ceil(w/2)` x `floor(h/2)`.
-    pub lh: &'a [i64],
+    pub lh: &'a [T],
     /// High-pass both ways: `floor(w/2)` x `floor(h/2)`.
-    pub hh: &'a [i64],
+    pub hh: &'a [T],
 }
 
 /// Synthesises the `w` x `h` resolution above `bands` into `out` (`w * h`
 /// samples), using `rows` as scratch.
-pub(super) fn synthesize_53(
-    bands: &Bands<'_>,
+pub(super) fn synthesize_53<T: Sample>(
+    bands: &Bands<'_, T>,
     (w, h): (usize, usize),
-    out: &mut [i64],
-    rows: &mut Vec<i64>,
+    out: &mut [T],
+    rows: &mut Vec<T>,
 ) {
     let (low_w, high_w) = (w.div_ceil(2), w / 2);
     let (low_h, high_h) = (h.div_ceil(2), h / 2);
     rows.clear();
-    rows.resize(w * h, 0);
+    rows.resize(w * h, T::default());
     let (low_rows, high_rows) = rows.split_at_mut(w * low_h);
     for (y, row) in low_rows.chunks_exact_mut(w).enumerate() {
         horizontal(
@@ -57,7 +59,7 @@ pub(super) fn synthesize_53(
         let below = high(k);
         let even = &mut out[2 * k * w..][..w];
         for (((x, &l), &a), &b) in even.iter_mut().zip(low(k)).zip(above).zip(below) {
-            *x = l - ((a + b + 2) >> 2);
+            *x = l - ((a + b + T::TWO) >> 2);
         }
     }
     // Odd rows: high rows plus half the even rows on either side.
@@ -73,17 +75,23 @@ pub(super) fn synthesize_53(
 }
 
 /// Synthesises one row of `low.len() + high.len()` samples into `out`.
-fn horizontal(low: &[i64], high: &[i64], out: &mut [i64]) {
-    if high.is_empty() {
+fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T]) {
+    let Some(&last_high) = high.last() else {
         out.copy_from_slice(low);
         return;
+    };
+    // Even samples: low-pass less a quarter of the high-pass on either side.
+    let (first, rest) = out.split_at_mut(1);
+    first[0] = low[0] - ((high[0] + high[0] + T::TWO) >> 2);
+    let pairs = high.iter().zip(&high[1..]);
+    for ((x, &l), (&a, &b)) in rest[1..].iter_mut().step_by(2).zip(&low[1..]).zip(pairs) {
+        *x = l - ((a + b + T::TWO) >> 2);
     }
-    let last_high = high.len() - 1;
-    for (k, &l) in low.iter().enumerate() {
-        let left = high[k.saturating_sub(1)];
-        let right = high[k.min(last_high)];
-        out[2 * k] = l - ((left + right + 2) >> 2);
+    if low.len() > high.len() {
+        let l = low[low.len() - 1];
+        out[2 * high.len()] = l - ((last_high + last_high + T::TWO) >> 2);
     }
+    // Odd samples: high-pass plus half the even samples on either side.
     let last_even = 2 * (low.len() - 1);
     for (k, &hv) in high.iter().enumerate() {
         let left = out[2 * k];
@@ -94,6 +102,7 @@ fn horizontal(low: &[i64], high: &[i64], out: &mut [i64]) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sample::Wide;
     use super::*;
 
     /// The forward 5/3 of one signal: low and high halves.
@@ -161,16 +170,17 @@ mod tests {
                         i64::from(seed >> 16) % 2001 - 1000
                     })
                     .collect();
-                let [ll, hl, lh, hh] = analyse_2d(&x, w, h);
+                let wide = |v: Vec<i64>| v.into_iter().map(Wide::from_i64).collect::<Vec<_>>();
+                let [ll, hl, lh, hh] = analyse_2d(&x, w, h).map(wide);
                 let bands = Bands {
                     ll: &ll,
                     hl: &hl,
                     lh: &lh,
                     hh: &hh,
                 };
-                let mut out = vec![0; w * h];
+                let mut out = vec![Wide::default(); w * h];
                 synthesize_53(&bands, (w, h), &mut out, &mut rows);
-                assert_eq!(out, x, "{w}x{h}");
+                assert_eq!(out, wide(x), "{w}x{h}");
             }
         }
     }

@@ -1,0 +1,57 @@
+//! The integers that code-block samples and the wavelet work in: 32 bits
+//! for components of up to 16 bits, 64 bits for deeper ones. Arithmetic
+//! wraps, so a damaged codestream gives wrong samples, never a panic.
+
+use std::num::Wrapping;
+use std::ops::{Add, Neg, Shr, Sub};
+
+/// A wavelet coefficient or sample.
+pub(super) trait Sample:
+    Copy
+    + Default
+    + PartialEq
+    + std::fmt::Debug
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Neg<Output = Self>
+    + Shr<usize, Output = Self>
+{
+    /// 2, the rounding term of the 5/3 update step.
+    const TWO: Self;
+
+    /// `value`, truncated to the sample's width.
+    fn from_i64(value: i64) -> Self;
+
+    /// The sample, sign-extended.
+    fn to_i64(self) -> i64;
+}
+
+impl Sample for Wrapping<i32> {
+    const TWO: Self = Wrapping(2);
+
+    fn from_i64(value: i64) -> Self {
+        Wrapping(value as i32)
+    }
+
+    fn to_i64(self) -> i64 {
+        i64::from(self.0)
+    }
+}
+
+impl Sample for Wrapping<i64> {
+    const TWO: Self = Wrapping(2);
+
+    fn from_i64(value: i64) -> Self {
+        Wrapping(value)
+    }
+
+    fn to_i64(self) -> i64 {
+        self.0
+    }
+}
+
+/// Samples of components of up to 16 bits.
+pub(super) type Narrow = Wrapping<i32>;
+
+/// Samples of deeper components.
+pub(super) type Wide = Wrapping<i64>;
