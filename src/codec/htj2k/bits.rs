@@ -169,11 +169,12 @@ impl<'a> Vlc<'a> {
         vlc
     }
 
-    /// The next 7 bits without consuming them, first bit in bit 0.
+    /// The next `n` bits (at most 32) without consuming them, first bit in
+    /// bit 0.
     #[inline]
-    pub fn peek7(&mut self) -> u32 {
-        self.fill(7);
-        (self.acc & 0x7F) as u32
+    pub fn peek(&mut self, n: u32) -> u32 {
+        self.fill(n);
+        (self.acc & ((1u64 << n) - 1)) as u32
     }
 
     /// Consumes `n` bits (at most 32).
@@ -292,7 +293,7 @@ mod tests {
         // After a byte above 0x8F, 0x7F gives 7 bits.
         let mut bits = Vlc::new(&[0x01, 0x7F, 0x90]);
         assert_eq!(bits.take(4), 0x9);
-        assert_eq!(bits.peek7(), 0x7F);
+        assert_eq!(bits.peek(7), 0x7F);
         assert_eq!(bits.take(7), 0x7F);
         assert_eq!(bits.take(8), 0x01);
     }

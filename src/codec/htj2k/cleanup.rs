@@ -36,20 +36,18 @@ pub(super) struct Target<'a, T> {
 /// What the VLC and MEL streams say about one quad.
 #[derive(Clone, Copy, Default)]
 struct QuadInfo {
-    code: Option<Quad>,
+    /// The quad's codeword (the default for a quad the MEL says is all
+    /// insignificant).
+    code: Quad,
     /// The exponent bound's offset `u_q`.
     offset: u32,
-}
-
-impl QuadInfo {
-    fn rho(self) -> u32 {
-        self.code.map_or(0, Quad::rho)
-    }
 }
 
 /// Buffers reused from block to block.
 #[derive(Default)]
 pub(super) struct Scratch {
+    /// The quads of the line-pair above and of this one, quad `q` at
+    /// `q + 1` between two insignificant ones.
     above: Vec<QuadInfo>,
     row: Vec<QuadInfo>,
     /// `2(μ-1)+1` of each significant sample of the line-pair above's lower
@@ -137,7 +135,7 @@ pub(super) fn decode<T: Sample>(
     } = scratch;
     for buffer in [&mut *above, &mut *row] {
         buffer.clear();
-        buffer.resize(quads + 1, QuadInfo::default());
+        buffer.resize(quads + 2, QuadInfo::default());
     }
     for buffer in [&mut *lower_row, &mut *next_lower_row] {
         buffer.clear();
@@ -168,10 +166,10 @@ pub(super) fn decode<T: Sample>(
             .chunks_mut(2)
             .map(Some)
             .chain(std::iter::repeat_with(|| None));
-        let quads_here = row.iter().zip(top.chunks_mut(2).zip(bottoms));
+        let quads_here = row[1..].iter().zip(top.chunks_mut(2).zip(bottoms));
         for (q, (info, (top, bottom))) in quads_here.enumerate() {
             let outside = outside_below | if 2 * q + 1 == width { outside_right } else { 0 };
-            let code = info.code.unwrap_or_default();
+            let code = info.code;
             let rho = code.rho() & !outside;
             let mut values = [T::default(); 4];
             let mut lower = [0u64; 2];
@@ -220,7 +218,7 @@ pub(super) fn decode<T: Sample>(
 
 /// Decodes the significance and exponent offsets of one line-pair's quads
 /// into `row`, from the MEL and VLC streams; `above` holds the line-pair
-/// above (ignored for the first).
+/// above (ignored for the first). Both hold quad `q` at `q + 1`.
 #[inline(never)]
 fn quads_of_line_pair(
     first: bool,
@@ -229,40 +227,37 @@ fn quads_of_line_pair(
     mel: &mut MelDecoder<'_>,
     vlc: &mut Vlc<'_>,
 ) {
-    let quads = row.len() - 1;
+    let quads = row.len() - 2;
     let table: &Lookup = if first {
         &FIRST_LINE_PAIR
     } else {
         &OTHER_LINE_PAIRS
     };
-    let rho_above = |q: usize| above.get(q).map_or(0, |i| i.rho());
     let mut left = 0;
     let mut q = 0;
     while q < quads {
         let pair_len = (quads - q).min(2);
-        for (k, slot) in row.iter_mut().enumerate().skip(q).take(pair_len) {
+        for k in q..q + pair_len {
             let context = if first {
                 (left | left >> 1) & 1 | (left >> 2 & 1) << 1 | (left >> 3 & 1) << 2
             } else {
-                let nw = if k == 0 { 0 } else { rho_above(k - 1) >> 3 & 1 };
-                let (n, ne) = (rho_above(k) >> 1 & 1, rho_above(k) >> 3 & 1);
-                let nf = rho_above(k + 1) >> 1 & 1;
-                (nw | n) | ((left >> 2 | left >> 3) & 1) << 1 | (ne | nf) << 2
+                let [before, over, after] = [k, k + 1, k + 2].map(|i| above[i].code.rho());
+                let west = (left >> 2 | left >> 3) & 1;
+                (before >> 3 | over >> 1) & 1 | west << 1 | ((over >> 3 | after >> 1) & 1) << 2
             };
             let code = if context == 0 && !mel.symbol() {
-                None
+                Quad::default()
             } else {
-                let quad = table[context as usize][vlc.peek7() as usize];
+                let quad = table[context as usize][vlc.peek(7) as usize];
                 vlc.skip(quad.len());
-                Some(quad)
+                quad
             };
-            *slot = QuadInfo { code, offset: 0 };
-            left = code.map_or(0, Quad::rho);
+            row[k + 1] = QuadInfo { code, offset: 0 };
+            left = code.rho();
         }
-        offsets_of_quad_pair(first, &mut row[q..q + pair_len], mel, vlc);
+        offsets_of_quad_pair(first, &mut row[q + 1..q + 1 + pair_len], mel, vlc);
         q += pair_len;
     }
-    row[quads] = QuadInfo::default();
 }
 
 /// Decodes the exponent offsets `u_q` of one or two neighbouring quads
@@ -273,7 +268,10 @@ fn offsets_of_quad_pair(
     mel: &mut MelDecoder<'_>,
     vlc: &mut Vlc<'_>,
 ) {
-    let wanted = |info: &QuadInfo| info.code.is_some_and(Quad::u_off);
+    let wanted = |info: &QuadInfo| info.code.u_off();
+    if !pair.iter().any(wanted) {
+        return;
+    }
     let both = pair.len() == 2 && pair.iter().all(wanted);
     if first && both && !mel.symbol() {
         let prefix = u_prefix(vlc);
@@ -308,14 +306,17 @@ fn offsets_of_quad_pair(
     }
 }
 
-/// The prefix of an exponent offset (T.814 Table 3): 1, 2, 3 or 5.
+/// The prefix of an exponent offset (T.814 Table 3): `1` is 1, `01` 2,
+/// `001` 3 and `000` 5 (first bit first).
 fn u_prefix(vlc: &mut Vlc<'_>) -> u32 {
-    for prefix in 1..=3 {
-        if vlc.take(1) == 1 {
-            return prefix;
-        }
-    }
-    5
+    let (prefix, len) = match vlc.peek(3) {
+        b if b & 1 == 1 => (1, 1),
+        b if b & 2 == 2 => (2, 2),
+        b if b & 4 == 4 => (3, 3),
+        _ => (5, 3),
+    };
+    vlc.skip(len);
+    prefix
 }
 
 /// `prefix` plus the suffix that follows it.
