@@ -142,6 +142,9 @@ pub(super) fn decode<T: Sample>(
         buffer.resize(2 * quads + 3, 0);
     }
     let bound = target.missing_msbs + 2;
+    // Half a step of the cleanup pass's lowest bit-plane, its bin's centre
+    // (0 when that plane is the coefficient's least significant bit).
+    let half_step = if p == 0 { 0 } else { 1u64 << (p - 1) };
     // Samples right of an odd-width block or below an odd-height one.
     let outside_right = if width % 2 == 1 { 0b1100 } else { 0 };
     for pair in 0..height.div_ceil(2) {
@@ -187,18 +190,31 @@ pub(super) fn decode<T: Sample>(
                         target.missing_msbs
                     );
                 }
-                let mut left = rho;
-                while left != 0 {
-                    let j = left.trailing_zeros();
-                    left &= left - 1;
-                    let bits = bound_q - (code.e_k() >> j & 1);
-                    let v = magsgn.take(bits) | u64::from(code.e_1() >> j & 1) << bits;
-                    let mu = (v >> 1) + 1;
-                    let magnitude = if p == 0 { mu } else { mu << p | 1 << (p - 1) };
-                    let magnitude = T::from_i64(magnitude as i64);
-                    values[j as usize] = if v & 1 == 1 { -magnitude } else { magnitude };
+                // Each sample's bits; an insignificant one reads none and
+                // stays zero.
+                let (e_k, e_1) = (code.e_k(), code.e_1());
+                let widths: [u32; 4] =
+                    std::array::from_fn(|j| (bound_q - (e_k >> j & 1)) * (rho >> j & 1));
+                let total: u32 = widths.iter().sum();
+                // One read for the quad where its bits fit, else one each.
+                let mut window = if total <= 56 { magsgn.take(total) } else { 0 };
+                for (j, (value, &width)) in values.iter_mut().zip(&widths).enumerate() {
+                    let raw = if total <= 56 {
+                        let raw = window & ((1u64 << width) - 1);
+                        window >>= width;
+                        raw
+                    } else {
+                        magsgn.take(width)
+                    };
+                    let v = raw | u64::from(e_1 >> j & 1) << width;
+                    let magnitude = (((v >> 1) + 1) << p | half_step) as i64;
+                    // Two's complement of the magnitude where the sign bit
+                    // is set, and nothing where the sample is insignificant.
+                    let negative = -((v & 1) as i64);
+                    let significant = -i64::from(rho >> j & 1);
+                    *value = T::from_i64(((magnitude ^ negative) - negative) & significant);
                     if j & 1 == 1 {
-                        lower[(j >> 1) as usize] = v | 1;
+                        lower[j >> 1] = (v | 1) & significant as u64;
                     }
                 }
             }

@@ -9,7 +9,7 @@ use super::packets::{Orientation, Subband, Subbands};
 use super::sample::{Narrow, Sample, Wide};
 use super::wavelet::{synthesize_53, Bands};
 use crate::codec::BlockLayout;
-use crate::error::{corrupt, try_resize, Error, Result};
+use crate::error::{corrupt, grown, try_resize, Error, Result};
 use crate::meta::types::PixelType;
 
 /// One component's samples, at the width it is decoded in.
@@ -31,7 +31,10 @@ impl Plane {
 struct Buffers<T> {
     /// HL, LH, HH, and the resolution they synthesise.
     bands: [Vec<T>; 4],
+    /// Rows synthesised horizontally.
     rows: Vec<T>,
+    /// One row's even samples.
+    evens: Vec<T>,
 }
 
 impl<T> Default for Buffers<T> {
@@ -39,6 +42,7 @@ impl<T> Default for Buffers<T> {
         Self {
             bands: Default::default(),
             rows: Vec::new(),
+            evens: Vec::new(),
         }
     }
 }
@@ -46,7 +50,7 @@ impl<T> Default for Buffers<T> {
 impl<T> Buffers<T> {
     fn bytes(&self) -> usize {
         let capacity: usize = self.bands.iter().map(Vec::capacity).sum();
-        (capacity + self.rows.capacity()) * std::mem::size_of::<T>()
+        (capacity + self.rows.capacity() + self.evens.capacity()) * std::mem::size_of::<T>()
     }
 }
 
@@ -183,7 +187,8 @@ fn component_samples<T: Sample>(
             },
             next,
             synthesised,
-            &mut buffers.rows,
+            grown(&mut buffers.rows, next.0 * next.1)?,
+            &mut buffers.evens,
         );
         std::mem::swap(samples, synthesised);
         size = next;
@@ -217,8 +222,16 @@ fn decode_band<T: Sample>(
     blocks: &mut cleanup::Scratch,
 ) -> Result<()> {
     let (w, h) = (band.size.0 as usize, band.size.1 as usize);
-    samples.clear();
     try_resize(samples, w * h)?;
+    // Coded blocks write all their samples; the others are zero.
+    let coded: usize = band
+        .blocks
+        .iter()
+        .map(|b| b.size.0 as usize * b.size.1 as usize)
+        .sum();
+    if coded != w * h {
+        samples.fill(T::default());
+    }
     if band.blocks.is_empty() {
         return Ok(());
     }

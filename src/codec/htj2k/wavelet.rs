@@ -20,24 +20,25 @@ pub(super) struct Bands<'a, T> {
     pub hh: &'a [T],
 }
 
-/// Synthesises the `w` x `h` resolution above `bands` into `out` (`w * h`
-/// samples), using `rows` as scratch.
+/// Synthesises the `w` x `h` resolution above `bands` into `out`, using
+/// `rows` as scratch (both `w * h` samples) and `evens` for one row.
 pub(super) fn synthesize_53<T: Sample>(
     bands: &Bands<'_, T>,
     (w, h): (usize, usize),
     out: &mut [T],
-    rows: &mut Vec<T>,
+    rows: &mut [T],
+    evens: &mut Vec<T>,
 ) {
     let (low_w, high_w) = (w.div_ceil(2), w / 2);
     let (low_h, high_h) = (h.div_ceil(2), h / 2);
-    rows.clear();
-    rows.resize(w * h, T::default());
+    evens.resize(low_w, T::default());
     let (low_rows, high_rows) = rows.split_at_mut(w * low_h);
     for (y, row) in low_rows.chunks_exact_mut(w).enumerate() {
         horizontal(
             &bands.ll[y * low_w..][..low_w],
             &bands.hl[y * high_w..][..high_w],
             row,
+            evens,
         );
     }
     for (y, row) in high_rows.chunks_exact_mut(w).enumerate() {
@@ -45,6 +46,7 @@ pub(super) fn synthesize_53<T: Sample>(
             &bands.lh[y * low_w..][..low_w],
             &bands.hh[y * high_w..][..high_w],
             row,
+            evens,
         );
     }
     if h == 1 {
@@ -74,29 +76,32 @@ pub(super) fn synthesize_53<T: Sample>(
     }
 }
 
-/// Synthesises one row of `low.len() + high.len()` samples into `out`.
-fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T]) {
-    let Some(&last_high) = high.last() else {
+/// Synthesises one row of `low.len() + high.len()` samples into `out`,
+/// with `evens` (as long as `low`) for the even samples.
+fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T], evens: &mut [T]) {
+    let (Some(&first_high), Some(&last_high)) = (high.first(), high.last()) else {
         out.copy_from_slice(low);
         return;
     };
     // Even samples: low-pass less a quarter of the high-pass on either side.
-    let (first, rest) = out.split_at_mut(1);
-    first[0] = low[0] - ((high[0] + high[0] + T::TWO) >> 2);
-    let pairs = high.iter().zip(&high[1..]);
-    for ((x, &l), (&a, &b)) in rest[1..].iter_mut().step_by(2).zip(&low[1..]).zip(pairs) {
+    evens[0] = low[0] - ((first_high + first_high + T::TWO) >> 2);
+    let inner = high.len().min(low.len()) - 1;
+    let sides = high[..inner].iter().zip(&high[1..=inner]);
+    for ((x, &l), (&a, &b)) in evens[1..=inner].iter_mut().zip(&low[1..=inner]).zip(sides) {
         *x = l - ((a + b + T::TWO) >> 2);
     }
     if low.len() > high.len() {
-        let l = low[low.len() - 1];
-        out[2 * high.len()] = l - ((last_high + last_high + T::TWO) >> 2);
+        evens[low.len() - 1] = low[low.len() - 1] - ((last_high + last_high + T::TWO) >> 2);
     }
     // Odd samples: high-pass plus half the even samples on either side.
-    let last_even = 2 * (low.len() - 1);
-    for (k, &hv) in high.iter().enumerate() {
-        let left = out[2 * k];
-        let right = out[(2 * k + 2).min(last_even)];
-        out[2 * k + 1] = hv + ((left + right) >> 1);
+    let next_evens = evens[1..].iter().chain(evens.last());
+    let odds = high.iter().zip(evens.iter().zip(next_evens));
+    for (pair, (&h, (&a, &b))) in out.chunks_exact_mut(2).zip(odds) {
+        pair[0] = a;
+        pair[1] = h + ((a + b) >> 1);
+    }
+    if low.len() > high.len() {
+        out[out.len() - 1] = evens[low.len() - 1];
     }
 }
 
@@ -161,7 +166,7 @@ mod tests {
     #[test]
     fn synthesis_inverts_analysis_at_every_small_size() {
         let mut seed = 7u32;
-        let mut rows = Vec::new();
+        let (mut rows, mut evens) = (Vec::new(), Vec::new());
         for w in 1..=9 {
             for h in 1..=9 {
                 let x: Vec<i64> = (0..w * h)
@@ -179,7 +184,8 @@ mod tests {
                     hh: &hh,
                 };
                 let mut out = vec![Wide::default(); w * h];
-                synthesize_53(&bands, (w, h), &mut out, &mut rows);
+                rows.resize(w * h, Wide::default());
+                synthesize_53(&bands, (w, h), &mut out, &mut rows[..w * h], &mut evens);
                 assert_eq!(out, wide(x), "{w}x{h}");
             }
         }
