@@ -8,6 +8,7 @@
 
 /// The MagSgn stream: least significant bit of each byte first; a byte
 /// after 0xFF gives its 7 low bits only.
+#[derive(Clone, Copy)]
 pub(super) struct MagSgn<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -42,8 +43,9 @@ impl<'a> MagSgn<'a> {
     }
 
     /// Adds whole bytes while at least 8 bits are free: 8 at a time where
-    /// no stuffed bit is among them, else one by one.
-    #[inline(never)]
+    /// no stuffed bit is among them, else one by one (out of line, by
+    /// value, so that the reader's fields can live in registers).
+    #[inline]
     fn refill(&mut self) {
         let free = ((64 - self.count) / 8) as usize;
         if let Some(word) = self.bytes.get(self.at..self.at + 8) {
@@ -69,6 +71,11 @@ impl<'a> MagSgn<'a> {
                 return;
             }
         }
+        *self = self.refilled_bytewise();
+    }
+
+    #[inline(never)]
+    fn refilled_bytewise(mut self) -> Self {
         while self.count <= 56 {
             let byte = self.bytes.get(self.at).copied().unwrap_or(0xFF);
             self.at += 1;
@@ -81,6 +88,7 @@ impl<'a> MagSgn<'a> {
             self.acc |= u64::from(value) << self.count;
             self.count += width;
         }
+        self
     }
 }
 
@@ -139,6 +147,7 @@ impl<'a> Mel<'a> {
 /// whose 7 low bits are all 1 gives those 7 bits only. It starts with the
 /// 4 high bits of the segment's last byte but one (the low 4 and the last
 /// byte hold the length of MEL and VLC).
+#[derive(Clone, Copy)]
 pub(super) struct Vlc<'a> {
     bytes: &'a [u8],
     /// Bytes not read yet: `bytes[..left]`.
@@ -204,8 +213,8 @@ impl<'a> Vlc<'a> {
     }
 
     /// Adds whole bytes while at least 8 bits are free: 8 at a time where
-    /// none can hold a stuffed bit, else one by one.
-    #[inline(never)]
+    /// none can hold a stuffed bit, else one by one (out of line, by value).
+    #[inline]
     fn refill(&mut self) {
         let free = ((64 - self.count) / 8) as usize;
         if let Some(start) = self.left.checked_sub(8) {
@@ -229,6 +238,11 @@ impl<'a> Vlc<'a> {
                 return;
             }
         }
+        *self = self.refilled_bytewise();
+    }
+
+    #[inline(never)]
+    fn refilled_bytewise(mut self) -> Self {
         while self.count <= 56 {
             let byte = match self.left.checked_sub(1) {
                 Some(i) => {
@@ -246,6 +260,7 @@ impl<'a> Vlc<'a> {
             self.acc |= u64::from(value) << self.count;
             self.count += width;
         }
+        self
     }
 }
 

@@ -93,7 +93,6 @@ impl MelDecoder<'_> {
 
 /// Decodes the cleanup segment `segment` into `target`, writing every
 /// sample of the block (0 where insignificant).
-#[inline(never)]
 pub(super) fn decode<T: Sample>(
     segment: &[u8],
     target: Target<'_, T>,
@@ -235,7 +234,6 @@ pub(super) fn decode<T: Sample>(
 /// Decodes the significance and exponent offsets of one line-pair's quads
 /// into `row`, from the MEL and VLC streams; `above` holds the line-pair
 /// above (ignored for the first). Both hold quad `q` at `q + 1`.
-#[inline(never)]
 fn quads_of_line_pair(
     first: bool,
     above: &[QuadInfo],
@@ -277,19 +275,20 @@ fn quads_of_line_pair(
 }
 
 /// Decodes the exponent offsets `u_q` of one or two neighbouring quads
-/// (T.814 clause 7.3.6).
+/// (T.814 clause 7.3.6): both prefixes, both suffixes, then the extension
+/// of each offset above 32.
 fn offsets_of_quad_pair(
     first: bool,
     pair: &mut [QuadInfo],
     mel: &mut MelDecoder<'_>,
     vlc: &mut Vlc<'_>,
 ) {
-    let wanted = |info: &QuadInfo| info.code.u_off();
-    if !pair.iter().any(wanted) {
+    let wanted = |i: usize| pair.get(i).is_some_and(|info| info.code.u_off());
+    let mode = usize::from(wanted(0)) | usize::from(wanted(1)) << 1;
+    if mode == 0 {
         return;
     }
-    let both = pair.len() == 2 && pair.iter().all(wanted);
-    if first && both && !mel.symbol() {
+    if first && mode == 3 && !mel.symbol() {
         let prefix = u_prefix(vlc);
         if prefix >= 3 {
             pair[1].offset = vlc.take(1) + 1;
@@ -302,24 +301,79 @@ fn offsets_of_quad_pair(
         pair[1].offset = u_extension(second + suffix_1, vlc);
         return;
     }
-    let bias = if first && both { 2 } else { 0 };
-    let mut prefixes = [0; 2];
-    for (prefix, info) in prefixes.iter_mut().zip(pair.iter()) {
-        if wanted(info) {
-            *prefix = u_prefix(vlc);
-        }
-    }
-    let mut sums = [0; 2];
-    for (sum, &prefix) in sums.iter_mut().zip(&prefixes) {
-        if prefix != 0 {
-            *sum = prefix + u_suffix(prefix, vlc);
-        }
-    }
-    for (info, &sum) in pair.iter_mut().zip(&sums) {
-        if sum != 0 {
+    // In the first line-pair, a MEL 1 adds 2 to both offsets.
+    let bias = if first && mode == 3 { 2 } else { 0 };
+    let prefixes = PREFIX_PAIRS[mode][vlc.peek(6) as usize];
+    vlc.skip(u32::from(prefixes.len));
+    let (bits_0, bits_1) = (SUFFIX_BITS[prefixes.first], SUFFIX_BITS[prefixes.second]);
+    let suffixes = vlc.take(bits_0 + bits_1);
+    let sums = [
+        prefixes.first as u32 + (suffixes & ((1 << bits_0) - 1)),
+        prefixes.second as u32 + (suffixes >> bits_0),
+    ];
+    for (i, (info, sum)) in pair.iter_mut().zip(sums).enumerate() {
+        if mode >> i & 1 == 1 {
             info.offset = bias + u_extension(sum, vlc);
         }
     }
+}
+
+/// The prefixes of a pair's offsets that a window of VLC bits starts
+/// with (0 for a quad without one), and their length in bits.
+#[derive(Clone, Copy)]
+struct PrefixPair {
+    first: usize,
+    second: usize,
+    len: u8,
+}
+
+/// Suffix bits after each prefix value (T.814 Table 3).
+const SUFFIX_BITS: [u32; 6] = [0, 0, 0, 1, 0, 5];
+
+/// Per mode (bit 0: the first quad has an offset, bit 1: the second), the
+/// prefixes each 6-bit VLC window starts with.
+static PREFIX_PAIRS: [[PrefixPair; 64]; 4] = prefix_pairs();
+
+const fn prefix_pairs() -> [[PrefixPair; 64]; 4] {
+    /// The prefix a window starts with, and its length.
+    const fn prefix(window: usize) -> (usize, u8) {
+        if window & 1 == 1 {
+            (1, 1)
+        } else if window & 2 == 2 {
+            (2, 2)
+        } else if window & 4 == 4 {
+            (3, 3)
+        } else {
+            (5, 3)
+        }
+    }
+    let none = PrefixPair {
+        first: 0,
+        second: 0,
+        len: 0,
+    };
+    let mut table = [[none; 64]; 4];
+    let mut mode = 1;
+    while mode < 4 {
+        let mut window = 0;
+        while window < 64 {
+            let mut entry = none;
+            if mode & 1 == 1 {
+                let (value, len) = prefix(window);
+                entry.first = value;
+                entry.len = len;
+            }
+            if mode & 2 == 2 {
+                let (value, len) = prefix(window >> entry.len);
+                entry.second = value;
+                entry.len += len;
+            }
+            table[mode][window] = entry;
+            window += 1;
+        }
+        mode += 1;
+    }
+    table
 }
 
 /// The prefix of an exponent offset (T.814 Table 3): `1` is 1, `01` 2,
