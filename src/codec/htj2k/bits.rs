@@ -95,6 +95,7 @@ impl<'a> MagSgn<'a> {
 /// The MEL stream: most significant bit of each byte first; a byte after
 /// 0xFF gives its 7 low bits only. Its last byte is shared with VLC, whose
 /// 4 bits there read as 1s.
+#[derive(Clone, Copy)]
 pub(super) struct Mel<'a> {
     bytes: &'a [u8],
     at: usize,

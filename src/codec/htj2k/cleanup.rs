@@ -10,7 +10,7 @@
 use super::bits::{MagSgn, Mel, Vlc};
 use super::cxt_vlc::{Lookup, Quad, FIRST_LINE_PAIR, OTHER_LINE_PAIRS};
 use super::sample::Sample;
-use crate::error::{corrupt, Result};
+use crate::error::{corrupt, Error, Result};
 
 /// The MEL coder's run exponent for each of its 13 states (T.814 Table 2).
 const MEL_EXPONENTS: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
@@ -57,6 +57,7 @@ pub(super) struct Scratch {
 }
 
 /// The MEL symbol decoder (T.814 clause 7.3.3).
+#[derive(Clone, Copy)]
 struct MelDecoder<'a> {
     bits: Mel<'a>,
     state: usize,
@@ -65,6 +66,7 @@ struct MelDecoder<'a> {
 }
 
 impl MelDecoder<'_> {
+    #[inline]
     fn symbol(&mut self) -> bool {
         if self.zeros == 0 && !self.one_follows {
             let exponent = MEL_EXPONENTS.get(self.state).copied().unwrap_or(5);
@@ -132,14 +134,26 @@ pub(super) fn decode<T: Sample>(
         lower_row,
         next_lower_row,
     } = scratch;
-    for buffer in [&mut *above, &mut *row] {
-        buffer.clear();
-        buffer.resize(quads + 2, QuadInfo::default());
-    }
-    for buffer in [&mut *lower_row, &mut *next_lower_row] {
-        buffer.clear();
-        buffer.resize(2 * quads + 3, 0);
-    }
+    // Every line-pair writes all of its quads and lower exponents before
+    // the next reads them; only the margins need clearing.
+    let [mut above, mut row] = [above, row].map(|buffer| {
+        if buffer.len() < quads + 2 {
+            buffer.resize(quads + 2, QuadInfo::default());
+        }
+        let buffer = &mut buffer[..quads + 2];
+        buffer[0] = QuadInfo::default();
+        buffer[quads + 1] = QuadInfo::default();
+        buffer
+    });
+    let [mut lower_row, mut next_lower_row] = [lower_row, next_lower_row].map(|buffer| {
+        if buffer.len() < 2 * quads + 3 {
+            buffer.resize(2 * quads + 3, 0);
+        }
+        let buffer = &mut buffer[..2 * quads + 3];
+        buffer[0] = 0;
+        buffer[2 * quads + 1..].fill(0);
+        buffer
+    });
     let bound = target.missing_msbs + 2;
     // Half a step of the cleanup pass's lowest bit-plane, its bin's centre
     // (0 when that plane is the coefficient's least significant bit).
@@ -164,83 +178,167 @@ pub(super) fn decode<T: Sample>(
         ) else {
             corrupt!("HT code-block of {width}x{height} outside its band");
         };
-        let bottoms = bottom
-            .chunks_mut(2)
-            .map(Some)
-            .chain(std::iter::repeat_with(|| None));
-        let quads_here = row[1..].iter().zip(top.chunks_mut(2).zip(bottoms));
-        for (q, (info, (top, bottom))) in quads_here.enumerate() {
-            let outside = outside_below | if 2 * q + 1 == width { outside_right } else { 0 };
-            let code = info.code;
-            let rho = code.rho() & !outside;
-            let mut values = [T::default(); 4];
-            let mut lower = [0u64; 2];
-            if rho != 0 {
-                let neighbours = lower_row[2 * q..2 * q + 4].iter().fold(0, |a, v| a | v);
-                let kappa = if first || code.rho().count_ones() < 2 {
-                    1
-                } else {
-                    (63 - (neighbours | 2).leading_zeros()).max(1)
-                };
-                let bound_q = kappa + info.offset;
-                if bound_q > bound {
-                    corrupt!(
-                        "HT quad with exponent bound {bound_q} in a block missing {} bit-planes",
-                        target.missing_msbs
-                    );
-                }
-                // Each sample's bits; an insignificant one reads none and
-                // stays zero.
-                let (e_k, e_1) = (code.e_k(), code.e_1());
-                let widths: [u32; 4] =
-                    std::array::from_fn(|j| (bound_q - (e_k >> j & 1)) * (rho >> j & 1));
-                let total: u32 = widths.iter().sum();
-                // One read for the quad where its bits fit, else one each.
-                let mut window = if total <= 56 { magsgn.take(total) } else { 0 };
-                for (j, (value, &width)) in values.iter_mut().zip(&widths).enumerate() {
-                    let raw = if total <= 56 {
-                        let raw = window & ((1u64 << width) - 1);
-                        window >>= width;
-                        raw
-                    } else {
-                        magsgn.take(width)
-                    };
-                    let v = raw | u64::from(e_1 >> j & 1) << width;
-                    let magnitude = (((v >> 1) + 1) << p | half_step) as i64;
-                    // Two's complement of the magnitude where the sign bit
-                    // is set, and nothing where the sample is insignificant.
-                    let negative = -((v & 1) as i64);
-                    let significant = -i64::from(rho >> j & 1);
-                    *value = T::from_i64(((magnitude ^ negative) - negative) & significant);
-                    if j & 1 == 1 {
-                        lower[j >> 1] = (v | 1) & significant as u64;
-                    }
-                }
-            }
-            for (sample, value) in top.iter_mut().zip([values[0], values[2]]) {
-                *sample = value;
-            }
-            for (sample, value) in bottom.into_iter().flatten().zip([values[1], values[3]]) {
-                *sample = value;
-            }
-            next_lower_row[2 * q + 1..2 * q + 3].copy_from_slice(&lower);
-        }
-        std::mem::swap(above, row);
-        std::mem::swap(lower_row, next_lower_row);
+        let rows = LinePair {
+            top,
+            bottom,
+            outside_below,
+            outside_right,
+            first,
+        };
+        let planes = Planes {
+            bound,
+            p,
+            half_step,
+        };
+        magnitudes_of_line_pair(
+            &row[1..],
+            lower_row,
+            next_lower_row,
+            rows,
+            planes,
+            &mut magsgn,
+        )
+        .map_err(|bound_q| {
+            Error::Corrupt(format!(
+                "HT quad with exponent bound {bound_q} in a block missing {} bit-planes",
+                target.missing_msbs
+            ))
+        })?;
+        std::mem::swap(&mut above, &mut row);
+        std::mem::swap(&mut lower_row, &mut next_lower_row);
     }
+    Ok(())
+}
+
+/// The samples of one line-pair of a block.
+struct LinePair<'a, T> {
+    top: &'a mut [T],
+    /// Empty below an odd-height block's last line.
+    bottom: &'a mut [T],
+    /// Quad samples outside the block: below it (`0b1010`) or right of it
+    /// (`0b1100`, for the last quad of an odd-width block).
+    outside_below: u32,
+    outside_right: u32,
+    first: bool,
+}
+
+/// The bit-planes the cleanup pass codes.
+#[derive(Clone, Copy)]
+struct Planes {
+    /// The largest exponent bound a quad may have.
+    bound: u32,
+    /// The bit-plane of the pass's least significant bit.
+    p: u32,
+    /// Half a step of that plane (0 when it is bit 0), the bin's centre.
+    half_step: u64,
+}
+
+/// Decodes the magnitudes and signs of one line-pair's significant
+/// samples (T.814 clause 7.3.8) into `rows`, with `lower_above` the
+/// exponents of the line-pair above and `lower` this one's for the next;
+/// fails with the exponent bound of a quad above `planes.bound`.
+#[inline(never)]
+fn magnitudes_of_line_pair<T: Sample>(
+    quads: &[QuadInfo],
+    lower_above: &[u64],
+    lower: &mut [u64],
+    rows: LinePair<'_, T>,
+    planes: Planes,
+    stream: &mut MagSgn<'_>,
+) -> std::result::Result<(), u32> {
+    let mut magsgn = *stream;
+    let Planes {
+        bound,
+        p,
+        half_step,
+    } = planes;
+    let width = rows.top.len();
+    let bottoms = rows
+        .bottom
+        .chunks_mut(2)
+        .map(Some)
+        .chain(std::iter::repeat_with(|| None));
+    let quads_here = quads.iter().zip(rows.top.chunks_mut(2).zip(bottoms));
+    for (q, (info, (top, bottom))) in quads_here.enumerate() {
+        let outside = rows.outside_below
+            | if 2 * q + 1 == width {
+                rows.outside_right
+            } else {
+                0
+            };
+        let code = info.code;
+        let rho = code.rho() & !outside;
+        let mut values = [T::default(); 4];
+        let (mut lower_left, mut lower_right) = (0, 0);
+        if rho != 0 {
+            let kappa = if rows.first || code.rho().count_ones() < 2 {
+                1
+            } else {
+                let neighbours = lower_above[2 * q..2 * q + 4].iter().fold(0, |a, v| a | v);
+                (63 - (neighbours | 2).leading_zeros()).max(1)
+            };
+            let bound_q = kappa + info.offset;
+            if bound_q > bound {
+                return Err(bound_q);
+            }
+            // Each sample's bits; an insignificant one reads none and
+            // stays zero.
+            let (e_k, e_1) = (code.e_k(), code.e_1());
+            let widths: [u32; 4] =
+                std::array::from_fn(|j| (bound_q - (e_k >> j & 1)) * (rho >> j & 1));
+            let total: u32 = widths.iter().sum();
+            // One read for the quad where its bits fit, else one each.
+            let mut window = if total <= 56 { magsgn.take(total) } else { 0 };
+            for (j, (value, &width)) in values.iter_mut().zip(&widths).enumerate() {
+                let raw = if total <= 56 {
+                    let raw = window & ((1u64 << width) - 1);
+                    window >>= width;
+                    raw
+                } else {
+                    magsgn.take(width)
+                };
+                let v = raw | u64::from(e_1 >> j & 1) << width;
+                let magnitude = (((v >> 1) + 1) << p | half_step) as i64;
+                // Two's complement of the magnitude where the sign bit is
+                // set, and nothing where the sample is insignificant.
+                let negative = -((v & 1) as i64);
+                let significant = -i64::from(rho >> j & 1);
+                *value = T::from_i64(((magnitude ^ negative) - negative) & significant);
+                match j {
+                    1 => lower_left = (v | 1) & significant as u64,
+                    3 => lower_right = (v | 1) & significant as u64,
+                    _ => {}
+                }
+            }
+        }
+        for (sample, value) in top.iter_mut().zip([values[0], values[2]]) {
+            *sample = value;
+        }
+        for (sample, value) in bottom.into_iter().flatten().zip([values[1], values[3]]) {
+            *sample = value;
+        }
+        if let Some([left, right]) = lower.get_mut(2 * q + 1..2 * q + 3) {
+            (*left, *right) = (lower_left, lower_right);
+        }
+    }
+    *stream = magsgn;
     Ok(())
 }
 
 /// Decodes the significance and exponent offsets of one line-pair's quads
 /// into `row`, from the MEL and VLC streams; `above` holds the line-pair
 /// above (ignored for the first). Both hold quad `q` at `q + 1`.
+#[inline(never)]
 fn quads_of_line_pair(
     first: bool,
     above: &[QuadInfo],
     row: &mut [QuadInfo],
-    mel: &mut MelDecoder<'_>,
-    vlc: &mut Vlc<'_>,
+    mel_stream: &mut MelDecoder<'_>,
+    vlc_stream: &mut Vlc<'_>,
 ) {
+    // Local copies, whose fields can live in registers.
+    let (mut mel, mut vlc) = (*mel_stream, *vlc_stream);
+    let (mel, vlc) = (&mut mel, &mut vlc);
     let quads = row.len() - 2;
     let table: &Lookup = if first {
         &FIRST_LINE_PAIR
@@ -272,6 +370,7 @@ fn quads_of_line_pair(
         offsets_of_quad_pair(first, &mut row[q + 1..q + 1 + pair_len], mel, vlc);
         q += pair_len;
     }
+    (*mel_stream, *vlc_stream) = (*mel, *vlc);
 }
 
 /// Decodes the exponent offsets `u_q` of one or two neighbouring quads
@@ -400,6 +499,7 @@ fn u_suffix(prefix: u32, vlc: &mut Vlc<'_>) -> u32 {
 
 /// The offset from `prefix + suffix`, reading its 4-bit extension when
 /// that sum is above 32.
+#[inline]
 fn u_extension(sum: u32, vlc: &mut Vlc<'_>) -> u32 {
     if sum > 32 {
         sum + 4 * vlc.take(4)

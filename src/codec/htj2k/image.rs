@@ -9,7 +9,7 @@ use super::packets::{Orientation, Subband, Subbands};
 use super::sample::{Narrow, Sample, Wide};
 use super::wavelet::{synthesize_53, Bands};
 use crate::codec::BlockLayout;
-use crate::error::{corrupt, grown, try_resize, Error, Result};
+use crate::error::{corrupt, grown, Error, Result};
 use crate::meta::types::PixelType;
 
 /// One component's samples, at the width it is decoded in.
@@ -176,17 +176,18 @@ fn component_samples<T: Sample>(
         {
             corrupt!("HTJ2K resolution {} has bands of mismatched sizes", r + 1);
         }
+        // The buffers only grow: each holds its band in its first samples.
         let [ref hl_buffer, ref lh_buffer, ref hh_buffer, ref mut synthesised] = buffers.bands;
-        try_resize(synthesised, next.0 * next.1)?;
+        let area = |(w, h): (u32, u32)| w as usize * h as usize;
         synthesize_53(
             &Bands {
-                ll: samples,
-                hl: hl_buffer,
-                lh: lh_buffer,
-                hh: hh_buffer,
+                ll: &samples[..size.0 * size.1],
+                hl: &hl_buffer[..area(hl.size)],
+                lh: &lh_buffer[..area(lh.size)],
+                hh: &hh_buffer[..area(hh.size)],
             },
             next,
-            synthesised,
+            grown(synthesised, next.0 * next.1)?,
             grown(&mut buffers.rows, next.0 * next.1)?,
             &mut buffers.evens,
         );
@@ -222,7 +223,7 @@ fn decode_band<T: Sample>(
     blocks: &mut cleanup::Scratch,
 ) -> Result<()> {
     let (w, h) = (band.size.0 as usize, band.size.1 as usize);
-    try_resize(samples, w * h)?;
+    let samples = grown(samples, w * h)?;
     // Coded blocks write all their samples; the others are zero.
     let coded: usize = band
         .blocks
@@ -288,20 +289,24 @@ fn undo_colour_transform(components: &[Component<'_>], planes: &mut [Plane]) -> 
     if components.len() < 3 || components[..3].iter().any(|c| Some(c.size) != size) {
         corrupt!("HTJ2K colour transform over components of different sizes");
     }
+    let n = size.map_or(0, |(w, h)| w as usize * h as usize);
     match planes {
-        [Plane::Narrow(a), Plane::Narrow(b), Plane::Narrow(c), ..] => rct(a, b, c),
-        [Plane::Wide(a), Plane::Wide(b), Plane::Wide(c), ..] => rct(a, b, c),
+        [Plane::Narrow(a), Plane::Narrow(b), Plane::Narrow(c), ..] => rct(a, b, c, n),
+        [Plane::Wide(a), Plane::Wide(b), Plane::Wide(c), ..] => rct(a, b, c, n),
         _ => corrupt!("HTJ2K colour transform over components of different depths"),
     }
-    Ok(())
 }
 
-/// Turns Y0, Y1, Y2 into R, G, B in place.
-fn rct<T: Sample>(y0: &mut [T], y1: &mut [T], y2: &mut [T]) {
+/// Turns the first `n` samples of Y0, Y1, Y2 into R, G, B in place.
+fn rct<T: Sample>(y0: &mut [T], y1: &mut [T], y2: &mut [T], n: usize) -> Result<()> {
+    let (Some(y0), Some(y1), Some(y2)) = (y0.get_mut(..n), y1.get_mut(..n), y2.get_mut(..n)) else {
+        corrupt!("HTJ2K colour transform over components of fewer than {n} samples");
+    };
     for ((a, b), c) in y0.iter_mut().zip(y1.iter_mut()).zip(y2.iter_mut()) {
         let green = *a - ((*b + *c) >> 2);
         (*a, *b, *c) = (*c + green, green, *b + green);
     }
+    Ok(())
 }
 
 /// Writes each component's samples, as its channel's bits, into the
