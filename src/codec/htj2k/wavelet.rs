@@ -93,12 +93,23 @@ fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T], evens: &mut [T]) 
     if low.len() > high.len() {
         evens[low.len() - 1] = low[low.len() - 1] - ((last_high + last_high + T::TWO) >> 2);
     }
-    // Odd samples: high-pass plus half the even samples on either side.
-    let next_evens = evens[1..].iter().chain(evens.last());
-    let odds = high.iter().zip(evens.iter().zip(next_evens));
-    for (pair, (&h, (&a, &b))) in out.chunks_exact_mut(2).zip(odds) {
-        pair[0] = a;
-        pair[1] = h + ((a + b) >> 1);
+    // Odd samples: high-pass plus half the even samples on either side,
+    // interleaved with them four pairs at a time (which vectorises) while
+    // the next even sample exists, then one by one.
+    let evens = &evens[..low.len()];
+    let ahead = (high.len().min(low.len() - 1) / 4) * 4;
+    let quads = out[..2 * ahead].chunks_exact_mut(8).zip(high[..ahead].chunks_exact(4));
+    let even_quads = evens[..ahead].chunks_exact(4).zip(evens[1..=ahead].chunks_exact(4));
+    for ((out, high), (here, next)) in quads.zip(even_quads) {
+        for i in 0..4 {
+            out[2 * i] = here[i];
+            out[2 * i + 1] = high[i] + ((here[i] + next[i]) >> 1);
+        }
+    }
+    for k in ahead..high.len() {
+        let (here, next) = (evens[k], evens[(k + 1).min(low.len() - 1)]);
+        out[2 * k] = here;
+        out[2 * k + 1] = high[k] + ((here + next) >> 1);
     }
     if low.len() > high.len() {
         out[out.len() - 1] = evens[low.len() - 1];
