@@ -31,8 +31,6 @@ impl Plane {
 struct Buffers<T> {
     /// HL, LH, HH, and the resolution they synthesise.
     bands: [Vec<T>; 4],
-    /// Rows synthesised horizontally.
-    rows: Vec<T>,
     /// One row's even samples.
     evens: Vec<T>,
 }
@@ -41,7 +39,6 @@ impl<T> Default for Buffers<T> {
     fn default() -> Self {
         Self {
             bands: Default::default(),
-            rows: Vec::new(),
             evens: Vec::new(),
         }
     }
@@ -50,7 +47,7 @@ impl<T> Default for Buffers<T> {
 impl<T> Buffers<T> {
     fn bytes(&self) -> usize {
         let capacity: usize = self.bands.iter().map(Vec::capacity).sum();
-        (capacity + self.rows.capacity() + self.evens.capacity()) * std::mem::size_of::<T>()
+        (capacity + self.evens.capacity()) * std::mem::size_of::<T>()
     }
 }
 
@@ -94,17 +91,20 @@ pub(super) fn decode(
         wide,
         cleanup,
     } = scratch;
-    planes.truncate(codestream.components.len());
+    // Components 0 to 2 of the colour transform are kept until all three
+    // are decoded; any other is written out at once from one plane.
+    let transformed = if codestream.colour_transform { 3 } else { 0 };
     for (c, component) in codestream.components.iter().enumerate() {
         let (Some(resolutions), Some(quantization)) =
             (subbands.get(c), codestream.quantization.get(c))
         else {
             corrupt!("HTJ2K component {c} has no subbands or quantisation");
         };
-        if planes.len() == c {
+        let slot = c.min(transformed);
+        while planes.len() <= slot {
             planes.push(Plane::Narrow(Vec::new()));
         }
-        let plane = &mut planes[c];
+        let plane = &mut planes[slot];
         let decoded = if component.depth <= 16 {
             if !matches!(plane, Plane::Narrow(_)) {
                 *plane = Plane::Narrow(Vec::new());
@@ -130,11 +130,17 @@ pub(super) fn decode(
             component_samples(component, resolutions, quantization, samples, wide, cleanup)
         };
         decoded.map_err(|e| e.context(format_args!("HTJ2K component {c}")))?;
+        if c >= transformed {
+            write_component(c, component, &planes[slot], channel_of, layout, out)?;
+        }
     }
-    if codestream.colour_transform {
+    if transformed > 0 {
         undo_colour_transform(&codestream.components, planes)?;
+        for (c, component) in codestream.components.iter().enumerate().take(3) {
+            write_component(c, component, &planes[c], channel_of, layout, out)?;
+        }
     }
-    write_channels(codestream, channel_of, planes, layout, out)
+    Ok(())
 }
 
 /// Decodes one component's code-blocks and synthesises its samples into
@@ -188,7 +194,6 @@ fn component_samples<T: Sample>(
             },
             next,
             grown(synthesised, next.0 * next.1)?,
-            grown(&mut buffers.rows, next.0 * next.1)?,
             &mut buffers.evens,
         );
         std::mem::swap(samples, synthesised);
@@ -309,39 +314,35 @@ fn rct<T: Sample>(y0: &mut [T], y1: &mut [T], y2: &mut [T], n: usize) -> Result<
     Ok(())
 }
 
-/// Writes each component's samples, as its channel's bits, into the
+/// Writes component `c`'s samples, as its channel's bits, into the
 /// unpacked block.
-fn write_channels(
-    codestream: &Codestream<'_>,
+fn write_component(
+    c: usize,
+    component: &Component<'_>,
+    plane: &Plane,
     channel_of: &[usize],
-    planes: &[Plane],
     layout: &BlockLayout,
     out: &mut [u8],
 ) -> Result<()> {
-    let mut component_of = vec![usize::MAX; layout.channels.len()];
-    for (c, &channel) in channel_of.iter().enumerate() {
-        if let Some(slot) = component_of.get_mut(channel) {
-            *slot = c;
-        }
-    }
-    let mut line_of = vec![0usize; layout.channels.len()];
-    for (_, channel, range) in layout.segments() {
-        let c = component_of[channel];
-        let (Some(component), Some(plane), Some(bytes)) = (
-            codestream.components.get(c),
-            planes.get(c),
-            out.get_mut(range),
-        ) else {
-            corrupt!("HTJ2K chunk has no component for channel {channel}");
-        };
-        let line = line_of[channel];
-        line_of[channel] += 1;
-        let width = component.size.0 as usize;
+    let Some(&channel) = channel_of.get(c) else {
+        corrupt!("HTJ2K component {c} has no channel");
+    };
+    let Some(pixel_type) = layout.channels.get(channel).map(|l| l.pixel_type) else {
+        corrupt!("HTJ2K component {c} maps to channel {channel}, which the part lacks");
+    };
+    let form = StoredAs::of(pixel_type, component)?;
+    let width = component.size.0 as usize;
+    let lines = layout.segments().filter(|&(_, ch, _)| ch == channel);
+    for (line, (_, _, range)) in lines.enumerate() {
         let rows = line * width..(line + 1) * width;
-        let form = StoredAs::of(layout.channels[channel].pixel_type, component)?;
-        let written = match plane {
-            Plane::Narrow(samples) => samples.get(rows).map(|row| form.write(row, bytes)),
-            Plane::Wide(samples) => samples.get(rows).map(|row| form.write(row, bytes)),
+        let written = match (plane, out.get_mut(range)) {
+            (Plane::Narrow(samples), Some(bytes)) => {
+                samples.get(rows).map(|row| form.write(row, bytes))
+            }
+            (Plane::Wide(samples), Some(bytes)) => {
+                samples.get(rows).map(|row| form.write(row, bytes))
+            }
+            (_, None) => None,
         };
         if written.is_none() {
             corrupt!("HTJ2K component {c} has no line {line}");

@@ -20,58 +20,57 @@ pub(super) struct Bands<'a, T> {
     pub hh: &'a [T],
 }
 
-/// Synthesises the `w` x `h` resolution above `bands` into `out`, using
-/// `rows` as scratch (both `w * h` samples) and `evens` for one row.
+/// Synthesises the `w` x `h` resolution above `bands` into `out` (`w * h`
+/// samples), using `evens` for one row: each row horizontally into its
+/// place (low-pass rows even, high-pass rows odd), then the columns'
+/// lifting steps in place.
 pub(super) fn synthesize_53<T: Sample>(
     bands: &Bands<'_, T>,
     (w, h): (usize, usize),
     out: &mut [T],
-    rows: &mut [T],
     evens: &mut Vec<T>,
 ) {
     let (low_w, high_w) = (w.div_ceil(2), w / 2);
-    let (low_h, high_h) = (h.div_ceil(2), h / 2);
     evens.resize(low_w, T::default());
-    let (low_rows, high_rows) = rows.split_at_mut(w * low_h);
-    for (y, row) in low_rows.chunks_exact_mut(w).enumerate() {
+    for (y, row) in out.chunks_exact_mut(w).enumerate() {
+        let (low, high, k) = if y % 2 == 0 {
+            (bands.ll, bands.hl, y / 2)
+        } else {
+            (bands.lh, bands.hh, y / 2)
+        };
         horizontal(
-            &bands.ll[y * low_w..][..low_w],
-            &bands.hl[y * high_w..][..high_w],
-            row,
-            evens,
-        );
-    }
-    for (y, row) in high_rows.chunks_exact_mut(w).enumerate() {
-        horizontal(
-            &bands.lh[y * low_w..][..low_w],
-            &bands.hh[y * high_w..][..high_w],
+            &low[k * low_w..][..low_w],
+            &high[k * high_w..][..high_w],
             row,
             evens,
         );
     }
     if h == 1 {
-        out.copy_from_slice(low_rows);
         return;
     }
-    let low = |k: usize| &low_rows[k * w..][..w];
-    let high = |k: usize| &high_rows[k.min(high_h - 1) * w..][..w];
-    // Even rows: low rows less a quarter of the high rows on either side.
-    for k in 0..low_h {
-        let above = high(k.saturating_sub(1));
-        let below = high(k);
-        let even = &mut out[2 * k * w..][..w];
-        for (((x, &l), &a), &b) in even.iter_mut().zip(low(k)).zip(above).zip(below) {
-            *x = l - ((a + b + T::TWO) >> 2);
+    // Even rows: less a quarter of the odd rows on either side (the row
+    // below the last even one is the one above it).
+    for y in (0..h).step_by(2) {
+        let (before, rest) = out.split_at_mut(y * w);
+        let (even, after) = rest.split_at_mut(w);
+        let below = if y + 1 < h {
+            &after[..w]
+        } else {
+            &before[(y - 1) * w..]
+        };
+        let above = if y > 0 { &before[(y - 1) * w..] } else { below };
+        for ((x, &a), &b) in even.iter_mut().zip(above).zip(below) {
+            *x = *x - ((a + b + T::TWO) >> 2);
         }
     }
-    // Odd rows: high rows plus half the even rows on either side.
-    for k in 0..high_h {
-        let (done, rest) = out.split_at_mut((2 * k + 1) * w);
-        let above = &done[2 * k * w..][..w];
+    // Odd rows: plus half the even rows on either side, as just updated.
+    for y in (1..h).step_by(2) {
+        let (before, rest) = out.split_at_mut(y * w);
         let (odd, after) = rest.split_at_mut(w);
-        let below = if 2 * k + 2 < h { &after[..w] } else { above };
-        for (((x, &hv), &a), &b) in odd.iter_mut().zip(high(k)).zip(above).zip(below) {
-            *x = hv + ((a + b) >> 1);
+        let above = &before[(y - 1) * w..];
+        let below = if y + 1 < h { &after[..w] } else { above };
+        for ((x, &a), &b) in odd.iter_mut().zip(above).zip(below) {
+            *x = *x + ((a + b) >> 1);
         }
     }
 }
@@ -98,8 +97,12 @@ fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T], evens: &mut [T]) 
     // the next even sample exists, then one by one.
     let evens = &evens[..low.len()];
     let ahead = (high.len().min(low.len() - 1) / 4) * 4;
-    let quads = out[..2 * ahead].chunks_exact_mut(8).zip(high[..ahead].chunks_exact(4));
-    let even_quads = evens[..ahead].chunks_exact(4).zip(evens[1..=ahead].chunks_exact(4));
+    let quads = out[..2 * ahead]
+        .chunks_exact_mut(8)
+        .zip(high[..ahead].chunks_exact(4));
+    let even_quads = evens[..ahead]
+        .chunks_exact(4)
+        .zip(evens[1..=ahead].chunks_exact(4));
     for ((out, high), (here, next)) in quads.zip(even_quads) {
         for i in 0..4 {
             out[2 * i] = here[i];
@@ -177,7 +180,7 @@ mod tests {
     #[test]
     fn synthesis_inverts_analysis_at_every_small_size() {
         let mut seed = 7u32;
-        let (mut rows, mut evens) = (Vec::new(), Vec::new());
+        let mut evens = Vec::new();
         for w in 1..=9 {
             for h in 1..=9 {
                 let x: Vec<i64> = (0..w * h)
@@ -195,8 +198,7 @@ mod tests {
                     hh: &hh,
                 };
                 let mut out = vec![Wide::default(); w * h];
-                rows.resize(w * h, Wide::default());
-                synthesize_53(&bands, (w, h), &mut out, &mut rows[..w * h], &mut evens);
+                synthesize_53(&bands, (w, h), &mut out, &mut evens);
                 assert_eq!(out, wide(x), "{w}x{h}");
             }
         }
