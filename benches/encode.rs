@@ -67,6 +67,8 @@ fn compression(name: &str) -> Option<Compression> {
         "dwaa" => Compression::Dwaa,
         "dwab" => Compression::Dwab,
         "zstd" => Compression::Zstd,
+        "htj2k256" => Compression::Htj2k256,
+        "htj2k32" => Compression::Htj2k32,
         _ => return None,
     })
 }

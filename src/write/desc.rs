@@ -104,6 +104,15 @@ impl PartDesc {
         }
         if format == Format::Exr {
             self.compression.exr_id()?;
+            if matches!(
+                self.compression,
+                Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k
+            ) {
+                return Err(Error::Unsupported(format!(
+                    "{} compression is read but not written yet",
+                    self.compression.name()
+                )));
+            }
         }
         Ok(())
     }
@@ -165,6 +174,25 @@ mod tests {
             assert_eq!(
                 error.message(),
                 format!("zip level {level} is outside 1-12 (unset: OpenEXR's default)")
+            );
+        }
+    }
+
+    #[test]
+    fn htj2k_is_not_written_yet() {
+        for compression in [
+            Compression::Htj2k256,
+            Compression::Htj2k32,
+            Compression::LossyHtj2k,
+        ] {
+            let desc = PartDesc {
+                compression,
+                ..PartDesc::default()
+            };
+            let error = desc.check(Format::Exr).unwrap_err();
+            assert!(
+                matches!(&error, Error::Unsupported(m) if m.contains("not written yet")),
+                "{error}"
             );
         }
     }
