@@ -1,4 +1,4 @@
-//! Typed attribute setters of a writer: one exrkit_set_attribute_<type> per
+//! Typed attribute setters of a writer: one `exrkit_set_attribute_<type>` per
 //! standard OpenEXR attribute type, named after the type in lower case.
 //! Each only converts its arguments to a [`Value`]; the writer encodes it
 //! and sets it as exrkit_set_attribute sets raw bytes.

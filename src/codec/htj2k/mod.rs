@@ -7,10 +7,13 @@
 //! at its channel's size, sampling and depth: HALF as signed 16-bit
 //! samples, FLOAT as signed 32-bit, UINT as unsigned 32-bit), then reads
 //! every packet (see [`packets`]): which code-blocks are coded and where
-//! their bytes are, which must use up the tile exactly. Decoding the HT
-//! code-blocks and the wavelet is not written yet (issue 15): a chunk that
-//! is sound so far answers `EXRKIT_ERR_UNSUPPORTED`, one that is not
-//! answers `EXRKIT_ERR_CORRUPT`.
+//! their bytes are, which must use up the tile exactly. Each code-block's
+//! HT cleanup pass is decoded (see [`cleanup`]), each component's subbands
+//! synthesised (see [`wavelet`]) and the samples mapped back to their
+//! channels' bits (see [`image`]). Not decoded yet (issue 15), and
+//! answered with `EXRKIT_ERR_UNSUPPORTED`: the irreversible 9/7 wavelet and
+//! the non-linearity table of lossy HTJ2K, and HT refinement passes, which
+//! OpenEXR does not write.
 
 mod bits;
 mod chunk;
