@@ -101,6 +101,29 @@ fn lossless_chunks_decode_as_openexr_decodes_them() {
     assert!(coded >= 70, "{tally:?}");
 }
 
+/// Whole images decode the same straight into the caller's buffers (one
+/// per channel at its own type) and through the unpacked block.
+#[test]
+fn straight_and_block_decodes_agree() {
+    let Some(files) = matrix("codecs_htj2k_straight") else {
+        return;
+    };
+    let mut compared = 0;
+    for file in files
+        .iter()
+        .filter(|f| !f.to_string_lossy().contains("_lossy_"))
+    {
+        let straight = common::compare::decode_all(file, false);
+        let mut block = common::compare::decode_all(file, true);
+        let copy = block.pop().expect("the second copy");
+        assert_eq!(straight, block, "{}", file.display());
+        assert_eq!(copy, straight[0], "{}", file.display());
+        compared += 1;
+    }
+    println!("{compared} files decoded both ways");
+    assert!(compared >= 20, "{compared}");
+}
+
 /// OpenEXR codes a lossy chunk with the reversible wavelet unless it holds
 /// an R, G, B triplet; those chunks decode exactly, the others answer that
 /// the irreversible wavelet is not decoded yet.

@@ -16,7 +16,7 @@ use exrkit::meta::channel::Channel;
 use exrkit::meta::compression::Compression;
 use exrkit::meta::text::Text;
 use exrkit::meta::types::{Box2i, PixelType};
-use exrkit::pixels::{ChannelBuffers, FrameBuffer};
+use exrkit::pixels::FrameBuffer;
 use exrkit::{Error, PartDesc, ReadOptions, Reader, WriteOptions, Writer};
 
 /// Writes the matrix with PyPI OpenEXR into `sys.argv[1]`; each name ends
@@ -174,45 +174,6 @@ fn exrkit_packs_openexrs_bytes() {
     assert!(compressed >= 300, "only {compressed} compressed chunks");
 }
 
-/// Decodes every channel of part 0 of `file` at its own type and sampling;
-/// with `twice`, the first channel also into a second buffer, which makes
-/// the decode go through the unpacked block instead of straight into the
-/// buffers. A channel the file lacks is filled with 0.25 either way.
-/// Returns the buffers, the second copy last.
-fn decode_all(file: &Path, twice: bool) -> Vec<Vec<u8>> {
-    let reader = Reader::open(file, ReadOptions::default()).expect("open");
-    let header = reader.header(0).expect("part");
-    let window = header.data_window();
-    let mut buffers = ChannelBuffers::new(header.channels(), window).expect("buffers");
-    let first = &header.channels()[0];
-    let mut copy = vec![0u8; buffers.buffers[0].len()];
-    let mut missing = vec![0f32; window.area() as usize];
-    {
-        let mut fb = buffers.frame_buffer().expect("frame buffer");
-        if twice {
-            let (xs, ys) = (first.x_sampling, first.y_sampling);
-            fb.add_bytes(
-                first.name.as_bytes(),
-                first.pixel_type,
-                &mut copy,
-                xs,
-                ys,
-                0.0,
-            )
-            .expect("second slice");
-        }
-        fb.add("not in the file", &mut missing, 0.25)
-            .expect("slice");
-        reader.decode_image(0, 0, 0, &mut fb).expect("decode");
-    }
-    assert!(missing.iter().all(|&v| v == 0.25), "{}", file.display());
-    let mut all = buffers.buffers;
-    if twice {
-        all.push(copy);
-    }
-    all
-}
-
 /// Whole images decode alike straight into the caller's buffers (own
 /// types, each channel in one buffer) and through the unpacked block (a
 /// channel asked for twice); `tests/decoding.rs` holds the straight decode
@@ -223,8 +184,8 @@ fn straight_and_block_decodes_agree() {
         return;
     };
     for file in &files {
-        let straight = decode_all(file, false);
-        let mut block = decode_all(file, true);
+        let straight = common::compare::decode_all(file, false);
+        let mut block = common::compare::decode_all(file, true);
         let copy = block.pop().expect("the second copy");
         assert_eq!(straight, block, "{}", file.display());
         assert_eq!(copy, straight[0], "{}", file.display());

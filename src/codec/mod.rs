@@ -572,7 +572,13 @@ pub fn decompress(
             dwa::decompress(layout, packed, out, &mut scratch.dwa)
         }
         Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k => {
-            htj2k::decompress(compression, layout, packed, out, &mut scratch.htj2k)
+            htj2k::decompress(
+                compression,
+                layout,
+                packed,
+                &mut Unpacked::Block(out),
+                &mut scratch.htj2k,
+            )
         }
         Compression::Zstd => zstd::decompress(
             flat_runs(layout),
@@ -586,7 +592,10 @@ pub fn decompress(
 
 /// Whether [`decompress_runs`] unpacks `compression`.
 pub(crate) fn unpacks_runs(compression: Compression) -> bool {
-    compression == Compression::Zstd
+    matches!(
+        compression,
+        Compression::Zstd | Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k
+    )
 }
 
 /// Unpacks a compressed (not raw) block of `layout` straight into `runs`,
@@ -606,6 +615,15 @@ pub(crate) fn decompress_runs(
             &mut Unpacked::Runs(runs),
             &mut scratch.zstd,
         ),
+        Compression::Htj2k256 | Compression::Htj2k32 | Compression::LossyHtj2k => {
+            htj2k::decompress(
+                compression,
+                layout,
+                packed,
+                &mut Unpacked::Runs(runs),
+                &mut scratch.htj2k,
+            )
+        }
         other => Err(Error::Internal(format!(
             "{} does not unpack run by run",
             other.name()
@@ -613,7 +631,7 @@ pub(crate) fn decompress_runs(
     }
 }
 
-/// Where a codec that unpacks run by run (ZSTD) puts a block: into one
+/// Where a codec that unpacks run by run (ZSTD, HTJ2K) puts a block: into one
 /// buffer, each run at its offset, or each run into a destination of its
 /// own (the caller's lines, written without an intermediate copy).
 pub(crate) enum Unpacked<'a, 'b> {

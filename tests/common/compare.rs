@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use exrkit::codec::{self, BlockLayout, Scratch};
+use exrkit::pixels::ChannelBuffers;
 use exrkit::{ReadOptions, Reader};
 
 /// Chunks unpacked, and how many of them were compressed, per codec.
@@ -112,4 +113,43 @@ pub fn damage(
         }
         attempt(&damaged);
     }
+}
+
+/// Decodes every channel of part 0 of `file` at its own type and sampling;
+/// with `twice`, the first channel also into a second buffer, which makes
+/// the decode go through the unpacked block instead of straight into the
+/// buffers. A channel the file lacks is filled with 0.25 either way.
+/// Returns the buffers, the second copy last.
+pub fn decode_all(file: &Path, twice: bool) -> Vec<Vec<u8>> {
+    let reader = Reader::open(file, ReadOptions::default()).expect("open");
+    let header = reader.header(0).expect("part");
+    let window = header.data_window();
+    let mut buffers = ChannelBuffers::new(header.channels(), window).expect("buffers");
+    let first = &header.channels()[0];
+    let mut copy = vec![0u8; buffers.buffers[0].len()];
+    let mut missing = vec![0f32; window.area() as usize];
+    {
+        let mut fb = buffers.frame_buffer().expect("frame buffer");
+        if twice {
+            let (xs, ys) = (first.x_sampling, first.y_sampling);
+            fb.add_bytes(
+                first.name.as_bytes(),
+                first.pixel_type,
+                &mut copy,
+                xs,
+                ys,
+                0.0,
+            )
+            .expect("second slice");
+        }
+        fb.add("not in the file", &mut missing, 0.25)
+            .expect("slice");
+        reader.decode_image(0, 0, 0, &mut fb).expect("decode");
+    }
+    assert!(missing.iter().all(|&v| v == 0.25), "{}", file.display());
+    let mut all = buffers.buffers;
+    if twice {
+        all.push(copy);
+    }
+    all
 }

@@ -56,6 +56,14 @@ pub(super) struct Scratch {
     next_lower_row: Vec<u64>,
 }
 
+impl Scratch {
+    /// Bytes of the buffers held.
+    pub fn retained_bytes(&self) -> usize {
+        (self.above.capacity() + self.row.capacity()) * std::mem::size_of::<QuadInfo>()
+            + (self.lower_row.capacity() + self.next_lower_row.capacity()) * 8
+    }
+}
+
 /// The MEL symbol decoder (T.814 clause 7.3.3).
 #[derive(Clone, Copy)]
 struct MelDecoder<'a> {

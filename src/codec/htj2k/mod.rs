@@ -22,22 +22,24 @@ mod cxt_vlc;
 mod image;
 mod markers;
 mod packets;
+mod rows;
 mod sample;
 mod wavelet;
 
 pub use image::Scratch;
 
-use super::BlockLayout;
+use super::{BlockLayout, Unpacked};
 use crate::error::{corrupt, Result};
 use crate::meta::compression::Compression;
 use crate::meta::types::PixelType;
 
-/// Decodes one HTJ2K chunk of `layout` into `out`, its unpacked block.
-pub fn decompress(
+/// Decodes one HTJ2K chunk of `layout` into `out`, its unpacked block or
+/// its runs.
+pub(crate) fn decompress(
     compression: Compression,
     layout: &BlockLayout,
     packed: &[u8],
-    out: &mut [u8],
+    out: &mut Unpacked<'_, '_>,
     scratch: &mut Scratch,
 ) -> Result<()> {
     let (chunk, codestream) = check(compression, layout, packed)?;

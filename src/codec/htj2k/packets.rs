@@ -53,7 +53,10 @@ pub struct Subband<'a> {
     pub orientation: Orientation,
     /// Columns and rows.
     pub size: (u32, u32),
-    /// The code-blocks that hold coded data; the others are all zero.
+    /// Rows of each row of code-blocks (the last may have fewer).
+    pub block_height: u32,
+    /// The code-blocks that hold coded data, in raster order; the others
+    /// are all zero.
     pub blocks: Vec<CodeBlock<'a>>,
 }
 
@@ -135,9 +138,11 @@ fn resolutions<'a>(size: (u32, u32), coding: &Coding) -> Result<Vec<Vec<Subband<
                 "HTJ2K resolutions of several precincts are not read yet".into(),
             ));
         }
+        let block_height = 1 << block_exponents(coding, r as usize).1;
         let band = |orientation, size| Subband {
             orientation,
             size,
+            block_height,
             blocks: Vec::new(),
         };
         all.push(if r == 0 {
@@ -374,6 +379,7 @@ mod tests {
         Subband {
             orientation: Orientation::Ll,
             size,
+            block_height: 32,
             blocks: Vec::new(),
         }
     }

@@ -7,77 +7,113 @@
 //! positions and a signal of one sample is its low-pass sample.
 
 use super::sample::Sample;
+use crate::error::Result;
 
-/// The bands of one decomposition level, each row after row.
-pub(super) struct Bands<'a, T> {
-    /// Low-pass both ways: `ceil(w/2)` x `ceil(h/2)`.
-    pub ll: &'a [T],
-    /// High-pass horizontally: `floor(w/2)` x `ceil(h/2)`.
-    pub hl: &'a [T],
-    /// High-pass vertically: `ceil(w/2)` x `floor(h/2)`.
-    pub lh: &'a [T],
-    /// High-pass both ways: `floor(w/2)` x `floor(h/2)`.
-    pub hh: &'a [T],
+/// Which kind of horizontally synthesised row [`Vertical`] asks for next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Side {
+    /// From the low-pass rows (LL and HL): the resolution's even rows.
+    Low,
+    /// From the high-pass rows (LH and HH): its odd rows.
+    High,
 }
 
-/// Synthesises the `w` x `h` resolution above `bands` into `out` (`w * h`
-/// samples), using `evens` for one row: each row horizontally into its
-/// place (low-pass rows even, high-pass rows odd), then the columns'
-/// lifting steps in place.
-pub(super) fn synthesize_53<T: Sample>(
-    bands: &Bands<'_, T>,
-    (w, h): (usize, usize),
-    out: &mut [T],
-    evens: &mut Vec<T>,
-) {
-    let (low_w, high_w) = (w.div_ceil(2), w / 2);
-    evens.resize(low_w, T::default());
-    for (y, row) in out.chunks_exact_mut(w).enumerate() {
-        let (low, high, k) = if y % 2 == 0 {
-            (bands.ll, bands.hl, y / 2)
-        } else {
-            (bands.lh, bands.hh, y / 2)
-        };
-        horizontal(
-            &low[k * low_w..][..low_w],
-            &high[k * high_w..][..high_w],
-            row,
-            evens,
-        );
-    }
-    if h == 1 {
-        return;
-    }
-    // Even rows: less a quarter of the odd rows on either side (the row
-    // below the last even one is the one above it).
-    for y in (0..h).step_by(2) {
-        let (before, rest) = out.split_at_mut(y * w);
-        let (even, after) = rest.split_at_mut(w);
-        let below = if y + 1 < h {
-            &after[..w]
-        } else {
-            &before[(y - 1) * w..]
-        };
-        let above = if y > 0 { &before[(y - 1) * w..] } else { below };
-        for ((x, &a), &b) in even.iter_mut().zip(above).zip(below) {
-            *x = *x - ((a + b + T::TWO) >> 2);
+/// The vertical synthesis of one resolution, a row at a time: it asks for
+/// each horizontally synthesised row once, in order, and keeps only the
+/// four rows its lifting steps need.
+pub(super) struct Vertical<T> {
+    height: usize,
+    /// The next row to produce.
+    next: usize,
+    /// Even rows `k` and `k + 1` once their update step is done.
+    even: Vec<T>,
+    even_next: Vec<T>,
+    /// High-pass rows `k` and `k + 1`.
+    high: Vec<T>,
+    high_next: Vec<T>,
+}
+
+impl<T: Sample> Vertical<T> {
+    /// A resolution of `width` x `height` samples.
+    pub fn new(width: usize, height: usize) -> Self {
+        let row = || vec![T::default(); width];
+        Self {
+            height,
+            next: 0,
+            even: row(),
+            even_next: row(),
+            high: row(),
+            high_next: row(),
         }
     }
-    // Odd rows: plus half the even rows on either side, as just updated.
-    for y in (1..h).step_by(2) {
-        let (before, rest) = out.split_at_mut(y * w);
-        let (odd, after) = rest.split_at_mut(w);
-        let above = &before[(y - 1) * w..];
-        let below = if y + 1 < h { &after[..w] } else { above };
-        for ((x, &a), &b) in odd.iter_mut().zip(above).zip(below) {
-            *x = *x + ((a + b) >> 1);
+
+    /// Writes the next row into `out`, getting rows from `pull`.
+    pub fn next_row(
+        &mut self,
+        mut pull: impl FnMut(Side, &mut [T]) -> Result<()>,
+        out: &mut [T],
+    ) -> Result<()> {
+        let (y, h) = (self.next, self.height);
+        self.next += 1;
+        if h == 1 {
+            return pull(Side::Low, out);
         }
+        let (low_rows, high_rows) = (h.div_ceil(2), h / 2);
+        if y == 0 {
+            pull(Side::Low, &mut self.even)?;
+            pull(Side::High, &mut self.high)?;
+            update(&mut self.even, &self.high, &self.high);
+        } else if y % 2 == 1 {
+            // Odd row k: high-pass row k plus half the even rows k, k + 1
+            // (the last even row again at the bottom), computing the even
+            // row k + 1 on the way.
+            let k = y / 2;
+            if k + 1 < low_rows {
+                pull(Side::Low, &mut self.even_next)?;
+                let more_high = k + 1 < high_rows;
+                if more_high {
+                    pull(Side::High, &mut self.high_next)?;
+                }
+                let below = if more_high {
+                    &self.high_next
+                } else {
+                    &self.high
+                };
+                update(&mut self.even_next, &self.high, below);
+                predict(out, &self.high, &self.even, &self.even_next);
+                std::mem::swap(&mut self.even, &mut self.even_next);
+                if more_high {
+                    std::mem::swap(&mut self.high, &mut self.high_next);
+                }
+            } else {
+                predict(out, &self.high, &self.even, &self.even);
+            }
+            return Ok(());
+        }
+        out.copy_from_slice(&self.even);
+        Ok(())
+    }
+}
+
+/// The update step (F-5) on a low-pass row: less a quarter of the
+/// high-pass rows above and below it, rounded.
+fn update<T: Sample>(even: &mut [T], above: &[T], below: &[T]) {
+    for ((x, &a), &b) in even.iter_mut().zip(above).zip(below) {
+        *x = *x - ((a + b + T::TWO) >> 2);
+    }
+}
+
+/// The predict step (F-6): a high-pass row plus half the even rows around
+/// it, into `out`.
+fn predict<T: Sample>(out: &mut [T], high: &[T], above: &[T], below: &[T]) {
+    for (((x, &h), &a), &b) in out.iter_mut().zip(high).zip(above).zip(below) {
+        *x = h + ((a + b) >> 1);
     }
 }
 
 /// Synthesises one row of `low.len() + high.len()` samples into `out`,
 /// with `evens` (as long as `low`) for the even samples.
-fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T], evens: &mut [T]) {
+pub(super) fn horizontal<T: Sample>(low: &[T], high: &[T], out: &mut [T], evens: &mut [T]) {
     let (Some(&first_high), Some(&last_high)) = (high.first(), high.last()) else {
         out.copy_from_slice(low);
         return;
@@ -180,7 +216,6 @@ mod tests {
     #[test]
     fn synthesis_inverts_analysis_at_every_small_size() {
         let mut seed = 7u32;
-        let mut evens = Vec::new();
         for w in 1..=9 {
             for h in 1..=9 {
                 let x: Vec<i64> = (0..w * h)
@@ -191,15 +226,27 @@ mod tests {
                     .collect();
                 let wide = |v: Vec<i64>| v.into_iter().map(Wide::from_i64).collect::<Vec<_>>();
                 let [ll, hl, lh, hh] = analyse_2d(&x, w, h).map(wide);
-                let bands = Bands {
-                    ll: &ll,
-                    hl: &hl,
-                    lh: &lh,
-                    hh: &hh,
-                };
+                let (low_w, high_w) = (w.div_ceil(2), w / 2);
+                let mut evens = vec![Wide::default(); low_w];
+                let (mut low_k, mut high_k) = (0, 0);
+                let mut vertical = Vertical::new(w, h);
                 let mut out = vec![Wide::default(); w * h];
-                synthesize_53(&bands, (w, h), &mut out, &mut evens);
+                for row in out.chunks_exact_mut(w) {
+                    let pull = |side, buf: &mut [Wide]| {
+                        let (low, high, k) = match side {
+                            Side::Low => (&ll, &hl, &mut low_k),
+                            Side::High => (&lh, &hh, &mut high_k),
+                        };
+                        let (l, h) = (&low[*k * low_w..][..low_w], &high[*k * high_w..][..high_w]);
+                        horizontal(l, h, buf, &mut evens);
+                        *k += 1;
+                        Ok(())
+                    };
+                    vertical.next_row(pull, row).expect("row");
+                }
                 assert_eq!(out, wide(x), "{w}x{h}");
+                // Each band row was asked for once.
+                assert_eq!((low_k, high_k), (h.div_ceil(2), h / 2), "{w}x{h}");
             }
         }
     }
