@@ -54,6 +54,8 @@ pub(super) struct Scratch {
     /// row, 0 elsewhere, one column of margin either side.
     lower_row: Vec<u64>,
     next_lower_row: Vec<u64>,
+    /// Each quad's context bits from the line-pair above.
+    north: Vec<u32>,
 }
 
 impl Scratch {
@@ -61,6 +63,7 @@ impl Scratch {
     pub fn retained_bytes(&self) -> usize {
         (self.above.capacity() + self.row.capacity()) * std::mem::size_of::<QuadInfo>()
             + (self.lower_row.capacity() + self.next_lower_row.capacity()) * 8
+            + self.north.capacity() * 4
     }
 }
 
@@ -141,6 +144,7 @@ pub(super) fn decode<T: Sample>(
         row,
         lower_row,
         next_lower_row,
+        north,
     } = scratch;
     // Every line-pair writes all of its quads and lower exponents before
     // the next reads them; only the margins need clearing.
@@ -170,7 +174,7 @@ pub(super) fn decode<T: Sample>(
     let outside_right = if width % 2 == 1 { 0b1100 } else { 0 };
     for pair in 0..height.div_ceil(2) {
         let first = pair == 0;
-        quads_of_line_pair(first, above, row, &mut mel, &mut vlc);
+        quads_of_line_pair(first, above, row, north, &mut mel, &mut vlc);
         let y = 2 * pair;
         let outside_below = if y + 1 == height { 0b1010 } else { 0 };
         let (head, tail) = target
@@ -341,6 +345,7 @@ fn quads_of_line_pair(
     first: bool,
     above: &[QuadInfo],
     row: &mut [QuadInfo],
+    north: &mut Vec<u32>,
     mel_stream: &mut MelDecoder<'_>,
     vlc_stream: &mut Vlc<'_>,
 ) {
@@ -353,6 +358,15 @@ fn quads_of_line_pair(
     } else {
         &OTHER_LINE_PAIRS
     };
+    // What the line-pair above gives each quad's context, worked out
+    // before the quads (whose own contexts chain from quad to quad).
+    north.clear();
+    if !first {
+        north.extend(above.windows(3).map(|w| {
+            let [before, over, after] = [w[0], w[1], w[2]].map(|i| i.code.rho());
+            (before >> 3 | over >> 1) & 1 | ((over >> 3 | after >> 1) & 1) << 2
+        }));
+    }
     let mut left = 0;
     let mut q = 0;
     while q < quads {
@@ -361,9 +375,7 @@ fn quads_of_line_pair(
             let context = if first {
                 (left | left >> 1) & 1 | (left >> 2 & 1) << 1 | (left >> 3 & 1) << 2
             } else {
-                let [before, over, after] = [k, k + 1, k + 2].map(|i| above[i].code.rho());
-                let west = (left >> 2 | left >> 3) & 1;
-                (before >> 3 | over >> 1) & 1 | west << 1 | ((over >> 3 | after >> 1) & 1) << 2
+                north[k] | ((left >> 2 | left >> 3) & 1) << 1
             };
             let code = if context == 0 && !mel.symbol() {
                 Quad::default()
