@@ -68,6 +68,17 @@ pub fn check<'a>(
     let codestream = markers::read(chunk.codestream)?;
     let (width, height) = (layout.region.width(), layout.region.height());
     let (pad_x, pad_y) = codestream.padding;
+    // OpenEXR pads only chunks it codes with the 9/7 wavelet, each way to
+    // one more than a multiple of 32.
+    let rule = |n: i64| (1 - n).rem_euclid(32);
+    let irreversible = codestream.coding.first().is_some_and(|c| !c.reversible);
+    if (pad_x, pad_y) != (0, 0)
+        && (!irreversible || (i64::from(pad_x), i64::from(pad_y)) != (rule(width), rule(height)))
+    {
+        corrupt!(
+            "HTJ2K chunk of {width}x{height} padded by {pad_x}x{pad_y}, which OpenEXR does not do"
+        );
+    }
     let padded = (width + i64::from(pad_x), height + i64::from(pad_y));
     if (i64::from(codestream.size.0), i64::from(codestream.size.1)) != padded {
         corrupt!(
