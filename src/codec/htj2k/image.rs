@@ -8,7 +8,7 @@ use super::cleanup;
 use super::markers::{Codestream, Component, Nonlinearity, Quantization};
 use super::packets::{Subband, Subbands};
 use super::rows::ComponentRows;
-use super::sample::{Narrow, Sample, Wide};
+use super::sample::{Narrow, Pool, Sample, Wide};
 use crate::codec::{BlockLayout, Unpacked};
 use crate::error::{corrupt, Error, Result};
 use crate::meta::types::PixelType;
@@ -17,12 +17,14 @@ use crate::meta::types::PixelType;
 #[derive(Default)]
 pub struct Scratch {
     blocks: cleanup::Scratch,
+    narrow: Pool<Narrow>,
+    wide: Pool<Wide>,
 }
 
 impl Scratch {
     /// Bytes of the buffers held.
     pub fn retained_bytes(&self) -> usize {
-        self.blocks.retained_bytes()
+        self.blocks.retained_bytes() + self.narrow.bytes() + self.wide.bytes()
     }
 }
 
@@ -55,10 +57,15 @@ pub(super) fn decode(
         };
         let form = StoredAs::of(output.pixel_type(channel)?, component)?;
         let rows = (component, resolutions.as_slice(), quantization);
+        let Scratch {
+            blocks,
+            narrow,
+            wide,
+        } = scratch;
         let decoded = if component.depth <= 16 {
-            write_component::<Narrow>(rows, channel, form, &mut output, &mut scratch.blocks)
+            write_component(rows, channel, form, &mut output, blocks, narrow)
         } else {
-            write_component::<Wide>(rows, channel, form, &mut output, &mut scratch.blocks)
+            write_component(rows, channel, form, &mut output, blocks, wide)
         };
         decoded.map_err(|e| e.context(format_args!("HTJ2K component {c}")))?;
     }
@@ -67,10 +74,16 @@ pub(super) fn decode(
         if narrow.clone().any(|n| n) != narrow.clone().all(|n| n) {
             corrupt!("HTJ2K colour transform over components of different depths");
         }
+        let Scratch {
+            blocks,
+            narrow,
+            wide,
+        } = scratch;
+        let parts = (codestream, subbands, channel_of);
         if codestream.components.first().is_some_and(|c| c.depth <= 16) {
-            write_transformed::<Narrow>(codestream, subbands, channel_of, &mut output, scratch)
+            write_transformed(parts, &mut output, blocks, narrow)
         } else {
-            write_transformed::<Wide>(codestream, subbands, channel_of, &mut output, scratch)
+            write_transformed(parts, &mut output, blocks, wide)
         }?;
     }
     Ok(())
@@ -86,24 +99,26 @@ fn write_component<T: Sample>(
     form: StoredAs,
     output: &mut Output<'_, '_, '_>,
     blocks: &mut cleanup::Scratch,
+    pool: &mut Pool<T>,
 ) -> Result<()> {
-    let mut rows = ComponentRows::<T>::new(component, resolutions, quantization)?;
-    let mut row = vec![T::default(); component.size.0 as usize];
+    let mut rows = ComponentRows::new(component, resolutions, quantization, pool)?;
+    let mut row = pool.take(component.size.0 as usize);
     for y in 0..component.size.1 as usize {
         rows.next_row(&mut row, blocks)?;
         output.write(channel, y, form, &row)?;
     }
+    rows.recycle(pool);
+    pool.give(row);
     Ok(())
 }
 
 /// Decodes components 0 to 2 row by row, undoes the reversible colour
 /// transform (T.800 G.2) and writes them into their channels.
 fn write_transformed<T: Sample>(
-    codestream: &Codestream<'_>,
-    subbands: &Subbands<'_>,
-    channel_of: &[usize],
+    (codestream, subbands, channel_of): (&Codestream<'_>, &Subbands<'_>, &[usize]),
     output: &mut Output<'_, '_, '_>,
-    scratch: &mut Scratch,
+    blocks: &mut cleanup::Scratch,
+    pool: &mut Pool<T>,
 ) -> Result<()> {
     let (Some(components), Some(bands), Some(steps), Some(channels)) = (
         codestream.components.get(..3),
@@ -120,10 +135,11 @@ fn write_transformed<T: Sample>(
     let mut sources = Vec::with_capacity(3);
     let mut forms = Vec::with_capacity(3);
     for c in 0..3 {
-        sources.push(ComponentRows::<T>::new(
+        sources.push(ComponentRows::new(
             &components[c],
             &bands[c],
             &steps[c],
+            pool,
         )?);
         forms.push(StoredAs::of(
             output.pixel_type(channels[c])?,
@@ -131,10 +147,10 @@ fn write_transformed<T: Sample>(
         )?);
     }
     let width = size.0 as usize;
-    let mut rows = [0; 3].map(|_| vec![T::default(); width]);
+    let mut rows = [0; 3].map(|_| pool.take(width));
     for y in 0..size.1 as usize {
         for (source, row) in sources.iter_mut().zip(rows.iter_mut()) {
-            source.next_row(row, &mut scratch.blocks)?;
+            source.next_row(row, blocks)?;
         }
         let [y0, y1, y2] = &mut rows;
         for ((a, b), c) in y0.iter_mut().zip(y1.iter_mut()).zip(y2.iter_mut()) {
@@ -144,6 +160,12 @@ fn write_transformed<T: Sample>(
         for ((row, &channel), &form) in rows.iter().zip(channels).zip(&forms) {
             output.write(channel, y, form, row)?;
         }
+    }
+    for source in sources {
+        source.recycle(pool);
+    }
+    for row in rows {
+        pool.give(row);
     }
     Ok(())
 }

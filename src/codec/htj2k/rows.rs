@@ -7,7 +7,7 @@
 use super::cleanup::{self, Target};
 use super::markers::{Component, Quantization};
 use super::packets::{Orientation, Subband};
-use super::sample::Sample;
+use super::sample::{Pool, Sample};
 use super::wavelet::{horizontal, Side, Vertical};
 use crate::error::{corrupt, grown, Error, Result};
 
@@ -20,11 +20,13 @@ pub(super) struct ComponentRows<'s, 'a, T> {
 
 impl<'s, 'a, T: Sample> ComponentRows<'s, 'a, T> {
     /// The rows of `component`, whose packets gave `resolutions` (lowest
-    /// first) and whose bands are quantised as `quantization` says.
+    /// first) and whose bands are quantised as `quantization` says, with
+    /// buffers from `pool`.
     pub fn new(
         component: &Component<'_>,
         resolutions: &'s [Vec<Subband<'a>>],
         quantization: &Quantization,
+        pool: &mut Pool<T>,
     ) -> Result<Self> {
         let Some((lowest, higher)) = resolutions.split_first() else {
             corrupt!("HTJ2K component without resolutions");
@@ -33,7 +35,7 @@ impl<'s, 'a, T: Sample> ComponentRows<'s, 'a, T> {
             corrupt!("HTJ2K resolution 0 without its band");
         };
         let mut size = (ll.size.0 as usize, ll.size.1 as usize);
-        let ll = BandRows::new(ll, 0, quantization)?;
+        let ll = BandRows::new(ll, 0, quantization, pool)?;
         let mut levels = Vec::with_capacity(higher.len());
         for (r, resolution) in higher.iter().enumerate() {
             let [hl, lh, hh] = resolution.as_slice() else {
@@ -52,16 +54,22 @@ impl<'s, 'a, T: Sample> ComponentRows<'s, 'a, T> {
             {
                 corrupt!("HTJ2K resolution {} has bands of mismatched sizes", r + 1);
             }
-            let band = |b: &'s Subband<'a>| {
-                BandRows::new(b, 3 * r + 1 + band_offset(b.orientation), quantization)
+            let mut band = |b: &'s Subband<'a>| {
+                BandRows::new(
+                    b,
+                    3 * r + 1 + band_offset(b.orientation),
+                    quantization,
+                    pool,
+                )
             };
+            let (hl, lh, hh) = (band(hl)?, band(lh)?, band(hh)?);
             levels.push(Level {
-                hl: band(hl)?,
-                lh: band(lh)?,
-                hh: band(hh)?,
-                vertical: Vertical::new(next.0, next.1),
-                low_row: vec![T::default(); low_w as usize],
-                evens: vec![T::default(); low_w as usize],
+                hl,
+                lh,
+                hh,
+                vertical: Vertical::new(next.0, next.1, pool),
+                low_row: pool.take(low_w as usize),
+                evens: pool.take(low_w as usize),
             });
             size = next;
         }
@@ -72,6 +80,19 @@ impl<'s, 'a, T: Sample> ComponentRows<'s, 'a, T> {
             );
         }
         Ok(Self { ll, levels })
+    }
+
+    /// Gives its buffers back to `pool`.
+    pub fn recycle(self, pool: &mut Pool<T>) {
+        pool.give(self.ll.rows);
+        for level in self.levels {
+            for band in [level.hl, level.lh, level.hh] {
+                pool.give(band.rows);
+            }
+            level.vertical.recycle(pool);
+            pool.give(level.low_row);
+            pool.give(level.evens);
+        }
     }
 
     /// Writes the next row of the component into `out`, as wide as the
@@ -154,8 +175,14 @@ struct BandRows<'s, 'a, T> {
 
 impl<'s, 'a, T: Sample> BandRows<'s, 'a, T> {
     /// The rows of `band`, the `index`-th of its component (LL first, then
-    /// HL, LH, HH from the lowest resolution up).
-    fn new(band: &'s Subband<'a>, index: usize, quantization: &Quantization) -> Result<Self> {
+    /// HL, LH, HH from the lowest resolution up), buffered in a buffer from
+    /// `pool`.
+    fn new(
+        band: &'s Subband<'a>,
+        index: usize,
+        quantization: &Quantization,
+        pool: &mut Pool<T>,
+    ) -> Result<Self> {
         let k_max = if band.blocks.is_empty() {
             0
         } else {
@@ -164,7 +191,7 @@ impl<'s, 'a, T: Sample> BandRows<'s, 'a, T> {
         Ok(Self {
             band,
             k_max,
-            rows: Vec::new(),
+            rows: pool.take_any(),
             first: 0,
             filled: 0,
             next: 0,

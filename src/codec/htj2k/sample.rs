@@ -55,3 +55,41 @@ pub(super) type Narrow = Wrapping<i32>;
 
 /// Samples of deeper components.
 pub(super) type Wide = Wrapping<i64>;
+
+/// Sample buffers kept from chunk to chunk, so that decoding allocates
+/// only while chunks grow.
+pub(super) struct Pool<T> {
+    free: Vec<Vec<T>>,
+}
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Self { free: Vec::new() }
+    }
+}
+
+impl<T: Sample> Pool<T> {
+    /// A buffer of `len` samples whose contents are whatever it last held
+    /// (zero where it grew): for callers that write before they read.
+    pub fn take(&mut self, len: usize) -> Vec<T> {
+        let mut buffer = self.free.pop().unwrap_or_default();
+        buffer.resize(len, T::default());
+        buffer
+    }
+
+    /// A buffer of any length, for callers that grow it as they need
+    /// (see [`crate::error::grown`]).
+    pub fn take_any(&mut self) -> Vec<T> {
+        self.free.pop().unwrap_or_default()
+    }
+
+    /// Keeps `buffer` for a later [`Pool::take`].
+    pub fn give(&mut self, buffer: Vec<T>) {
+        self.free.push(buffer);
+    }
+
+    /// Bytes of the buffers kept.
+    pub fn bytes(&self) -> usize {
+        self.free.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<T>()
+    }
+}

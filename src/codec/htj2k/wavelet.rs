@@ -6,7 +6,7 @@
 //! Components start at the origin, so the low-pass samples sit at even
 //! positions and a signal of one sample is its low-pass sample.
 
-use super::sample::Sample;
+use super::sample::{Pool, Sample};
 use crate::error::Result;
 
 /// Which kind of horizontally synthesised row [`Vertical`] asks for next.
@@ -34,16 +34,22 @@ pub(super) struct Vertical<T> {
 }
 
 impl<T: Sample> Vertical<T> {
-    /// A resolution of `width` x `height` samples.
-    pub fn new(width: usize, height: usize) -> Self {
-        let row = || vec![T::default(); width];
+    /// A resolution of `width` x `height` samples, its rows from `pool`.
+    pub fn new(width: usize, height: usize, pool: &mut Pool<T>) -> Self {
         Self {
             height,
             next: 0,
-            even: row(),
-            even_next: row(),
-            high: row(),
-            high_next: row(),
+            even: pool.take(width),
+            even_next: pool.take(width),
+            high: pool.take(width),
+            high_next: pool.take(width),
+        }
+    }
+
+    /// Gives its rows back to `pool`.
+    pub fn recycle(self, pool: &mut Pool<T>) {
+        for row in [self.even, self.even_next, self.high, self.high_next] {
+            pool.give(row);
         }
     }
 
@@ -229,7 +235,7 @@ mod tests {
                 let (low_w, high_w) = (w.div_ceil(2), w / 2);
                 let mut evens = vec![Wide::default(); low_w];
                 let (mut low_k, mut high_k) = (0, 0);
-                let mut vertical = Vertical::new(w, h);
+                let mut vertical = Vertical::new(w, h, &mut Pool::default());
                 let mut out = vec![Wide::default(); w * h];
                 for row in out.chunks_exact_mut(w) {
                     let pull = |side, buf: &mut [Wide]| {
