@@ -175,8 +175,8 @@ struct BandRows<'s, 'a, T> {
 
 impl<'s, 'a, T: Sample> BandRows<'s, 'a, T> {
     /// The rows of `band`, the `index`-th of its component (LL first, then
-    /// HL, LH, HH from the lowest resolution up), buffered in a buffer from
-    /// `pool`.
+    /// HL, LH, HH from the lowest resolution up), a row of code-blocks
+    /// buffered in a buffer from `pool`.
     fn new(
         band: &'s Subband<'a>,
         index: usize,
@@ -191,7 +191,9 @@ impl<'s, 'a, T: Sample> BandRows<'s, 'a, T> {
         Ok(Self {
             band,
             k_max,
-            rows: pool.take_any(),
+            rows: pool.take(
+                band.size.0 as usize * (band.block_height as usize).min(band.size.1 as usize),
+            ),
             first: 0,
             filled: 0,
             next: 0,

@@ -70,17 +70,30 @@ impl<T> Default for Pool<T> {
 
 impl<T: Sample> Pool<T> {
     /// A buffer of `len` samples whose contents are whatever it last held
-    /// (zero where it grew): for callers that write before they read.
+    /// (zero where it grew): for callers that write before they read. It
+    /// is the smallest kept buffer that holds `len`, else the largest,
+    /// grown; so buffers keep to the sizes asked for.
     pub fn take(&mut self, len: usize) -> Vec<T> {
-        let mut buffer = self.free.pop().unwrap_or_default();
+        let fits = self
+            .free
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.capacity() >= len)
+            .min_by_key(|(_, b)| b.capacity())
+            .map(|(i, _)| i);
+        let largest = || {
+            self.free
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, b)| b.capacity())
+                .map(|(i, _)| i)
+        };
+        let mut buffer = fits
+            .or_else(largest)
+            .map(|i| self.free.swap_remove(i))
+            .unwrap_or_default();
         buffer.resize(len, T::default());
         buffer
-    }
-
-    /// A buffer of any length, for callers that grow it as they need
-    /// (see [`crate::error::grown`]).
-    pub fn take_any(&mut self) -> Vec<T> {
-        self.free.pop().unwrap_or_default()
     }
 
     /// Keeps `buffer` for a later [`Pool::take`].
