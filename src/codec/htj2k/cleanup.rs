@@ -202,15 +202,27 @@ pub(super) fn decode<T: Sample>(
             p,
             half_step,
         };
-        magnitudes_of_line_pair(
-            &row[1..],
-            lower_row,
-            next_lower_row,
-            rows,
-            planes,
-            &mut magsgn,
-        )
-        .map_err(|bound_q| {
+        let quads = &row[1..];
+        let decoded = if p == 0 {
+            magnitudes_of_line_pair::<T, true>(
+                quads,
+                lower_row,
+                next_lower_row,
+                rows,
+                planes,
+                &mut magsgn,
+            )
+        } else {
+            magnitudes_of_line_pair::<T, false>(
+                quads,
+                lower_row,
+                next_lower_row,
+                rows,
+                planes,
+                &mut magsgn,
+            )
+        };
+        decoded.map_err(|bound_q| {
             Error::Corrupt(format!(
                 "HT quad with exponent bound {bound_q} in a block missing {} bit-planes",
                 target.missing_msbs
@@ -249,8 +261,10 @@ struct Planes {
 /// samples (T.814 clause 7.3.8) into `rows`, with `lower_above` the
 /// exponents of the line-pair above and `lower` this one's for the next;
 /// fails with the exponent bound of a quad above `planes.bound`.
+/// `WHOLE` when the pass's least significant bit is the coefficient's
+/// (`planes.p` is 0), as in every lossless chunk OpenEXR writes.
 #[inline(never)]
-fn magnitudes_of_line_pair<T: Sample>(
+fn magnitudes_of_line_pair<T: Sample, const WHOLE: bool>(
     quads: &[QuadInfo],
     lower_above: &[u64],
     lower: &mut [u64],
@@ -310,7 +324,11 @@ fn magnitudes_of_line_pair<T: Sample>(
                     magsgn.take(width)
                 };
                 let v = raw | u64::from(e_1 >> j & 1) << width;
-                let magnitude = (((v >> 1) + 1) << p | half_step) as i64;
+                let magnitude = if WHOLE {
+                    (v >> 1) + 1
+                } else {
+                    ((v >> 1) + 1) << p | half_step
+                } as i64;
                 // Two's complement of the magnitude where the sign bit is
                 // set, and nothing where the sample is insignificant.
                 let negative = -((v & 1) as i64);
