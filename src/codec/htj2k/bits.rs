@@ -364,55 +364,52 @@ mod tests {
                 |before, _| if before == Some(0xFF) { 7 } else { 8 },
             );
             let mut reader = MagSgn::new(&bytes);
-            let mut at = 0;
-            for n in widths {
-                let value: u64 = expected[at..at + n as usize]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| b << i)
-                    .sum();
-                assert_eq!(reader.take(n), value, "{bytes:02x?} at bit {at}");
-                at += n as usize;
-            }
+            assert_reads(&expected, &widths, |n| reader.take(n), &bytes);
         }
     }
 
     #[test]
     fn vlc_word_refills_read_what_bytes_do() {
         for (bytes, widths) in streams() {
-            if bytes.is_empty() {
+            let Some((&last, below)) = bytes.split_last() else {
                 continue;
-            }
-            // The model reads whole bytes backward from the last but one,
-            // after the first nibble of the last.
-            let last = bytes[bytes.len() - 1] | 0x0F;
-            let below: Vec<u8> = bytes[..bytes.len() - 1].iter().rev().copied().collect();
-            let mut expected: Vec<u64> = if last & 0x7F == 0x7F {
-                (4..7).map(|i| u64::from(last >> i & 1)).collect()
-            } else {
-                (4..8).map(|i| u64::from(last >> i & 1)).collect()
             };
-            let mut before = last;
-            for &byte in below.iter().chain(std::iter::repeat_n(&0, 300)) {
-                let keep = if before > 0x8F && byte & 0x7F == 0x7F {
+            // The model reads the last byte's high nibble (3 bits of it
+            // after the masked 0xFF when its low 7 bits are all 1), then
+            // whole bytes backward from the last but one.
+            let last = last | 0x0F;
+            let nibble = if last & 0x7F == 0x7F { 4..7 } else { 4..8 };
+            let mut expected: Vec<u64> = nibble.map(|i| u64::from(last >> i & 1)).collect();
+            let below: Vec<u8> = below.iter().rev().copied().collect();
+            expected.extend(model(&below, 0, |before, byte| {
+                if before.unwrap_or(last) > 0x8F && byte & 0x7F == 0x7F {
                     7
                 } else {
                     8
-                };
-                expected.extend((0..keep).map(|i| u64::from(byte >> i & 1)));
-                before = byte;
-            }
+                }
+            }));
             let mut reader = Vlc::new(&bytes);
-            let mut at = 0;
-            for n in widths {
-                let value: u64 = expected[at..at + n as usize]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| b << i)
-                    .sum();
-                assert_eq!(u64::from(reader.take(n)), value, "{bytes:02x?} at bit {at}");
-                at += n as usize;
-            }
+            assert_reads(&expected, &widths, |n| u64::from(reader.take(n)), &bytes);
+        }
+    }
+
+    /// Reads `widths` bits at a time with `take` and checks each value
+    /// against the next bits of `expected`, first bit lowest.
+    fn assert_reads(
+        expected: &[u64],
+        widths: &[u32],
+        mut take: impl FnMut(u32) -> u64,
+        bytes: &[u8],
+    ) {
+        let mut at = 0;
+        for &n in widths {
+            let value: u64 = expected[at..at + n as usize]
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b << i)
+                .sum();
+            assert_eq!(take(n), value, "{bytes:02x?} at bit {at}");
+            at += n as usize;
         }
     }
 }

@@ -62,7 +62,8 @@ impl Scratch {
     /// Bytes of the buffers held.
     pub fn retained_bytes(&self) -> usize {
         (self.above.capacity() + self.row.capacity()) * std::mem::size_of::<QuadInfo>()
-            + (self.lower_row.capacity() + self.next_lower_row.capacity()) * 8
+            + (self.lower_row.capacity() + self.next_lower_row.capacity())
+                * std::mem::size_of::<u64>()
             + self.north.capacity() * 4
     }
 }
@@ -471,19 +472,21 @@ const SUFFIX_BITS: [u32; 6] = [0, 0, 0, 1, 0, 5];
 /// prefixes each 6-bit VLC window starts with.
 static PREFIX_PAIRS: [[PrefixPair; 64]; 4] = prefix_pairs();
 
-const fn prefix_pairs() -> [[PrefixPair; 64]; 4] {
-    /// The prefix a window starts with, and its length.
-    const fn prefix(window: usize) -> (usize, u8) {
-        if window & 1 == 1 {
-            (1, 1)
-        } else if window & 2 == 2 {
-            (2, 2)
-        } else if window & 4 == 4 {
-            (3, 3)
-        } else {
-            (5, 3)
-        }
+/// The offset prefix a window of VLC bits starts with (T.814 Table 3:
+/// `1` is 1, `01` 2, `001` 3 and `000` 5, first bit first), and its length.
+const fn prefix_in(window: usize) -> (usize, u8) {
+    if window & 1 == 1 {
+        (1, 1)
+    } else if window & 2 == 2 {
+        (2, 2)
+    } else if window & 4 == 4 {
+        (3, 3)
+    } else {
+        (5, 3)
     }
+}
+
+const fn prefix_pairs() -> [[PrefixPair; 64]; 4] {
     let none = PrefixPair {
         first: 0,
         second: 0,
@@ -496,12 +499,12 @@ const fn prefix_pairs() -> [[PrefixPair; 64]; 4] {
         while window < 64 {
             let mut entry = none;
             if mode & 1 == 1 {
-                let (value, len) = prefix(window);
+                let (value, len) = prefix_in(window);
                 entry.first = value;
                 entry.len = len;
             }
             if mode & 2 == 2 {
-                let (value, len) = prefix(window >> entry.len);
+                let (value, len) = prefix_in(window >> entry.len);
                 entry.second = value;
                 entry.len += len;
             }
@@ -513,26 +516,16 @@ const fn prefix_pairs() -> [[PrefixPair; 64]; 4] {
     table
 }
 
-/// The prefix of an exponent offset (T.814 Table 3): `1` is 1, `01` 2,
-/// `001` 3 and `000` 5 (first bit first).
+/// Reads the prefix of an exponent offset.
 fn u_prefix(vlc: &mut Vlc<'_>) -> u32 {
-    let (prefix, len) = match vlc.peek(3) {
-        b if b & 1 == 1 => (1, 1),
-        b if b & 2 == 2 => (2, 2),
-        b if b & 4 == 4 => (3, 3),
-        _ => (5, 3),
-    };
-    vlc.skip(len);
-    prefix
+    let (prefix, len) = prefix_in(vlc.peek(3) as usize);
+    vlc.skip(u32::from(len));
+    prefix as u32
 }
 
-/// `prefix` plus the suffix that follows it.
+/// Reads the suffix that follows `prefix`.
 fn u_suffix(prefix: u32, vlc: &mut Vlc<'_>) -> u32 {
-    match prefix {
-        3 => vlc.take(1),
-        5 => vlc.take(5),
-        _ => 0,
-    }
+    vlc.take(SUFFIX_BITS[prefix as usize])
 }
 
 /// The offset from `prefix + suffix`, reading its 4-bit extension when

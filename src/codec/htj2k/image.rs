@@ -45,6 +45,11 @@ pub(super) fn decode(
             "HTJ2K with the irreversible 9/7 wavelet (lossy HTJ2K) is not decoded yet".into(),
         ));
     }
+    let Scratch {
+        blocks,
+        narrow,
+        wide,
+    } = scratch;
     let mut output = Output::new(layout, out);
     let transformed = if codestream.colour_transform { 3 } else { 0 };
     for (c, component) in codestream.components.iter().enumerate().skip(transformed) {
@@ -57,12 +62,7 @@ pub(super) fn decode(
         };
         let form = StoredAs::of(output.pixel_type(channel)?, component)?;
         let rows = (component, resolutions.as_slice(), quantization);
-        let Scratch {
-            blocks,
-            narrow,
-            wide,
-        } = scratch;
-        let decoded = if component.depth <= 16 {
+        let decoded = if is_narrow(component) {
             write_component(rows, channel, form, &mut output, blocks, narrow)
         } else {
             write_component(rows, channel, form, &mut output, blocks, wide)
@@ -70,23 +70,19 @@ pub(super) fn decode(
         decoded.map_err(|e| e.context(format_args!("HTJ2K component {c}")))?;
     }
     if transformed > 0 {
-        let narrow = codestream.components.iter().take(3).map(|c| c.depth <= 16);
-        if narrow.clone().any(|n| n) != narrow.clone().all(|n| n) {
-            corrupt!("HTJ2K colour transform over components of different depths");
-        }
-        let Scratch {
-            blocks,
-            narrow,
-            wide,
-        } = scratch;
         let parts = (codestream, subbands, channel_of);
-        if codestream.components.first().is_some_and(|c| c.depth <= 16) {
+        if codestream.components.first().is_some_and(is_narrow) {
             write_transformed(parts, &mut output, blocks, narrow)
         } else {
             write_transformed(parts, &mut output, blocks, wide)
         }?;
     }
     Ok(())
+}
+
+/// Whether `component`'s samples are decoded in 32 bits (else 64).
+fn is_narrow(component: &Component<'_>) -> bool {
+    component.depth <= 16
 }
 
 /// A component, its resolutions' subbands and its quantisation.
@@ -128,9 +124,12 @@ fn write_transformed<T: Sample>(
     ) else {
         corrupt!("HTJ2K colour transform over fewer than three components");
     };
-    let size = components[0].size;
+    let (size, narrow) = (components[0].size, is_narrow(&components[0]));
     if components.iter().any(|c| c.size != size) {
         corrupt!("HTJ2K colour transform over components of different sizes");
+    }
+    if components.iter().any(|c| is_narrow(c) != narrow) {
+        corrupt!("HTJ2K colour transform over components of different depths");
     }
     let mut sources = Vec::with_capacity(3);
     let mut forms = Vec::with_capacity(3);
